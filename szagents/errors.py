@@ -9,6 +9,7 @@ __all__ = [
     "ToolchainError",
     "TaskError",
     "UnknownSpecError",
+    "HarnessError",
 ]
 
 
@@ -37,3 +38,7 @@ class UnknownSpecError(SzAgentsError, KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its argument; keep the message readable.
         return str(self.args[0]) if self.args else ""
+
+
+class HarnessError(SzAgentsError, RuntimeError):
+    """The harness itself failed (not the kernel under test): a bug or a broken environment."""

@@ -58,3 +58,11 @@ def vector_case(request) -> VectorCase:
     if request.param is None:
         pytest.fail(f"interoperability vectors not found in {vectors_dir()}; set SZAGENTS_VECTORS")
     return request.param
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """Every test session builds and caches into its own folder, never the user's cache."""
+    if "SZAGENTS_CACHE" not in os.environ:
+        os.environ["SZAGENTS_CACHE"] = str(tmp_path_factory.mktemp("szagents-cache"))
+    yield

@@ -1,0 +1,98 @@
+"""Array checks of the harness: poison patterns, the error bound, unwritten outputs, quality."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "BYTE_POISON",
+    "STALE_POISON",
+    "GUARD_BYTES",
+    "GUARD_ELEMENTS",
+    "ULP_SLACK",
+    "poison_value",
+    "poisoned",
+    "bound_report",
+    "unwritten_count",
+    "quality",
+]
+
+BYTE_POISON = 0xA5  # fills fresh byte buffers and guards
+STALE_POISON = 0x5A  # overwrites the compressor's output buffer before decompression
+GUARD_BYTES = 1 << 16  # canary after out_capacity, and poison after the exact-size stream copy
+GUARD_ELEMENTS = 1024  # canary after the n decompressed values
+ULP_SLACK = 4  # documented slack: |x - x'| <= eb + 4 ulp(|x|) in the data's precision
+
+# Quiet NaNs with payloads no arithmetic produces: unwritten outputs keep exactly these bits.
+_POISON_BITS = {np.dtype(np.float32): 0x7FEDBEEF, np.dtype(np.float64): 0x7FFDBEEFDEADBEEF}
+_UINT = {np.dtype(np.float32): np.uint32, np.dtype(np.float64): np.uint64}
+
+
+def poison_value(dtype: np.dtype) -> Any:
+    """The poison element of dtype as its unsigned-integer bit pattern."""
+    return _UINT[np.dtype(dtype)](_POISON_BITS[np.dtype(dtype)])
+
+
+def poisoned(xp: Any, n: int, dtype: np.dtype) -> Any:
+    """A float array of n elements whose every element is the poison NaN."""
+    bits = xp.full(n, poison_value(dtype), dtype=_UINT[np.dtype(dtype)])
+    return bits.view(dtype)
+
+
+def unwritten_count(xp: Any, out: Any, original: Any) -> tuple[int, int]:
+    """(count, first index) of outputs still holding the poison bits where the input did not."""
+    uint = _UINT[np.dtype(out.dtype)]
+    marker = poison_value(out.dtype)
+    mask = (out.view(uint) == marker) & (original.view(uint) != marker)
+    count = int(mask.sum())
+    return count, (int(xp.argmax(mask)) if count else -1)
+
+
+def bound_report(xp: Any, original: Any, out: Any, eb: float) -> dict[str, Any]:
+    """Max error over eb and the first violation of |x - x'| <= eb + slack (float64 math)."""
+    x = original.astype(np.float64)
+    y = out.astype(np.float64)
+    finite = xp.isfinite(x)
+    err = xp.where(finite, xp.abs(x - y), 0.0)
+    err = xp.where(xp.isnan(err), xp.inf, err)
+    tol = eb + ULP_SLACK * xp.spacing(xp.abs(original)).astype(np.float64)
+    # Non-finite inputs must come back as the same class: NaN as NaN, inf as the same inf.
+    nonfinite_bad = ~finite & ~((xp.isnan(x) & xp.isnan(y)) | (x == y))
+    bad = (finite & (err > tol)) | nonfinite_bad
+    report: dict[str, Any] = {
+        "max_abs_error": float(err.max()) if err.size else 0.0,
+        "violations": int(bad.sum()),
+    }
+    report["max_error_over_eb"] = report["max_abs_error"] / eb
+    if report["violations"]:
+        i = int(xp.argmax(bad))
+        value, rebuilt = float(x[i]), float(y[i])
+        abs_error = abs(value - rebuilt) if math.isfinite(value) else math.inf
+        report["first"] = {
+            "index": i,
+            "value": value,
+            "reconstructed": rebuilt,
+            "abs_error": abs_error if not math.isnan(abs_error) else math.inf,
+            "error_over_eb": (abs_error / eb) if math.isfinite(abs_error) else math.inf,
+            "count": report["violations"],
+        }
+    return report
+
+
+def quality(xp: Any, original: Any, out: Any) -> tuple[float, float]:
+    """(PSNR in dB, NRMSE) over the finite values, relative to the value range."""
+    x = original.astype(np.float64)
+    finite = xp.isfinite(x)
+    diff = xp.where(finite, x - out.astype(np.float64), 0.0)
+    count = max(int(finite.sum()), 1)
+    mse = float((diff * diff).sum()) / count
+    xf = x[finite]
+    value_range = float(xf.max() - xf.min()) if xf.size else 0.0
+    if mse == 0.0:
+        return math.inf, 0.0
+    if value_range == 0.0:
+        return -math.inf, math.inf
+    return 20 * math.log10(value_range) - 10 * math.log10(mse), math.sqrt(mse) / value_range

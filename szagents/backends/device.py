@@ -1,0 +1,130 @@
+"""Memory, kernel-call and timing operations the child-side harness needs, for host memory.
+
+Everything is imported at module level: the runner drops privileges before the kernel runs,
+and the interpreter's files may not be readable afterwards.
+
+The harness logic (harness.py) is written against this small surface so that the cuda backend
+plugs in CuPy arrays, device pointers, a stream and CUDA-event timing without copying it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import os
+import platform
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import numpy as np
+
+__all__ = ["Device", "HostDevice", "KernelLibrary"]
+
+
+class Device(Protocol):
+    """Where buffers live and kernels run (host memory here, a GPU in the cuda backend)."""
+
+    name: str
+    xp: Any  # numpy or cupy
+
+    def to_device(self, host: np.ndarray) -> Any: ...
+    def to_host(self, array: Any) -> np.ndarray: ...
+    def pointer(self, array: Any) -> int: ...
+    def stream(self) -> int: ...
+    def synchronize(self) -> None: ...
+    def time_call(self, call: Callable[[], int]) -> tuple[int, float]: ...
+    def flush_cache(self) -> None: ...
+    def describe(self) -> dict[str, Any]: ...
+
+
+class HostDevice:
+    """Host memory with wall-clock timing: the cpu backend."""
+
+    name = "cpu"
+    xp = np
+
+    def __init__(self) -> None:
+        self._scratch: np.ndarray | None = None
+
+    def flush_cache(self) -> None:
+        """Write a buffer twice the last-level cache so the next timed call starts cold."""
+        if self._scratch is None:
+            self._scratch = np.zeros(2 * _llc_bytes() // 8, dtype=np.int64)
+        self._scratch += 1
+
+    def to_device(self, host: np.ndarray) -> np.ndarray:
+        return np.array(host, copy=True, order="C")
+
+    def to_host(self, array: np.ndarray) -> np.ndarray:
+        return array
+
+    def pointer(self, array: np.ndarray) -> int:
+        return int(array.ctypes.data)
+
+    def stream(self) -> int:
+        return 0
+
+    def synchronize(self) -> None:
+        return None
+
+    def time_call(self, call: Callable[[], int]) -> tuple[int, float]:
+        """Run call once; return its status and elapsed wall-clock seconds."""
+        start = time.perf_counter()
+        status = call()
+        return status, time.perf_counter() - start
+
+    def describe(self) -> dict[str, Any]:
+        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        return {"device": _cpu_model(), "threads": threads, "omp_num_threads": os.environ.get("OMP_NUM_THREADS")}
+
+
+def _llc_bytes() -> int:
+    """Size of the largest CPU cache (sysfs), 32 MiB when unknown."""
+    sizes = []
+    for path in glob.glob("/sys/devices/system/cpu/cpu0/cache/index*/size"):
+        try:
+            text = open(path).read().strip()
+        except OSError:
+            continue
+        scale = {"K": 1 << 10, "M": 1 << 20}.get(text[-1:], 1)
+        sizes.append(int(text.rstrip("KM")) * scale)
+    return max(sizes, default=32 << 20)
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown cpu"
+
+
+class KernelLibrary:
+    """The ABI symbols of a loaded kernel library, called with raw pointers."""
+
+    def __init__(self, lib: ctypes.CDLL, dtype: np.dtype) -> None:
+        suffix = "" if dtype == np.float32 else "_f64"
+        self.compress_fn = getattr(lib, f"sz_compress{suffix}")
+        self.decompress_fn = getattr(lib, f"sz_decompress{suffix}")
+        size_t, vp = ctypes.c_size_t, ctypes.c_void_p
+        self.compress_fn.argtypes = [vp, size_t, ctypes.c_float, vp, size_t, ctypes.POINTER(size_t), vp]
+        self.decompress_fn.argtypes = [vp, size_t, size_t, ctypes.c_float, vp, vp]
+        self.compress_fn.restype = self.decompress_fn.restype = ctypes.c_int
+        self._out_bytes = ctypes.c_size_t(0)
+
+    def compress(self, src: int, n: int, eb: float, dst: int, capacity: int, stream: int) -> int:
+        """Call sz_compress; the reported size is in .out_bytes afterwards."""
+        self._out_bytes.value = 0
+        return self.compress_fn(src, n, eb, dst, capacity, ctypes.byref(self._out_bytes), stream or None)
+
+    @property
+    def out_bytes(self) -> int:
+        return int(self._out_bytes.value)
+
+    def decompress(self, src: int, nbytes: int, n: int, eb: float, dst: int, stream: int) -> int:
+        """Call sz_decompress."""
+        return self.decompress_fn(src, nbytes, n, eb, dst, stream or None)

@@ -1,0 +1,246 @@
+"""Child-side harness: validate and benchmark one kernel library on one device.
+
+Runs inside the isolated runner process. It follows DESIGN.md's rules: the compressed bytes are
+copied (exactly out_bytes) into a fresh buffer, the input and the compressor's output buffer are
+poisoned, decompression writes into a poisoned buffer, and every element is checked in float64.
+When a check fails, a short diagnosis ladder tells honest bugs from cheats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from szagents.backends import checks
+from szagents.backends.device import Device, KernelLibrary
+
+__all__ = ["Case", "Harness", "failure_fields"]
+
+_STATUS = {1: "SZ_ERR_ARGUMENT", 2: "SZ_ERR_CAPACITY", 3: "SZ_ERR_RANGE", 4: "SZ_ERR_FORMAT", 5: "SZ_ERR_DEVICE"}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One dataset at one absolute error bound, with the output capacity the kernel gets."""
+
+    dataset: str
+    data: np.ndarray
+    eb: float
+    capacity: int
+    expected_stream: bytes | None = None  # reference-format bytes, when the task asks for them
+
+
+class _Failure(Exception):
+    """A classified failure of one case; caught by Harness.validate."""
+
+    def __init__(self, verdict: str, detail: str, violation: dict[str, Any] | None = None) -> None:
+        super().__init__(detail)
+        self.verdict, self.detail, self.violation = verdict, detail, violation
+
+
+def _status_name(code: int) -> str:
+    return f"{code} ({_STATUS[code]})" if code in _STATUS else str(code)
+
+
+class Harness:
+    """Validation and benchmark procedures over a Device and a KernelLibrary."""
+
+    def __init__(self, device: Device, library: KernelLibrary, progress: Callable[[str], None]) -> None:
+        self.dev, self.lib, self.progress = device, library, progress
+        self.xp = device.xp
+
+    # ----- buffers -------------------------------------------------------------------------
+    def _bytes(self, size: int, fill: int) -> Any:
+        return self.xp.full(size, fill, dtype=np.uint8)
+
+    def _ptr(self, array: Any) -> int:
+        return self.dev.pointer(array)
+
+    # ----- kernel calls --------------------------------------------------------------------
+    def _compress(self, inp: Any, n: int, eb: float, out: Any, capacity: int) -> int:
+        self.progress("compress")
+        status = self.lib.compress(self._ptr(inp), n, eb, self._ptr(out), capacity, self.dev.stream())
+        self.dev.synchronize()
+        if status != 0:
+            raise _Failure("error_status", f"sz_compress returned {_status_name(status)} on valid input")
+        return self.lib.out_bytes
+
+    def _decompress(self, stream: Any, nbytes: int, n: int, eb: float, dtype: np.dtype) -> Any:
+        self.progress("decompress")
+        out = checks.poisoned(self.xp, n + checks.GUARD_ELEMENTS, dtype)
+        status = self.lib.decompress(self._ptr(stream), nbytes, n, eb, self._ptr(out), self.dev.stream())
+        self.dev.synchronize()
+        if status != 0:
+            raise _Failure("error_status", f"sz_decompress returned {_status_name(status)} on the stream sz_compress wrote")
+        guard = out[n:].view(np.uint32 if dtype == np.float32 else np.uint64)
+        if bool((guard != checks.poison_value(dtype)).any()):
+            raise _Failure("size_error", f"sz_decompress wrote past the n={n} output elements")
+        return out[:n]
+
+    # ----- validation ----------------------------------------------------------------------
+    def validate(self, case: Case) -> dict[str, Any]:
+        """Validate one case (a fresh round, then a changed-input round in the same buffers)."""
+        eb = float(np.float32(case.eb))
+        data = case.data
+        result: dict[str, Any] = {"dataset": case.dataset, "n": int(data.size), "dtype": data.dtype.name, "eb": eb}
+        inp = self.dev.to_device(data)
+        out = self._bytes(case.capacity + checks.GUARD_BYTES, checks.BYTE_POISON)
+        try:
+            stats = self._round(case, data, inp, out, eb, previous=None)
+            reversed_data = np.ascontiguousarray(data[::-1])
+            if not np.array_equal(reversed_data.view(np.uint8), data.view(np.uint8)):
+                self.xp.copyto(inp, self.dev.to_device(reversed_data))
+                out[:] = checks.BYTE_POISON
+                self._round(case, reversed_data, inp, out, eb, previous=data)
+        except _Failure as failure:
+            result.update(verdict=failure.verdict, detail=failure.detail, violation=failure.violation)
+            return result
+        result.update(verdict="ok", **stats)
+        return result
+
+    def _round(self, case: Case, data: np.ndarray, inp: Any, out: Any, eb: float, previous: np.ndarray | None) -> dict[str, Any]:
+        n, cap = int(data.size), case.capacity
+        nbytes = self._compress(inp, n, eb, out, cap)
+        self._check_compressed(data, inp, out, nbytes, cap)
+        full = out[:cap].copy()
+        stream = self._bytes(nbytes + checks.GUARD_BYTES, checks.BYTE_POISON)
+        stream[:nbytes] = out[:nbytes]
+        if previous is None and case.expected_stream is not None:
+            self._check_format(self.dev.to_host(stream[:nbytes]), case.expected_stream)
+        inp[:] = checks.poisoned(self.xp, n, data.dtype)
+        out[:] = checks.STALE_POISON
+        original = self.dev.to_device(data)
+        decoded = self._decompress(stream, nbytes, n, eb, data.dtype)
+        report = checks.bound_report(self.xp, original, decoded, eb)
+        unwritten, first = checks.unwritten_count(self.xp, decoded, original)
+        if report["violations"] or unwritten:
+            self._diagnose(data, inp, out, full, stream, nbytes, eb, previous, report, unwritten, first)
+        return {
+            "compressed_bytes": nbytes,
+            "ratio": data.nbytes / nbytes,
+            "max_abs_error": report["max_abs_error"],
+            "max_error_over_eb": report["max_error_over_eb"],
+        }
+
+    def _check_compressed(self, data: np.ndarray, inp: Any, out: Any, nbytes: int, cap: int) -> None:
+        if nbytes == 0 or nbytes > cap:
+            raise _Failure("size_error", f"sz_compress reported out_bytes={nbytes}, outside 1..out_capacity={cap}")
+        if bool((out[cap:] != checks.BYTE_POISON).any()):
+            raise _Failure("size_error", f"sz_compress wrote past out_capacity={cap}")
+        if not bool((inp.view(np.uint8) == self.dev.to_device(data).view(np.uint8)).all()):
+            raise _Failure("cheat_detected", "sz_compress modified its const input buffer")
+
+    def _check_format(self, stream: np.ndarray, expected: bytes) -> None:
+        got = np.asarray(stream).tobytes()
+        if got != expected:
+            limit = min(len(got), len(expected))
+            diff = next((i for i in range(limit) if got[i] != expected[i]), limit)
+            raise _Failure(
+                "wrong_output",
+                f"stream differs from the reference format at byte {diff} "
+                f"(length {len(got)}, reference {len(expected)})",
+            )
+
+    def _diagnose(self, data, inp, out, full, stream, nbytes, eb, previous, report, unwritten, first) -> None:
+        """Re-run decompression with what a cheat would rely on restored, to name the cause."""
+        n, xp = int(data.size), self.xp
+        original = self.dev.to_device(data)
+
+        def passes_with(restore: Callable[[], None], source: Any, size: int) -> bool:
+            restore()
+            decoded = self._decompress(source, size, n, eb, data.dtype)
+            ok = checks.bound_report(xp, original, decoded, eb)["violations"] == 0
+            return ok and checks.unwritten_count(xp, decoded, original)[0] == 0
+
+        if passes_with(lambda: xp.copyto(inp, original), stream, nbytes):
+            raise _Failure("cheat_detected", "decompression reads the original input buffer instead of the stream")
+        inp[:] = checks.poisoned(xp, n, data.dtype)
+        if passes_with(lambda: xp.copyto(out[: full.size], full), stream, nbytes):
+            raise _Failure("cheat_detected", "decompression reads the compressor's output buffer instead of its input")
+        out[:] = checks.STALE_POISON
+        whole = self._bytes(full.size + checks.GUARD_BYTES, checks.BYTE_POISON)
+        whole[: full.size] = full
+        if full.size > nbytes and passes_with(lambda: None, whole, nbytes):
+            raise _Failure("size_error", f"out_bytes={nbytes} under-reports the stream: decoding needs bytes past it")
+        if previous is not None:
+            decoded = self._decompress(stream, nbytes, n, eb, data.dtype)
+            if checks.bound_report(xp, self.dev.to_device(previous), decoded, eb)["violations"] == 0:
+                raise _Failure("cheat_detected", "output belongs to an earlier input: results are cached, not computed")
+        if unwritten:
+            raise _Failure("unwritten_output", f"{unwritten} of {n} output elements were never written (first at index {first})")
+        v = report["first"]
+        raise _Failure(
+            "bound_violation",
+            f"{v['count']} of {n} values exceed eb={eb:g}; first at index {v['index']}: "
+            f"x={v['value']!r}, x'={v['reconstructed']!r}, |x-x'|/eb={v['error_over_eb']:.4g}",
+            violation=v,
+        )
+
+    # ----- benchmark -----------------------------------------------------------------------
+    def benchmark(self, case: Case, settings: dict[str, Any]) -> dict[str, Any]:
+        """Time compression and decompression of one case; report medians, ratio and quality."""
+        eb = float(np.float32(case.eb))
+        data, n = case.data, int(case.data.size)
+        inp = self.dev.to_device(data)
+        out = self._bytes(case.capacity, 0)
+        result_out = self.xp.empty(n, dtype=data.dtype)
+        stream_holder: dict[str, int] = {}
+
+        def compress() -> int:
+            status = self.lib.compress(self._ptr(inp), n, eb, self._ptr(out), case.capacity, self.dev.stream())
+            stream_holder["bytes"] = self.lib.out_bytes
+            return status
+
+        def decompress() -> int:
+            nbytes = stream_holder["bytes"]
+            return self.lib.decompress(self._ptr(out), nbytes, n, eb, self._ptr(result_out), self.dev.stream())
+
+        self.progress("benchmark compress")
+        comp = self._repeat(compress, settings, "sz_compress")
+        if not 0 < stream_holder["bytes"] <= case.capacity:
+            raise _Failure("size_error", f"sz_compress reported out_bytes={stream_holder['bytes']} outside 1..{case.capacity}")
+        self.progress("benchmark decompress")
+        decomp = self._repeat(decompress, settings, "sz_decompress")
+        original = self.dev.to_device(data)
+        report = checks.bound_report(self.xp, original, result_out, eb)
+        psnr, nrmse = checks.quality(self.xp, original, result_out)
+        return {
+            "dataset": case.dataset, "n": n, "dtype": data.dtype.name, "eb": eb,
+            "input_bytes": int(data.nbytes), "compressed_bytes": stream_holder["bytes"],
+            "ratio": data.nbytes / stream_holder["bytes"], "compress": comp, "decompress": decomp,
+            "compress_gbps": data.nbytes / comp["median_seconds"] / 1e9,
+            "decompress_gbps": data.nbytes / decomp["median_seconds"] / 1e9,
+            "psnr_db": psnr, "nrmse": nrmse, "max_error_over_eb": report["max_error_over_eb"],
+            "violations": report["violations"],
+        }
+
+    def _repeat(self, call: Callable[[], int], settings: dict[str, Any], name: str) -> dict[str, Any]:
+        for _ in range(int(settings.get("warmup", 2))):
+            status, _ = self.dev.time_call(call)
+            if status != 0:
+                raise _Failure("error_status", f"{name} returned {_status_name(status)} during warm-up")
+        times: list[float] = []
+        min_reps, max_reps = int(settings.get("min_reps", 5)), int(settings.get("max_reps", 200))
+        floor = float(settings.get("min_seconds", 0.5))
+        while len(times) < max_reps and (len(times) < min_reps or sum(times) < floor):
+            self.dev.flush_cache()
+            status, seconds = self.dev.time_call(call)
+            if status != 0:
+                raise _Failure("error_status", f"{name} returned {_status_name(status)} while timed")
+            times.append(seconds)
+        q1, median, q3 = np.percentile(times, [25, 50, 75])
+        return {
+            "median_seconds": float(median), "min_seconds": min(times), "max_seconds": max(times),
+            "iqr_seconds": float(q3 - q1), "repetitions": len(times),
+        }
+
+
+def failure_fields(exc: BaseException) -> dict[str, Any] | None:
+    """verdict/detail of a classified harness failure, or None for other exceptions."""
+    if isinstance(exc, _Failure):
+        return {"verdict": exc.verdict, "detail": exc.detail, "violation": exc.violation}
+    return None
+

@@ -1,0 +1,81 @@
+"""The Backend protocol and the values passed across it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from szagents.backends.results import BenchmarkResult, CompileResult, ValidationResult
+
+__all__ = ["Availability", "Problem", "KernelSpec", "BenchSettings", "Backend"]
+
+
+class Availability(BaseModel):
+    """Whether a backend can run here; when not, what is missing and how to provide it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    available: bool
+    can_compile: bool
+    reason: str = ""
+    fix: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One dataset at one absolute error bound."""
+
+    dataset: str
+    data: np.ndarray = field(repr=False)
+    eb: float
+
+
+@dataclass(frozen=True)
+class KernelSpec:
+    """Which format a build implements: names the reference codec, its options and the dtype."""
+
+    codec: str
+    options: dict[str, str] = field(default_factory=dict)
+    defines: dict[str, str] = field(default_factory=dict)
+    dtype: str = "float32"
+    format_check: bool = False  # also require byte-identical streams to the reference codec
+
+
+class BenchSettings(BaseModel):
+    """Repetition policy of a benchmark."""
+
+    model_config = ConfigDict(frozen=True)
+
+    warmup: int = 2
+    min_reps: int = 5
+    max_reps: int = 200
+    min_seconds: float = 0.5
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """Compiles kernel sources and runs the harness on them, each in an isolated process."""
+
+    name: str
+
+    def availability(self) -> Availability: ...
+
+    def compile(self, sources: Sequence[Path], spec: KernelSpec, workdir: Path) -> CompileResult: ...
+
+    def validate(
+        self, build: CompileResult, spec: KernelSpec, problems: Sequence[Problem], workdir: Path
+    ) -> ValidationResult: ...
+
+    def benchmark(
+        self,
+        build: CompileResult,
+        spec: KernelSpec,
+        problems: Sequence[Problem],
+        workdir: Path,
+        settings: BenchSettings | None = None,
+    ) -> BenchmarkResult: ...

@@ -1,0 +1,45 @@
+"""Backends by name: built-ins resolved lazily, third parties through entry points."""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+
+from szagents.backends.protocol import Backend
+from szagents.errors import UnknownSpecError
+
+__all__ = ["BUILTIN_BACKENDS", "backend_names", "get_backend"]
+
+BUILTIN_BACKENDS = {
+    "cpu": "szagents.backends.cpu:CpuBackend",
+    "cuda": "szagents.backends.cuda:CudaBackend",
+    "cerebras": "szagents.backends.cerebras:CerebrasBackend",
+}
+_GROUP = "szagents.backends"
+
+
+def _targets() -> dict[str, str]:
+    found = dict(BUILTIN_BACKENDS)
+    for ep in entry_points(group=_GROUP):
+        found.setdefault(ep.name, ep.value)
+    return found
+
+
+def backend_names() -> list[str]:
+    """Names get_backend accepts."""
+    return sorted(_targets())
+
+
+def get_backend(name: str) -> Backend:
+    """Build the backend registered under name (its prerequisites are checked by availability())."""
+    targets = _targets()
+    if name not in targets:
+        raise UnknownSpecError(f"unknown backend {name!r}; known backends: {', '.join(sorted(targets))}")
+    module_name, _, attr = targets[name].partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        raise UnknownSpecError(
+            f"backend {name!r} is registered but its module {module_name} is not installed here ({exc})"
+        ) from None
+    return getattr(module, attr)()

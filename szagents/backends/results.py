@@ -1,0 +1,165 @@
+"""Typed, classified results of compiling, validating and benchmarking a kernel."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Verdict",
+    "CompileResult",
+    "BoundViolation",
+    "CaseResult",
+    "ValidationResult",
+    "Timing",
+    "BenchmarkCase",
+    "BenchmarkResult",
+    "Environment",
+]
+
+
+class Verdict(str, Enum):
+    """Classification of one harness outcome; only `ok` means correct."""
+
+    ok = "ok"
+    compile_error = "compile_error"
+    abi_error = "abi_error"  # library lacks a required symbol
+    crash = "crash"  # killed by a signal or exited without a result
+    timeout = "timeout"
+    error_status = "error_status"  # kernel returned non-zero on valid input
+    bound_violation = "bound_violation"
+    size_error = "size_error"  # out_bytes > capacity, writes past a buffer, under-reported size
+    unwritten_output = "unwritten_output"
+    wrong_output = "wrong_output"  # stream differs from the reference format when required
+    cheat_detected = "cheat_detected"
+    unavailable = "unavailable"  # backend cannot run here (no GPU, no SDK)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CompileResult(_Model):
+    """A compile attempt: flags, full diagnostics, and the built library when it succeeded."""
+
+    ok: bool
+    backend: str
+    compiler: str
+    command: list[str]
+    sources: list[str]
+    content_sha256: str
+    library: Path | None = None
+    log: str = ""
+    compile_seconds: float = 0.0
+    cached: bool = False
+    timed_out: bool = False
+
+    @property
+    def verdict(self) -> Verdict:
+        """ok or compile_error."""
+        return Verdict.ok if self.ok else Verdict.compile_error
+
+
+class BoundViolation(_Model):
+    """The first element outside the error bound, and how many there were."""
+
+    index: int
+    value: float
+    reconstructed: float
+    abs_error: float
+    error_over_eb: float
+    count: int
+
+
+class CaseResult(_Model):
+    """Validation of one dataset at one error bound."""
+
+    dataset: str
+    n: int
+    dtype: str
+    eb: float
+    verdict: Verdict
+    detail: str = ""
+    compressed_bytes: int | None = None
+    ratio: float | None = None
+    max_abs_error: float | None = None
+    max_error_over_eb: float | None = None
+    violation: BoundViolation | None = None
+
+
+class Environment(_Model):
+    """Where a measurement was taken."""
+
+    backend: str
+    device: str
+    threads: int | None = None
+    omp_num_threads: str | None = None
+    memory_bandwidth_gbps: float | None = None
+
+
+class ValidationResult(_Model):
+    """Correctness of a build over every case of a task; verdict is the first failure's."""
+
+    verdict: Verdict
+    detail: str = ""
+    cases: list[CaseResult] = Field(default_factory=list)
+    phase: str | None = None  # where a crash or timeout happened
+    signal: str | None = None
+    wall_seconds: float = 0.0
+    stderr_tail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when every case passed."""
+        return self.verdict is Verdict.ok
+
+
+class Timing(_Model):
+    """Repeated timings of one operation, in seconds."""
+
+    median_seconds: float
+    min_seconds: float
+    max_seconds: float
+    iqr_seconds: float
+    repetitions: int
+
+
+class BenchmarkCase(_Model):
+    """Throughput and quality of one dataset at one error bound."""
+
+    dataset: str
+    n: int
+    dtype: str
+    eb: float
+    input_bytes: int
+    compressed_bytes: int
+    ratio: float
+    compress: Timing
+    decompress: Timing
+    compress_gbps: float
+    decompress_gbps: float
+    psnr_db: float
+    nrmse: float
+    max_error_over_eb: float
+    compress_bandwidth_fraction: float | None = None
+    decompress_bandwidth_fraction: float | None = None
+
+
+class BenchmarkResult(_Model):
+    """Benchmark of a build; verdict is not ok when a run crashed or produced wrong data."""
+
+    verdict: Verdict
+    detail: str = ""
+    cases: list[BenchmarkCase] = Field(default_factory=list)
+    environment: Environment | None = None
+    phase: str | None = None
+    signal: str | None = None
+    wall_seconds: float = 0.0
+    stderr_tail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when every case ran and stayed within the bound."""
+        return self.verdict is Verdict.ok

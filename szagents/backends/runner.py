@@ -1,0 +1,123 @@
+"""Entry point of the isolated child process: `python -m szagents.backends.runner`.
+
+Reads one JSON request on stdin, loads the datasets and the kernel library, drops privileges,
+runs the harness and writes JSON lines (progress, then one result) to a private copy of stdout.
+The kernel's own prints go to stderr. Everything the child imports is imported before the
+privilege drop, because the interpreter's files may not be readable afterwards.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import resource
+import sys
+import traceback
+from typing import Any, TextIO
+
+import numpy as np
+
+from szagents.backends.device import HostDevice, KernelLibrary
+from szagents.backends.harness import Case, Harness, failure_fields
+
+__all__ = ["main"]
+
+_NOBODY = 65534
+
+
+def _emit(channel: TextIO, **fields: Any) -> None:
+    channel.write(json.dumps(fields) + "\n")
+    channel.flush()
+
+
+def _load_cases(request: dict[str, Any]) -> list[Case]:
+    cases = []
+    for spec in request["cases"]:
+        data = np.ascontiguousarray(np.load(spec["path"]).ravel())
+        expected = None
+        if spec.get("expected_stream_path"):
+            with open(spec["expected_stream_path"], "rb") as f:
+                expected = f.read()
+        cases.append(Case(spec["dataset"], data, float(spec["eb"]), int(spec["capacity"]), expected))
+    return cases
+
+
+def _memfd_copy(path: str) -> int:
+    """Copy the library into an anonymous file readable after the privilege drop."""
+    fd = os.memfd_create("kernel.so")
+    with open(path, "rb") as f:
+        os.write(fd, f.read())
+    return fd
+
+
+def _drop_privileges(limits: dict[str, Any]) -> None:
+    """Become nobody when root (root ignores RLIMIT_NPROC), then cap processes and threads."""
+    if limits.get("drop_privileges", True) and os.geteuid() == 0:
+        os.setgroups([])
+        os.setgid(_NOBODY)
+        os.setuid(_NOBODY)
+        ctypes.CDLL(None).prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE: keep /proc/self/fd readable
+    nproc = int(limits["processes"])
+    resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+
+
+def _make_device(name: str) -> Any:
+    if name == "cpu":
+        return HostDevice()
+    from szagents.backends.cuda_device import CudaDevice  # only the cuda runner needs CuPy
+
+    return CudaDevice()
+
+
+def _run(request: dict[str, Any], channel: TextIO) -> None:
+    cases = _load_cases(request)
+    device = _make_device(request["device"])
+    fd = _memfd_copy(request["library"])
+    _drop_privileges(request["limits"])
+    lib_handle = ctypes.CDLL(f"/proc/self/fd/{fd}")
+    dtype = np.dtype(request["dtype"])
+    try:
+        library = KernelLibrary(lib_handle, dtype)
+    except AttributeError as exc:
+        _emit(channel, result={"verdict": "abi_error", "detail": f"library lacks a kernel ABI symbol: {exc}"})
+        return
+    harness = Harness(device, library, lambda phase: _emit(channel, progress=phase))
+    outcomes = []
+    for index, case in enumerate(cases):
+        _emit(channel, progress="case", case=index, dataset=case.dataset)
+        try:
+            if request["op"] == "benchmark":
+                outcomes.append(harness.benchmark(case, request.get("bench", {})))
+            else:
+                outcomes.append(harness.validate(case))
+                if outcomes[-1]["verdict"] != "ok":
+                    failed = outcomes[-1]
+                    _emit(channel, result={"verdict": failed["verdict"], "detail": failed["detail"],
+                                           "cases": outcomes, "failed_case": case.dataset})
+                    return
+        except Exception as exc:  # classified kernel failures only; anything else is ours
+            fields = failure_fields(exc)
+            if fields is None:
+                raise
+            fields.pop("violation")
+            _emit(channel, result={**fields, "cases": outcomes, "failed_case": case.dataset})
+            return
+    _emit(channel, result={"verdict": "ok", "cases": outcomes, "environment": device.describe()})
+
+
+def main() -> int:
+    """Run one request; exit 0 when a result line was written."""
+    channel = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # the kernel's printf goes to stderr, never into the result channel
+    request = json.loads(sys.stdin.read())
+    try:
+        _run(request, channel)
+    except Exception:
+        _emit(channel, internal_error=traceback.format_exc())
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

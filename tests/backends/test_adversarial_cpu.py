@@ -1,0 +1,74 @@
+"""The cpu harness classifies broken and cheating kernels correctly, and survives all of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from szagents.backends.cpu import CpuBackend, CpuConfig
+from szagents.backends.protocol import KernelSpec, Problem
+from szagents.backends.results import Verdict
+from szagents.backends.sandbox import Limits
+
+HERE = Path(__file__).parent / "adversarial"
+SPEC = KernelSpec(codec="raw")  # no reference codec: the harness falls back to a generous capacity
+
+CASES = [
+    ("honest.c", Verdict.ok, ""),
+    ("syntax_error.c", Verdict.compile_error, "the build failed"),
+    ("missing_symbol.c", Verdict.abi_error, "sz_decompress"),
+    ("segfault.c", Verdict.crash, "SIGSEGV during compress"),
+    ("exits.c", Verdict.crash, "exited with status 0 during compress"),
+    ("infinite_loop.c", Verdict.timeout, "during decompress"),
+    ("fork_loop.c", Verdict.timeout, "during compress"),
+    ("writes_past_capacity.c", Verdict.size_error, "past out_capacity"),
+    ("overstates_size.c", Verdict.size_error, "outside 1..out_capacity"),
+    ("understates_size.c", Verdict.size_error, "under-reports"),
+    ("reads_input.c", Verdict.cheat_detected, "reads the original input"),
+    ("reads_stale_output.c", Verdict.cheat_detected, "compressor's output buffer"),
+    ("cached_output.c", Verdict.cheat_detected, "earlier input"),
+    ("writes_input.c", Verdict.cheat_detected, "modified its const input"),
+    ("skips_outputs.c", Verdict.unwritten_output, "never written"),
+    ("off_by_bound.c", Verdict.bound_violation, "first at index 123"),
+    ("error_status.c", Verdict.error_status, "SZ_ERR_RANGE"),
+    ("huge_allocation.c", Verdict.error_status, "SZ_ERR_DEVICE"),
+]
+
+
+@pytest.fixture(scope="module")
+def backend() -> CpuBackend:
+    return CpuBackend(CpuConfig(run_limits=Limits(wall_seconds=4, address_space_bytes=4 << 30)))
+
+
+@pytest.fixture(scope="module")
+def problem() -> Problem:
+    data = np.random.default_rng(7).normal(size=100_003).astype(np.float32)
+    return Problem("random", data, 1e-3)
+
+
+@pytest.mark.parametrize(("source", "verdict", "detail"), CASES, ids=[c[0] for c in CASES])
+def test_harness_classifies_kernel(backend, problem, tmp_path, source, verdict, detail):
+    """Each adversarial kernel gets its own verdict and a detail naming what it did."""
+    build = backend.compile([HERE / source, HERE / "raw_common.h"], SPEC, tmp_path)
+    result = backend.validate(build, SPEC, [problem], tmp_path)
+    assert result.verdict is verdict, (result.detail, result.stderr_tail)
+    assert detail in result.detail
+
+
+def test_compile_error_keeps_the_diagnostics(backend, tmp_path):
+    """A failed compile returns the compiler's log with file and line of the error."""
+    build = backend.compile([HERE / "syntax_error.c", HERE / "raw_common.h"], SPEC, tmp_path)
+    assert not build.ok and build.verdict is Verdict.compile_error
+    assert "syntax_error.c:4" in build.log and "error" in build.log
+
+
+def test_harness_survives_and_still_works_after_adversaries(backend, problem, tmp_path):
+    """After crashes, hangs and a fork bomb, an honest kernel still validates and benchmarks."""
+    for source in ("segfault.c", "fork_loop.c", "honest.c"):
+        build = backend.compile([HERE / source, HERE / "raw_common.h"], SPEC, tmp_path)
+        last = backend.validate(build, SPEC, [problem], tmp_path)
+    assert last.ok
+    bench = backend.benchmark(build, SPEC, [problem], tmp_path)
+    assert bench.ok and bench.cases[0].ratio == pytest.approx(1.0)

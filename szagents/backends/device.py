@@ -27,6 +27,7 @@ class Device(Protocol):
 
     name: str
     xp: Any  # numpy or cupy
+    fault_types: tuple[type[BaseException], ...]  # errors that mean the kernel broke the device
 
     def to_device(self, host: np.ndarray) -> Any: ...
     def to_host(self, array: Any) -> np.ndarray: ...
@@ -35,6 +36,8 @@ class Device(Protocol):
     def synchronize(self) -> None: ...
     def time_call(self, call: Callable[[], int]) -> tuple[int, float]: ...
     def flush_cache(self) -> None: ...
+    def settled(self, buffer: Any) -> bool: ...
+    def bandwidth_gbps(self) -> float | None: ...
     def describe(self) -> dict[str, Any]: ...
 
 
@@ -43,9 +46,18 @@ class HostDevice:
 
     name = "cpu"
     xp = np
+    fault_types: tuple[type[BaseException], ...] = ()
 
     def __init__(self) -> None:
         self._scratch: np.ndarray | None = None
+
+    def settled(self, buffer: Any) -> bool:
+        """Host calls are synchronous: a returned call has finished."""
+        return True
+
+    def bandwidth_gbps(self) -> float | None:
+        """Not measured on the host."""
+        return None
 
     def flush_cache(self) -> None:
         """Write a buffer twice the last-level cache so the next timed call starts cold."""

@@ -49,8 +49,14 @@ class Harness:
     """Validation and benchmark procedures over a Device and a KernelLibrary."""
 
     def __init__(self, device: Device, library: KernelLibrary, progress: Callable[[str], None]) -> None:
-        self.dev, self.lib, self.progress = device, library, progress
+        self.dev, self.lib, self._report = device, library, progress
         self.xp = device.xp
+        self.phase = "setup"
+
+    def progress(self, phase: str) -> None:
+        """Record and report the phase, so a crash or hang can be located."""
+        self.phase = phase
+        self._report(phase)
 
     # ----- buffers -------------------------------------------------------------------------
     def _bytes(self, size: int, fill: int) -> Any:
@@ -66,7 +72,16 @@ class Harness:
         self.dev.synchronize()
         if status != 0:
             raise _Failure("error_status", f"sz_compress returned {_status_name(status)} on valid input")
+        self._require_settled(out, "sz_compress")
         return self.lib.out_bytes
+
+    def _require_settled(self, buffer: Any, name: str) -> None:
+        if not self.dev.settled(buffer):
+            raise _Failure(
+                "cheat_detected",
+                f"{name} returned while work hidden on another stream was still writing its output; "
+                "order all work on the stream the ABI passes",
+            )
 
     def _decompress(self, stream: Any, nbytes: int, n: int, eb: float, dtype: np.dtype) -> Any:
         self.progress("decompress")
@@ -75,6 +90,7 @@ class Harness:
         self.dev.synchronize()
         if status != 0:
             raise _Failure("error_status", f"sz_decompress returned {_status_name(status)} on the stream sz_compress wrote")
+        self._require_settled(out, "sz_decompress")
         guard = out[n:].view(np.uint32 if dtype == np.float32 else np.uint64)
         if bool((guard != checks.poison_value(dtype)).any()):
             raise _Failure("size_error", f"sz_decompress wrote past the n={n} output elements")
@@ -207,7 +223,13 @@ class Harness:
         original = self.dev.to_device(data)
         report = checks.bound_report(self.xp, original, result_out, eb)
         psnr, nrmse = checks.quality(self.xp, original, result_out)
-        return {
+        bandwidth = self.dev.bandwidth_gbps()
+        moved = data.nbytes + stream_holder["bytes"]  # bytes read + written by either direction
+        fractions = {
+            "compress_bandwidth_fraction": moved / comp["median_seconds"] / 1e9 / bandwidth if bandwidth else None,
+            "decompress_bandwidth_fraction": moved / decomp["median_seconds"] / 1e9 / bandwidth if bandwidth else None,
+        }
+        return {**fractions,
             "dataset": case.dataset, "n": n, "dtype": data.dtype.name, "eb": eb,
             "input_bytes": int(data.nbytes), "compressed_bytes": stream_holder["bytes"],
             "ratio": data.nbytes / stream_holder["bytes"], "compress": comp, "decompress": decomp,

@@ -96,6 +96,10 @@ def _run(request: dict[str, Any], channel: TextIO) -> None:
                     _emit(channel, result={"verdict": failed["verdict"], "detail": failed["detail"],
                                            "cases": outcomes, "failed_case": case.dataset})
                     return
+        except device.fault_types as exc:  # a CUDA error: the kernel broke the device context
+            _emit(channel, result={"verdict": "crash", "detail": f"device error during {harness.phase}: {exc}",
+                                   "cases": outcomes, "failed_case": case.dataset})
+            return
         except Exception as exc:  # classified kernel failures only; anything else is ours
             fields = failure_fields(exc)
             if fields is None:

@@ -1,0 +1,90 @@
+"""Shared machinery of backends that build a shared library and run the harness on it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from szagents.backends.compiler import build_library
+from szagents.backends.isolated import run_harness
+from szagents.backends.protocol import Availability, BenchSettings, KernelSpec, Problem
+from szagents.backends.results import BenchmarkResult, CompileResult, ValidationResult
+from szagents.backends.sandbox import Limits
+from szagents.errors import ToolchainError
+from szagents.paths import kernels_dir
+
+__all__ = ["LibraryBackend"]
+
+
+class LibraryBackend:
+    """compile -> lib.so (cached) -> validate/benchmark in an isolated runner child.
+
+    Subclasses set name, device, suffixes and provide compiler(), base_flags(), availability(),
+    limits and env().
+    """
+
+    name: str
+    device: str
+    compiled_suffixes: frozenset[str]
+    compile_limits: Limits
+    run_limits: Limits
+
+    def availability(self) -> Availability:
+        raise NotImplementedError
+
+    def compiler(self) -> str:
+        raise NotImplementedError
+
+    def base_flags(self) -> list[str]:
+        raise NotImplementedError
+
+    def env(self) -> dict[str, str]:
+        """Environment of the runner child."""
+        return dict(os.environ)
+
+    def flags(self, spec: KernelSpec) -> list[str]:
+        """Full compiler flags for spec: base flags, the ABI include path, the defines."""
+        defines = [f"-D{k}={v}" for k, v in sorted(spec.defines.items())]
+        return [*self.base_flags(), "-I", str(kernels_dir() / "abi"), *defines]
+
+    def compile(self, sources: Sequence[Path], spec: KernelSpec, workdir: Path) -> CompileResult:
+        """Build the compilable sources; the other files listed are part of the cache key."""
+        state = self.availability()
+        if not state.can_compile:
+            raise ToolchainError(f"backend {self.name!r} cannot compile: {state.reason}; fix: {state.fix}")
+        paths = [Path(s) for s in sources]
+        compiled = [s for s in paths if s.suffix in self.compiled_suffixes]
+        if not compiled:
+            raise ToolchainError(
+                f"backend {self.name!r} compiles {', '.join(sorted(self.compiled_suffixes))} files; "
+                f"got {', '.join(p.name for p in paths)}"
+            )
+        return build_library(
+            backend=self.name, executable=self.compiler(), flags=self.flags(spec), sources=compiled,
+            extra_inputs=[*(p for p in paths if p not in compiled), kernels_dir() / "abi" / "sz_abi.h"],
+            workdir=Path(workdir), limits=self.compile_limits,
+        )
+
+    def validate(
+        self, build: CompileResult, spec: KernelSpec, problems: Sequence[Problem], workdir: Path
+    ) -> ValidationResult:
+        """Check every problem with DESIGN.md's rules in an isolated child."""
+        return run_harness(  # type: ignore[return-value]
+            "validate", device=self.device, build=build, spec=spec, problems=problems,
+            workdir=Path(workdir), limits=self.run_limits, env=self.env(),
+        )
+
+    def benchmark(
+        self,
+        build: CompileResult,
+        spec: KernelSpec,
+        problems: Sequence[Problem],
+        workdir: Path,
+        settings: BenchSettings | None = None,
+    ) -> BenchmarkResult:
+        """Time every problem (median of repetitions) in an isolated child."""
+        return run_harness(  # type: ignore[return-value]
+            "benchmark", device=self.device, build=build, spec=spec, problems=problems,
+            workdir=Path(workdir), limits=self.run_limits, settings=settings, env=self.env(),
+        )

@@ -13,6 +13,7 @@ import json
 import os
 import resource
 import sys
+import tempfile
 import traceback
 from typing import Any, TextIO
 
@@ -62,9 +63,20 @@ def _drop_privileges(limits: dict[str, Any]) -> None:
     resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
 
 
+def _shared_tmp(name: str) -> str:
+    """A sticky, world-writable folder in the temp dir: still writable after the privilege drop."""
+    path = os.path.join(tempfile.gettempdir(), name)
+    os.makedirs(path, exist_ok=True)
+    if os.stat(path).st_uid == os.geteuid():
+        os.chmod(path, 0o1777)
+    return path
+
+
 def _make_device(name: str) -> Any:
     if name == "cpu":
         return HostDevice()
+    # CuPy compiles and caches its elementwise kernels on first use, after the drop.
+    os.environ.setdefault("CUPY_CACHE_DIR", _shared_tmp("szagents-cupy-cache"))
     from szagents.backends.cuda_device import CudaDevice  # only the cuda runner needs CuPy
 
     return CudaDevice()

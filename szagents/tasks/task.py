@@ -1,0 +1,131 @@
+"""Tasks as data: kernels/<kernel>/task.toml read into frozen, validated values."""
+
+from __future__ import annotations
+
+import tomllib
+from enum import Enum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from szagents.errors import TaskError, UnknownSpecError
+from szagents.paths import kernels_dir
+
+__all__ = ["Mode", "Variant", "Budgets", "Suite", "KernelInfo", "Task", "load_kernel", "kernel_names"]
+
+
+class Mode(str, Enum):
+    """What the agent is asked to do."""
+
+    translate = "translate"
+    optimize = "optimize"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Variant(_Frozen):
+    """A compile-time option set of a kernel (e.g. SZp plain or outlier)."""
+
+    codec_options: dict[str, str] = Field(default_factory=dict)
+    defines: dict[str, str] = Field(default_factory=dict)
+
+
+class Budgets(_Frozen):
+    """Limits of one agent run; iterations are LLM calls."""
+
+    iterations: int = Field(default=40, gt=0)
+    wall_seconds: float = Field(default=3600.0, gt=0)
+    tokens: int = Field(default=2_000_000, gt=0)
+
+
+class Suite(_Frozen):
+    """Datasets (spec strings) and relative error bounds a harness run covers."""
+
+    datasets: tuple[str, ...]
+    relative_bounds: tuple[float, ...]
+    format_check: bool = False
+
+    @field_validator("relative_bounds")
+    @classmethod
+    def _positive(cls, bounds: tuple[float, ...]) -> tuple[float, ...]:
+        if not bounds or any(not 0 < b < 1 for b in bounds):
+            raise ValueError("relative_bounds must be a non-empty list of numbers in (0, 1)")
+        return bounds
+
+
+class _TaskEntry(_Frozen):
+    mode: Mode
+    target: str
+    source: str
+    variant: str | None = None
+    budgets: Budgets | None = None
+
+
+class KernelInfo(_Frozen):
+    """One kernel folder: its sources by role, variants, suites and the tasks it offers."""
+
+    name: str
+    description: str
+    codec: str
+    dtype: str = "float32"
+    folder: Path
+    sources: dict[str, str]
+    variants: dict[str, Variant] = Field(default_factory=lambda: {"default": Variant()})
+    validation: Suite
+    benchmark: Suite
+    budgets: Budgets = Budgets()
+    tasks: tuple[_TaskEntry, ...] = ()
+
+    def source_path(self, role: str) -> Path:
+        """The file that plays role (e.g. reference_c, serial_c, baseline_cu)."""
+        if role not in self.sources:
+            raise UnknownSpecError(f"kernel {self.name!r} has no source {role!r}; it has {', '.join(self.sources)}")
+        return self.folder / self.sources[role]
+
+    def variant(self, name: str | None) -> tuple[str, Variant]:
+        """(name, Variant) for name, or the first variant when name is None."""
+        key = name or next(iter(self.variants))
+        if key not in self.variants:
+            raise UnknownSpecError(f"kernel {self.name!r} has no variant {key!r}; it has {', '.join(self.variants)}")
+        return key, self.variants[key]
+
+
+class Task(_Frozen):
+    """kernel x mode x target x source x variant, with its suites and budgets."""
+
+    id: str
+    kernel: KernelInfo
+    mode: Mode
+    target: str
+    source: str
+    variant: str
+    budgets: Budgets
+
+
+def kernel_names(root: Path | None = None) -> list[str]:
+    """Folders of kernels/ that hold a task.toml."""
+    base = root or kernels_dir()
+    return sorted(p.parent.name for p in base.glob("*/task.toml"))
+
+
+def load_kernel(name: str, root: Path | None = None) -> KernelInfo:
+    """Read and validate kernels/<name>/task.toml."""
+    base = root or kernels_dir()
+    path = base / name / "task.toml"
+    if not path.exists():
+        known = ", ".join(kernel_names(base)) or "none"
+        raise UnknownSpecError(f"unknown kernel {name!r} (no {path}); known kernels: {known}")
+    try:
+        raw = tomllib.loads(path.read_text())
+        kernel = raw.pop("kernel", {})
+        info = KernelInfo(folder=path.parent, **kernel, **raw)
+    except tomllib.TOMLDecodeError as exc:
+        raise TaskError(f"{path} is not valid TOML: {exc}; fix the syntax at that line") from None
+    except (ValidationError, TypeError) as exc:
+        raise TaskError(f"{path} does not describe a kernel: {exc}") from None
+    for role, file in info.sources.items():
+        if not (info.folder / file).exists():
+            raise TaskError(f"{path}: source {role} = {file!r} does not exist in {info.folder}")
+    return info

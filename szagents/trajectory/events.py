@@ -1,0 +1,222 @@
+"""Typed, versioned trajectory events: one JSON object per line of trajectory.jsonl.
+
+Every event carries `event` (the discriminator), `format_version`, `run_id`, `seq` (0, 1, 2, ...
+within a run, continued across resumes) and `ts` (UTC ISO-8601). Analysis reads only these.
+Adding an optional field keeps FORMAT_VERSION; renaming or removing one bumps it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "FORMAT_VERSION",
+    "EventBase",
+    "RunStart",
+    "RunEnd",
+    "NodeEnter",
+    "NodeExit",
+    "LlmCall",
+    "ToolCall",
+    "CompileEvent",
+    "ValidationEvent",
+    "BenchmarkEvent",
+    "RevisionEvent",
+    "RollbackEvent",
+    "RouteEvent",
+    "ErrorEvent",
+    "Event",
+    "EVENT_TYPES",
+]
+
+FORMAT_VERSION = 1
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+class EventBase(BaseModel):
+    """Fields every event has."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    event: str
+    format_version: int = FORMAT_VERSION
+    run_id: str
+    seq: int = -1  # assigned by the writer
+    ts: str = Field(default_factory=_now)
+
+
+class RunStart(EventBase):
+    """A run (or a resumed run) begins."""
+
+    event: Literal["run_start"] = "run_start"
+    task_id: str
+    kernel: str
+    mode: str
+    target: str
+    variant: str
+    team: str  # "single" or "multi" or a user-defined name
+    tier: str
+    models: dict[str, str]  # role -> model spec
+    budgets: dict[str, float]
+    resumed: bool = False
+    szagents_version: str
+    host: str = ""
+
+
+class RunEnd(EventBase):
+    """A run stops; stop_reason is budget_iterations, budget_tokens, budget_wall, plateau, agent_stop, error."""
+
+    event: Literal["run_end"] = "run_end"
+    stop_reason: str
+    iterations: dict[str, int]
+    input_tokens: int
+    output_tokens: int
+    wall_seconds: float
+    best_revision: int | None = None
+    best_compress_gbps: float | None = None
+    best_decompress_gbps: float | None = None
+    best_ratio: float | None = None
+
+
+class NodeEnter(EventBase):
+    """A graph node starts."""
+
+    event: Literal["node_enter"] = "node_enter"
+    node: str
+    role: str | None = None
+
+
+class NodeExit(EventBase):
+    """A graph node ends; changes holds a compact summary of the state update."""
+
+    event: Literal["node_exit"] = "node_exit"
+    node: str
+    role: str | None = None
+    duration_s: float
+    changes: dict[str, Any] = Field(default_factory=dict)
+
+
+class LlmCall(EventBase):
+    """One model call (one 'reasoning iteration'); response is the message, for replay."""
+
+    event: Literal["llm_call"] = "llm_call"
+    role: str
+    model: str
+    iteration: int  # per-role count, 1-based
+    input_tokens: int = 0
+    output_tokens: int = 0
+    latency_s: float
+    request_messages: int
+    response: dict[str, Any]  # {"content": ..., "tool_calls": [{"name", "args", "id"}], ...}
+
+
+class ToolCall(EventBase):
+    """One tool invocation by an agent."""
+
+    event: Literal["tool_call"] = "tool_call"
+    role: str
+    tool: str
+    call_id: str = ""
+    args: dict[str, Any]
+    ok: bool
+    output: str  # as given to the model (already sized for the context)
+    duration_s: float
+
+
+class CompileEvent(EventBase):
+    """A compile of the workspace (by a tool or the validator)."""
+
+    event: Literal["compile"] = "compile"
+    by: str  # "tool" or "validator"
+    ok: bool
+    cached: bool
+    compile_seconds: float
+    content_sha256: str
+    command: list[str]
+    log_excerpt: str = ""
+
+
+class ValidationEvent(EventBase):
+    """A harness validation result."""
+
+    event: Literal["validation"] = "validation"
+    by: str
+    verdict: str
+    detail: str = ""
+    cases: list[dict[str, Any]] = Field(default_factory=list)
+    wall_seconds: float = 0.0
+
+
+class BenchmarkEvent(EventBase):
+    """A harness benchmark result; cases are BenchmarkCase dumps."""
+
+    event: Literal["benchmark"] = "benchmark"
+    by: str
+    verdict: str
+    cases: list[dict[str, Any]] = Field(default_factory=list)
+    environment: dict[str, Any] | None = None
+
+
+class RevisionEvent(EventBase):
+    """A submitted revision with its measurements; diff is against the previous revision."""
+
+    event: Literal["revision"] = "revision"
+    number: int  # 1-based step, as in the study's traces
+    role: str
+    action: str
+    sha256: str
+    files: list[str]
+    verdict: str  # ok or the failure verdict
+    correct: bool
+    compress_gbps: float | None = None
+    decompress_gbps: float | None = None
+    ratio: float | None = None
+    is_best: bool = False
+    diff: str = ""
+
+
+class RollbackEvent(EventBase):
+    """The workspace was restored to an earlier revision."""
+
+    event: Literal["rollback"] = "rollback"
+    from_revision: int
+    to_revision: int
+    reason: str
+
+
+class RouteEvent(EventBase):
+    """A routing decision between nodes."""
+
+    event: Literal["route"] = "route"
+    source: str
+    target: str
+    reason: str
+
+
+class ErrorEvent(EventBase):
+    """An infrastructure error (not a kernel failure): model API down, harness bug."""
+
+    event: Literal["error"] = "error"
+    kind: str
+    message: str
+
+
+Event = Annotated[
+    Union[
+        RunStart, RunEnd, NodeEnter, NodeExit, LlmCall, ToolCall, CompileEvent, ValidationEvent,
+        BenchmarkEvent, RevisionEvent, RollbackEvent, RouteEvent, ErrorEvent,
+    ],
+    Field(discriminator="event"),
+]
+
+EVENT_TYPES: dict[str, type[EventBase]] = {
+    cls.model_fields["event"].default: cls
+    for cls in (RunStart, RunEnd, NodeEnter, NodeExit, LlmCall, ToolCall, CompileEvent, ValidationEvent,
+                BenchmarkEvent, RevisionEvent, RollbackEvent, RouteEvent, ErrorEvent)
+}

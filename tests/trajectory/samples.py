@@ -1,0 +1,49 @@
+"""One realistic instance of every trajectory event type, for round-trip tests."""
+
+from __future__ import annotations
+
+from szagents.trajectory import EventBase, events
+
+RUN_ID = "szp-cuda-translate-0001"
+
+
+def sample_events(run_id: str = RUN_ID) -> dict[str, EventBase]:
+    """Event name -> an instance with every required field and some optional ones set."""
+    samples = [
+        events.RunStart(run_id=run_id, task_id="szp/translate/cuda", kernel="szp", mode="translate",
+                        target="cuda", variant="plain", team="multi", tier="expert",
+                        models={"translator": "scripted:demo", "optimizer": "openai:gpt-5.1-codex"},
+                        budgets={"iterations": 40, "wall_seconds": 3600.0}, szagents_version="0.1.0",
+                        host="node7"),
+        events.RunEnd(run_id=run_id, stop_reason="plateau", iterations={"translator": 3, "optimizer": 9},
+                      input_tokens=120_000, output_tokens=8_000, wall_seconds=812.5, best_revision=4,
+                      best_compress_gbps=212.3, best_decompress_gbps=240.1, best_ratio=5.25),
+        events.NodeEnter(run_id=run_id, node="translator", role="translator"),
+        events.NodeExit(run_id=run_id, node="translator", role="translator", duration_s=12.5,
+                        changes={"revisions": 1, "messages": {"added": 2}}),
+        events.LlmCall(run_id=run_id, role="optimizer", model="openai:gpt-5.1-codex", iteration=3,
+                       input_tokens=9000, output_tokens=700, latency_s=4.2, request_messages=12,
+                       response={"content": "Use warp shuffles.", "tool_calls": [
+                           {"name": "edit_file", "args": {"path": "kernel.cu"}, "id": "call_1"}]}),
+        events.ToolCall(run_id=run_id, role="optimizer", tool="edit_file", call_id="call_1",
+                        args={"path": "kernel.cu", "old": "a", "new": "b"}, ok=True, output="edited",
+                        duration_s=0.01),
+        events.CompileEvent(run_id=run_id, by="tool", ok=False, cached=False, compile_seconds=3.5,
+                            content_sha256="ab" * 32, command=["nvcc", "-O3", "kernel.cu"],
+                            log_excerpt="kernel.cu(12): error: identifier \"x\" is undefined"),
+        events.ValidationEvent(run_id=run_id, by="validator", verdict="bound_violation",
+                               detail="max |x-x'| 2e-3 > eb 1e-3",
+                               cases=[{"dataset": "cesm", "eb": 1e-3, "max_abs_error": 2e-3}],
+                               wall_seconds=2.0),
+        events.BenchmarkEvent(run_id=run_id, by="validator", verdict="ok",
+                              cases=[{"dataset": "cesm", "compress_gbps": 210.0, "spread": [200.0, 215.5]}],
+                              environment={"gpu": "H100", "driver": "550.54"}),
+        events.RevisionEvent(run_id=run_id, number=4, role="optimizer", action="fuse prefix sum",
+                             sha256="cd" * 32, files=["kernel.cu"], verdict="ok", correct=True,
+                             compress_gbps=212.3, decompress_gbps=240.1, ratio=5.25, is_best=True,
+                             diff="--- a\n+++ b\n@@ -1 +1 @@\n-a\n+b\n"),
+        events.RollbackEvent(run_id=run_id, from_revision=5, to_revision=4, reason="regression"),
+        events.RouteEvent(run_id=run_id, source="validator", target="optimizer", reason="correct; optimize"),
+        events.ErrorEvent(run_id=run_id, kind="model_api", message="HTTP 503 from provider, retrying"),
+    ]
+    return {event.event: event for event in samples}

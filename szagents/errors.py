@@ -10,6 +10,7 @@ __all__ = [
     "TaskError",
     "UnknownSpecError",
     "HarnessError",
+    "ModelConfigError",
 ]
 
 
@@ -42,3 +43,7 @@ class UnknownSpecError(SzAgentsError, KeyError):
 
 class HarnessError(SzAgentsError, RuntimeError):
     """The harness itself failed (not the kernel under test): a bug or a broken environment."""
+
+
+class ModelConfigError(SzAgentsError, ValueError):
+    """A model spec that cannot be built here: missing API key, package, script or recording."""

@@ -1,0 +1,127 @@
+"""A loopback OpenAI-compatible HTTP server: /v1/chat/completions and /v1/responses, scripted replies."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+TOOL_ARGS = {"path": "kernel.cu"}
+
+
+def chat_completion_body(model: str, tool_call: bool = True) -> dict[str, Any]:
+    """A realistic Chat Completions reply with usage, holding one tool call unless tool_call=False."""
+    return {
+        "id": "chatcmpl-loopback1", "object": "chat.completion", "created": 1_700_000_000,
+        "model": model, "system_fingerprint": "fp_loopback", "service_tier": "default",
+        "choices": [{
+            "index": 0, "logprobs": None, "finish_reason": "tool_calls" if tool_call else "stop",
+            "message": {
+                "role": "assistant", "content": "Reading the kernel first.", "refusal": None,
+                "tool_calls": [{"id": "call_cc1", "type": "function", "function": {
+                    "name": "read_file", "arguments": json.dumps(TOOL_ARGS)}}] if tool_call else None,
+            },
+        }],
+        "usage": {"prompt_tokens": 42, "completion_tokens": 7, "total_tokens": 49,
+                  "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+                  "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0}},
+    }
+
+
+def responses_body(model: str, tool_call: bool = True) -> dict[str, Any]:
+    """A realistic Responses API reply: reasoning, a message and (unless tool_call=False) a function call."""
+    call = [{"type": "function_call", "id": "fc_loopback1", "call_id": "call_rs1", "name": "read_file",
+             "arguments": json.dumps(TOOL_ARGS), "status": "completed"}]
+    return {
+        "id": "resp_loopback1", "object": "response", "created_at": 1_700_000_000, "status": "completed",
+        "model": model, "error": None, "incomplete_details": None, "instructions": None,
+        "max_output_tokens": None, "metadata": {}, "parallel_tool_calls": True, "previous_response_id": None,
+        "reasoning": {"effort": "medium", "summary": None}, "store": True, "temperature": 1.0,
+        "text": {"format": {"type": "text"}}, "tool_choice": "auto", "tools": [], "top_p": 1.0,
+        "truncation": "disabled", "user": None,
+        "output": [
+            {"type": "reasoning", "id": "rs_loopback1", "summary": []},
+            {"type": "message", "id": "msg_loopback1", "role": "assistant", "status": "completed",
+             "content": [{"type": "output_text", "text": "Reading the kernel first.", "annotations": []}]},
+            *(call if tool_call else []),
+        ],
+        "usage": {"input_tokens": 50, "output_tokens": 9, "total_tokens": 59,
+                  "input_tokens_details": {"cached_tokens": 0},
+                  "output_tokens_details": {"reasoning_tokens": 3}},
+    }
+
+
+@dataclass
+class Exchange:
+    """One request the server received."""
+
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+@dataclass
+class LoopbackOpenAI:
+    """The server's state: requests received and replies queued ahead of the default ones."""
+
+    url: str = ""
+    requests: list[Exchange] = field(default_factory=list)
+    queued: deque[tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=deque)
+
+    def reply_for(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """Next queued reply, else the realistic default for path."""
+        if self.queued:
+            return self.queued.popleft()
+        model = str(body.get("model", ""))
+        if path.endswith("/chat/completions"):
+            return 200, chat_completion_body(model), {}
+        if path.endswith("/responses"):
+            return 200, responses_body(model), {}
+        return 404, {"error": {"message": f"no route {path}", "type": "invalid_request_error"}}, {}
+
+
+def _handler(state: LoopbackOpenAI) -> type[BaseHTTPRequestHandler]:
+    """A request handler class bound to state."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server naming)
+            length = int(self.headers.get("content-length", 0))
+            body = json.loads(self.rfile.read(length) or b"{}")
+            state.requests.append(Exchange(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            status, reply, headers = state.reply_for(self.path, body)
+            if "id" in reply:  # real servers never repeat a response id; LangGraph keys messages by it
+                reply = {**reply, "id": f"{reply['id']}-{len(state.requests)}"}
+            data = json.dumps(reply).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
+@contextmanager
+def serve_loopback() -> Iterator[LoopbackOpenAI]:
+    """A LoopbackOpenAI served on 127.0.0.1 (free port) in a thread for the block; its url ends in /v1."""
+    state = LoopbackOpenAI()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

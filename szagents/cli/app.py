@@ -15,9 +15,15 @@ from szagents.backends.registry import backend_names, get_backend
 from szagents.cli import render
 from szagents.cli.demo import run_demo
 from szagents.errors import SzAgentsError
-from szagents.tasks.catalog import load_tasks
+from szagents.cli.progress import ProgressPrinter
+from szagents.roles.team import Team
+from szagents.sweep.config import RunConfig
+from szagents.sweep.run import resume_run, start_run
+from szagents.tasks.catalog import get_task, load_tasks
 from szagents.tasks.evaluate import build_problems, evaluate, kernel_spec
-from szagents.tasks.task import Suite, kernel_names, load_kernel
+from szagents.tasks.task import Budgets, Suite, kernel_names, load_kernel
+
+DEMO_TASK = "szx-optimize-cpu"
 
 __all__ = ["app", "main"]
 
@@ -95,15 +101,79 @@ def backends() -> None:
 
 
 @app.command()
-def demo(
+def references(
     backend: Annotated[Optional[list[str]], typer.Option(help="backends to use (default: cpu, and cuda when a GPU is present)")] = None,
     kernel: Annotated[Optional[list[str]], typer.Option(help="kernels (default: all)")] = None,
     quick: Annotated[bool, typer.Option(help="fewer benchmark repetitions")] = False,
 ) -> None:
     """Compile, validate and benchmark the reference kernels on this machine (offline)."""
-    chosen = backend or [b for b in ("cpu", "cuda") if b in backend_names()]
+    chosen = backend or [b for b in ("cpu", "cuda") if get_backend(b).availability().available]
     ok = run_demo(console, chosen, kernel or kernel_names(), quick)
     raise typer.Exit(0 if ok else 1)
+
+
+def _budgets(task_id: str, text: Optional[str]) -> Optional[Budgets]:
+    """--budget iterations=40,tokens=2e6,wall=3600 over the task's budgets."""
+    if not text:
+        return None
+    names = {"iterations": "iterations", "tokens": "tokens", "wall": "wall_seconds", "wall_seconds": "wall_seconds"}
+    update = {}
+    for item in text.split(","):
+        key, _, value = item.partition("=")
+        if key.strip() not in names or not value:
+            raise SzAgentsError(f"bad --budget item {item!r}; use iterations=N,tokens=N,wall=SECONDS")
+        update[names[key.strip()]] = float(value)
+    merged = {**get_task(task_id).budgets.model_dump(), **update}
+    return Budgets(**{k: int(v) if k != "wall_seconds" else v for k, v in merged.items()})
+
+
+@app.command()
+def run(
+    task: Annotated[str, typer.Option(help="task id (see `szagents tasks`)")],
+    model: Annotated[str, typer.Option(help="model spec: openai:<model>, google_genai:<model>, scripted:<name>, replay:<run dir>")],
+    team: Annotated[str, typer.Option(help="single (one agent, all roles) or multi (translator + optimizer)")] = "single",
+    optimizer_model: Annotated[Optional[str], typer.Option(help="multi team: the optimizer's model (default: --model)")] = None,
+    reviewer_model: Annotated[Optional[str], typer.Option(help="multi team: an LLM reviewer that diagnoses failed revisions")] = None,
+    tier: Annotated[str, typer.Option(help="prompt tier: user, knowledgeable or expert")] = "user",
+    target: Annotated[Optional[str], typer.Option(help="backend to run on (default: the task's target)")] = None,
+    budget: Annotated[Optional[str], typer.Option(help="e.g. iterations=40,tokens=2000000,wall=3600")] = None,
+    runs_dir: Annotated[Path, typer.Option(help="folder that receives the run folder")] = Path("runs"),
+    run_id: Annotated[str, typer.Option(help="run folder name (default: task-team-tier-timestamp)")] = "",
+    base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible server for openai: models (vLLM, Ollama)")] = None,
+    checkpoint: Annotated[Optional[str], typer.Option(help="checkpointer: default SQLite in the run folder, 'memory', or a postgres:// URL")] = None,
+    shell: Annotated[bool, typer.Option(help="give the agent a sandboxed shell tool")] = False,
+    quick: Annotated[bool, typer.Option(help="fewer benchmark repetitions")] = False,
+) -> None:
+    """Run an agent (or a team) on a task, with a live progress view."""
+    if team not in ("single", "multi"):
+        raise SzAgentsError(f"unknown team {team!r}; use single or multi")
+    chosen = Team.single(model) if team == "single" else Team.multi(model, optimizer_model, reviewer_model)
+    config = RunConfig(task=task, team=chosen, tier=tier, backend=target, budgets=_budgets(task, budget),
+                       runs_dir=runs_dir, run_id=run_id, checkpoint=checkpoint, base_url=base_url, shell=shell, quick=quick)
+    outcome = start_run(config, observer=ProgressPrinter(console))
+    console.print(f"run folder: {outcome.run_dir}")
+    raise typer.Exit(0 if outcome.best else 1)
+
+
+@app.command()
+def resume(run_dir: Annotated[Path, typer.Argument(help="a run folder written by `szagents run`", exists=True, file_okay=False)]) -> None:
+    """Continue an interrupted run from its last checkpoint."""
+    outcome = resume_run(run_dir, observer=ProgressPrinter(console))
+    raise typer.Exit(0 if outcome.best else 1)
+
+
+@app.command()
+def demo(
+    runs_dir: Annotated[Path, typer.Option(help="folder that receives the demo's run folder")] = Path("runs"),
+    tier: Annotated[str, typer.Option(help="prompt tier shown to the scripted agent")] = "expert",
+) -> None:
+    """Offline demo: a scripted agent optimizes SZx on the cpu backend, every step really compiled,
+    validated and benchmarked; then the reference kernels for comparison."""
+    config = RunConfig(task=DEMO_TASK, team=Team.single("scripted:demo"), tier=tier, runs_dir=runs_dir, quick=True)
+    outcome = start_run(config, observer=ProgressPrinter(console))
+    console.print(f"run folder: {outcome.run_dir} (trajectory.jsonl, revisions/, best/, checkpoints.sqlite)")
+    run_demo(console, ["cpu"], ["szx"], quick=True)
+    raise typer.Exit(0 if outcome.best else 1)
 
 
 def main() -> None:

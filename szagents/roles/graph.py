@@ -1,0 +1,106 @@
+"""Compose the roles into graphs: the single-agent baseline and the multi-agent team."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, Literal
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+
+from szagents.roles.author import make_author
+from szagents.roles.context import RunContext
+from szagents.roles.state import AgentState
+from szagents.roles.validator import validator
+from szagents.trajectory.events import NodeEnter, NodeExit, RouteEvent, RunEnd
+
+__all__ = ["finish", "build_graph"]
+
+
+def finish(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """Log the end of the run with its best revision."""
+    ctx = runtime.context
+    best = next((r for r in state.get("revisions", []) if r["number"] == state.get("best")), None)
+    ctx.sink.emit(RunEnd(
+        run_id=ctx.run_id, stop_reason=state.get("stop_reason") or "unknown",
+        iterations=dict(state.get("iterations", {})), input_tokens=state.get("input_tokens", 0),
+        output_tokens=state.get("output_tokens", 0), wall_seconds=state.get("elapsed_seconds", 0.0),
+        best_revision=best["number"] if best else None,
+        best_compress_gbps=best["compress_gbps"] if best else None,
+        best_decompress_gbps=best["decompress_gbps"] if best else None,
+        best_ratio=best["ratio"] if best else None,
+    ))
+    return {}
+
+
+def _changes(update: dict[str, Any]) -> dict[str, Any]:
+    """A compact, loggable summary of a node's state update."""
+    summary: dict[str, Any] = {}
+    for key, value in update.items():
+        if key == "conversations":
+            summary[key] = {k: len(v) for k, v in value.items()}
+        elif key == "revisions":
+            summary[key] = {"count": len(value), "last": value[-1]["number"] if value else None}
+        elif key == "feedback":
+            summary[key] = {k: (v[:200] + "...") if len(v) > 200 else v for k, v in value.items()}
+        else:
+            summary[key] = value
+    return summary
+
+
+def _logged(name: str, node: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """Wrap a node so it logs node_enter and node_exit (with its state changes)."""
+
+    def run(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+        ctx = runtime.context
+        role = state.get("active_role") if name in ("agent", "translator", "optimizer") else None
+        ctx.sink.emit(NodeEnter(run_id=ctx.run_id, node=name, role=role))
+        start = time.perf_counter()
+        update = node(state, runtime)
+        ctx.sink.emit(NodeExit(run_id=ctx.run_id, node=name, role=role, duration_s=time.perf_counter() - start,
+                               changes=_changes(update)))
+        return update
+
+    run.__name__ = name
+    return run
+
+
+def _router(source: str, nodes: dict[str, str]):  # noqa: ANN202 - returns a LangGraph path function
+    """Path function after `source`: finish, validator, or the node of the active role."""
+
+    def route(state: AgentState, runtime: Runtime[RunContext]) -> str:
+        if state.get("stop_reason"):
+            target, reason = "finish", state["stop_reason"]
+        elif state.get("submission"):
+            target, reason = "validator", "submitted"
+        elif source == START and state.get("active_role") == "optimizer" and not state.get("revisions"):
+            target, reason = "validator", "measure the starting code as the baseline"
+        else:
+            target, reason = nodes[state["active_role"]], f"{state['active_role']}'s turn"
+        runtime.context.sink.emit(RouteEvent(run_id=runtime.context.run_id, source=source, target=target, reason=reason))
+        return target
+
+    return route
+
+
+def build_graph(shape: Literal["single", "multi"] = "single") -> StateGraph:
+    """The same nodes wired as one agent ("single": one author node plays every role) or a team."""
+    graph = StateGraph(AgentState, context_schema=RunContext)
+    if shape == "single":
+        nodes = {"translator": "agent", "optimizer": "agent"}
+        graph.add_node("agent", _logged("agent", make_author(None)))
+    else:
+        nodes = {"translator": "translator", "optimizer": "optimizer"}
+        graph.add_node("translator", _logged("translator", make_author("translator")))
+        graph.add_node("optimizer", _logged("optimizer", make_author("optimizer")))
+    graph.add_node("validator", _logged("validator", validator))
+    graph.add_node("finish", _logged("finish", finish))
+    targets = sorted({*nodes.values(), "validator", "finish"})
+    graph.add_conditional_edges(START, _router(START, nodes), targets)
+    for node in {*nodes.values(), "validator"}:
+        graph.add_conditional_edges(node, _router(node, nodes), targets)
+    graph.add_edge("finish", END)
+    return graph
+
+

@@ -1,0 +1,53 @@
+"""RunConfig: everything that defines one agent run, saved as run.json so a run can resume."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from szagents.backends.protocol import BenchSettings
+from szagents.roles.context import Policy
+from szagents.roles.team import Team
+from szagents.tasks.task import Budgets
+
+__all__ = ["RunConfig", "RUN_FILE"]
+
+RUN_FILE = "run.json"
+
+
+class RunConfig(BaseModel):
+    """One run: task x team x tier x budgets, where it is written, how it is checkpointed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    task: str
+    team: Team
+    tier: Literal["user", "knowledgeable", "expert"] = "user"
+    backend: str | None = None  # None: the task's target
+    budgets: Budgets | None = None  # None: the task's
+    runs_dir: Path = Path("runs")
+    run_id: str = ""
+    checkpoint: str | None = None  # None: SQLite in the run folder; "memory"; a postgres:// URL
+    base_url: str | None = None  # OpenAI-compatible server for openai: models
+    shell: bool = False
+    quick: bool = False  # fewer benchmark repetitions (demos, tests)
+    plateau: int = Field(default=4, ge=1)
+
+    def resolved_run_id(self) -> str:
+        """The run id: given, or task-team-tier-UTC timestamp."""
+        if self.run_id:
+            return self.run_id
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+        return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{self.task}-{self.team.name}-{self.tier}-{stamp}")
+
+    def bench_settings(self) -> BenchSettings:
+        """Benchmark repetition policy (fewer repetitions when quick)."""
+        return BenchSettings(min_seconds=0.1, min_reps=3, warmup=1) if self.quick else BenchSettings()
+
+    def policy(self) -> Policy:
+        """Best/regression/plateau policy of the validator."""
+        return Policy(plateau=self.plateau)

@@ -2,12 +2,12 @@
 
 from szagents.roles.author import make_author
 from szagents.roles.context import Policy, RunContext
-from szagents.roles.graph import build_graph, finish
+from szagents.roles.graph import build_graph, finish, logged, router
 from szagents.roles.state import AgentState, initial_state
 from szagents.roles.team import RoleSpec, Team
 from szagents.roles.validator import validator
 
 __all__ = [
     "AgentState", "Policy", "RoleSpec", "RunContext", "Team", "build_graph", "finish",
-    "initial_state", "make_author", "validator",
+    "initial_state", "logged", "make_author", "router", "validator",
 ]

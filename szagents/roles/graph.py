@@ -15,7 +15,7 @@ from szagents.roles.state import AgentState
 from szagents.roles.validator import validator
 from szagents.trajectory.events import NodeEnter, NodeExit, RouteEvent, RunEnd
 
-__all__ = ["finish", "build_graph"]
+__all__ = ["finish", "build_graph", "logged", "router"]
 
 
 def finish(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
@@ -49,7 +49,7 @@ def _changes(update: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
-def _logged(name: str, node: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+def logged(name: str, node: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     """Wrap a node so it logs node_enter and node_exit (with its state changes)."""
 
     def run(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def _logged(name: str, node: Callable[..., dict[str, Any]]) -> Callable[..., dic
     return run
 
 
-def _router(source: str, nodes: dict[str, str]):  # noqa: ANN202 - returns a LangGraph path function
+def router(source: str, nodes: dict[str, str]):  # noqa: ANN202 - returns a LangGraph path function
     """Path function after `source`: finish, validator, or the node of the active role."""
 
     def route(state: AgentState, runtime: Runtime[RunContext]) -> str:
@@ -89,17 +89,17 @@ def build_graph(shape: Literal["single", "multi"] = "single") -> StateGraph:
     graph = StateGraph(AgentState, context_schema=RunContext)
     if shape == "single":
         nodes = {"translator": "agent", "optimizer": "agent"}
-        graph.add_node("agent", _logged("agent", make_author(None)))
+        graph.add_node("agent", logged("agent", make_author(None)))
     else:
         nodes = {"translator": "translator", "optimizer": "optimizer"}
-        graph.add_node("translator", _logged("translator", make_author("translator")))
-        graph.add_node("optimizer", _logged("optimizer", make_author("optimizer")))
-    graph.add_node("validator", _logged("validator", validator))
-    graph.add_node("finish", _logged("finish", finish))
+        graph.add_node("translator", logged("translator", make_author("translator")))
+        graph.add_node("optimizer", logged("optimizer", make_author("optimizer")))
+    graph.add_node("validator", logged("validator", validator))
+    graph.add_node("finish", logged("finish", finish))
     targets = sorted({*nodes.values(), "validator", "finish"})
-    graph.add_conditional_edges(START, _router(START, nodes), targets)
+    graph.add_conditional_edges(START, router(START, nodes), targets)
     for node in {*nodes.values(), "validator"}:
-        graph.add_conditional_edges(node, _router(node, nodes), targets)
+        graph.add_conditional_edges(node, router(node, nodes), targets)
     graph.add_edge("finish", END)
     return graph
 

@@ -148,12 +148,22 @@ def start_run(config: RunConfig, observer: Any | None = None) -> RunOutcome:
     return RunOutcome(run_dir, run_id, state)
 
 
+def _checkpointed(config: RunConfig, run_dir: Path) -> tuple[dict[str, Any], bool]:
+    """(state values, finished) of the run's last checkpoint."""
+    with open_checkpointer(config.checkpoint, run_dir) as saver:
+        snapshot = build_graph().compile(checkpointer=saver).get_state({"configurable": {"thread_id": config.run_id}})
+    return dict(snapshot.values), bool(snapshot.values) and not snapshot.next
+
+
 def resume_run(run_dir: Path, observer: Any | None = None) -> RunOutcome:
     """Continue an interrupted run from its last checkpoint (a finished run just reports)."""
     path = Path(run_dir) / RUN_FILE
     if not path.exists():
         raise TaskError(f"{run_dir} is not a run folder (no {RUN_FILE}); pass the folder `szagents run` created")
     config = RunConfig.model_validate_json(path.read_text())
+    values, finished = _checkpointed(config, Path(run_dir))
+    if finished:
+        return RunOutcome(Path(run_dir), config.run_id, values)
     with _opened(config, Path(run_dir), config.run_id, observer, resumed=True) as ctx:
         state = _invoke(ctx, config, Path(run_dir), None)
     _export_best(Path(run_dir), state)

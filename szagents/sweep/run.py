@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from langgraph.graph import StateGraph
+
 from szagents import __version__
 from szagents.backends.registry import get_backend
 from szagents.errors import TaskError, ToolchainError
@@ -112,10 +114,11 @@ def _opened(config: RunConfig, run_dir: Path, run_id: str, observer: Any | None,
         yield ctx
 
 
-def _invoke(ctx: RunContext, config: RunConfig, run_dir: Path, state: AgentState | None) -> dict[str, Any]:
+def _invoke(ctx: RunContext, config: RunConfig, run_dir: Path, state: AgentState | None,
+            graph: StateGraph | None) -> dict[str, Any]:
     shape = "single" if config.team.name == "single" else "multi"
     with open_checkpointer(config.checkpoint, run_dir) as saver:
-        graph = build_graph(shape).compile(checkpointer=saver)
+        graph = (graph or build_graph(shape)).compile(checkpointer=saver)
         limit = 4 * ctx.budgets.iterations + 50  # every node step counts toward LangGraph's recursion limit
         settings = {"configurable": {"thread_id": ctx.run_id}, "recursion_limit": limit}
         graph.invoke(state, settings, context=ctx, durability="sync")
@@ -131,8 +134,8 @@ def _export_best(run_dir: Path, state: dict[str, Any]) -> None:
         shutil.copytree(run_dir / "revisions" / f"{best:03d}" / "files", target)
 
 
-def start_run(config: RunConfig, observer: Any | None = None) -> RunOutcome:
-    """Run config's task with its team from the start; returns where it lives and how it ended."""
+def start_run(config: RunConfig, observer: Any | None = None, graph: StateGraph | None = None) -> RunOutcome:
+    """Run config's task with its team (on graph, default: the team's standard graph) from the start."""
     run_id = config.resolved_run_id()
     run_dir = Path(config.runs_dir) / run_id
     if run_dir.exists():
@@ -143,7 +146,7 @@ def start_run(config: RunConfig, observer: Any | None = None) -> RunOutcome:
     task = get_task(config.task)
     first = "translator" if task.mode is Mode.translate else "optimizer"
     with _opened(config, run_dir, run_id, observer, resumed=False) as ctx:
-        state = _invoke(ctx, config, run_dir, initial_state(run_id, first))
+        state = _invoke(ctx, config, run_dir, initial_state(run_id, first), graph)
     _export_best(run_dir, state)
     return RunOutcome(run_dir, run_id, state)
 
@@ -155,8 +158,11 @@ def _checkpointed(config: RunConfig, run_dir: Path) -> tuple[dict[str, Any], boo
     return dict(snapshot.values), bool(snapshot.values) and not snapshot.next
 
 
-def resume_run(run_dir: Path, observer: Any | None = None) -> RunOutcome:
-    """Continue an interrupted run from its last checkpoint (a finished run just reports)."""
+def resume_run(run_dir: Path, observer: Any | None = None, graph: StateGraph | None = None) -> RunOutcome:
+    """Continue an interrupted run from its last checkpoint (a finished run just reports).
+
+    A run started on a custom graph must be resumed with the same graph.
+    """
     path = Path(run_dir) / RUN_FILE
     if not path.exists():
         raise TaskError(f"{run_dir} is not a run folder (no {RUN_FILE}); pass the folder `szagents run` created")
@@ -165,6 +171,6 @@ def resume_run(run_dir: Path, observer: Any | None = None) -> RunOutcome:
     if finished:
         return RunOutcome(Path(run_dir), config.run_id, values)
     with _opened(config, Path(run_dir), config.run_id, observer, resumed=True) as ctx:
-        state = _invoke(ctx, config, Path(run_dir), None)
+        state = _invoke(ctx, config, Path(run_dir), None, graph)
     _export_best(Path(run_dir), state)
     return RunOutcome(Path(run_dir), config.run_id, state)

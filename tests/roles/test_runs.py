@@ -80,7 +80,7 @@ def test_iteration_budget_stops_the_run(tmp_path):
 
 def test_multi_agent_team_keeps_separate_conversations(tmp_path):
     """translator and optimizer each speak in their own conversation, with their own system prompt."""
-    team = Team.multi(f"scripted:{SCRIPTS / 'translate.json'}", f"scripted:{SCRIPTS / 'optimize.json'}")
+    team = Team.multi("scripted:translate_szx_cpu", "scripted:optimize_szx_cpu")
     outcome = start_run(_config(tmp_path, task="szx-translate-cpu", team=team))
     conversations = outcome.state["conversations"]
     assert set(conversations) == {"translator", "optimizer"}
@@ -143,3 +143,14 @@ def test_openai_client_drives_a_run_over_loopback(tmp_path):
     assert bodies[0]["messages"][0]["role"] == "system"
     assert any(m["role"] == "tool" for m in bodies[1]["messages"])
     assert outcome.state["input_tokens"] == 84 and outcome.state["stop_reason"] == "agent_stop"
+
+
+def test_custom_graph_composed_from_parts(tmp_path):
+    """examples/custom_graph.py wires translator + validator to stop at the first correct revision."""
+    import runpy
+
+    build = runpy.run_path(str(Path(__file__).parents[2] / "examples" / "custom_graph.py"))["build"]
+    config = _config(tmp_path, task="szx-translate-cpu", team=Team.multi("scripted:translate_szx_cpu"))
+    outcome = start_run(config, graph=build())
+    assert outcome.state["best"] == 1 and len(outcome.state["revisions"]) == 1
+    assert outcome.state["stop_reason"] is None and outcome.state["iterations"] == {"translator": 2}

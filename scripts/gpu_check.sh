@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # One call on a GPU machine that has CUDA, CuPy, numpy and pytest but no package registry:
-# builds the CUDA kernels, runs every gpu-marked test, then the GPU benchmark and the cuda demo.
-# Pure-Python wheels it lacks (pydantic, ...) travel in .whl/ (see CONTRIBUTING in README.md);
-# the shared interoperability vectors travel in .vectors/. Logs go to $OUT (default /tmp/szagents-gpu).
+# register/spill report of the CUDA references, every gpu-marked test, then the GPU benchmark
+# through the cuda backend's harness. Pure-Python wheels the machine lacks travel in .whl/, the
+# shared interoperability vectors in .vectors/ (see README). Logs go to $OUT (default /tmp/szagents-gpu).
+#   scripts/gpu_check.sh [--no-bench] [--kernel-bench] [pytest args...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/szagents-gpu}
+bench=1 kernel_bench=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --no-bench) bench=0; shift ;;
+        --kernel-bench) kernel_bench=1; shift ;;
+        *) break ;;
+    esac
+done
 mkdir -p "$OUT"
 if compgen -G ".whl/*.whl" >/dev/null; then
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/szagents-site .whl/*.whl
@@ -15,10 +24,19 @@ export PYTHONPATH=$PWD:${PYTHONPATH:-} PYTHONUNBUFFERED=1
 [ -d .vectors ] && export SZAGENTS_VECTORS=$PWD/.vectors
 export SZAGENTS_CACHE=${SZAGENTS_CACHE:-/tmp/szagents-cache}
 nvidia-smi --query-gpu=name,compute_cap,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
+arch=sm_$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -1 | tr -d .)
+for src in kernels/szp/reference.cu kernels/szx/reference.cu; do
+    nvcc -O3 -arch="$arch" -std=c++17 -Xptxas -v -c -I kernels/abi "$src" -o /dev/null 2>&1 | grep -E "Compiling|registers|spill" 
+done | tee "$OUT/ptxas.txt"
 status=0
-python3 -m pytest -m gpu -p no:cacheprovider -q tests "$@" 2>&1 | tee "$OUT/pytest-gpu.log" || status=1
-if [ -f bench/gpu_kernels.py ]; then
-    python3 bench/gpu_kernels.py 2>&1 | tee "$OUT/bench-gpu.log" || status=1
+# Test folders whose modules import without the agent stack (LangGraph is not on GPU machines).
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=(tests/gpu tests/backends)
+python3 -m pytest -m gpu -p no:cacheprovider -q "${targets[@]}" 2>&1 | tee "$OUT/pytest-gpu.log" || status=1
+if [ "$bench" = 1 ]; then
+    python3 bench/gpu_references.py 2>&1 | tee "$OUT/bench-harness.log" || status=1
 fi
-python3 -c "from szagents.cli.app import main; main()" demo --backend cuda --quick 2>&1 | tee "$OUT/demo-cuda.log" || status=1
+if [ "$kernel_bench" = 1 ]; then
+    python3 bench/gpu_kernels.py --log-dir "$OUT" 2>&1 | tee "$OUT/bench-kernels.log" || status=1
+fi
 exit $status

@@ -33,6 +33,20 @@ class Case:
     expected_stream: bytes | None = None  # reference-format bytes, when the task asks for them
 
 
+@dataclass
+class _Round:
+    """Buffers and sizes of one validation round, kept for the diagnosis of a failure."""
+
+    data: np.ndarray
+    inp: Any
+    out: Any
+    eb: float
+    previous: np.ndarray | None = None
+    nbytes: int = 0
+    full: Any = None  # the compressor's whole output buffer (capacity bytes) right after compress
+    stream: Any = None  # the exact-size copy (plus poison) that decompression reads
+
+
 class _Failure(Exception):
     """A classified failure of one case; caught by Harness.validate."""
 
@@ -105,38 +119,40 @@ class Harness:
         inp = self.dev.to_device(data)
         out = self._bytes(case.capacity + checks.GUARD_BYTES, checks.BYTE_POISON)
         try:
-            stats = self._round(case, data, inp, out, eb, previous=None)
+            stats = self._round(case, _Round(data, inp, out, eb))
             reversed_data = np.ascontiguousarray(data[::-1])
             if not np.array_equal(reversed_data.view(np.uint8), data.view(np.uint8)):
                 self.xp.copyto(inp, self.dev.to_device(reversed_data))
                 out[:] = checks.BYTE_POISON
-                self._round(case, reversed_data, inp, out, eb, previous=data)
+                self._round(case, _Round(reversed_data, inp, out, eb, previous=data))
         except _Failure as failure:
             result.update(verdict=failure.verdict, detail=failure.detail, violation=failure.violation)
             return result
         result.update(verdict="ok", **stats)
         return result
 
-    def _round(self, case: Case, data: np.ndarray, inp: Any, out: Any, eb: float, previous: np.ndarray | None) -> dict[str, Any]:
-        n, cap = int(data.size), case.capacity
-        nbytes = self._compress(inp, n, eb, out, cap)
-        self._check_compressed(data, inp, out, nbytes, cap)
-        full = out[:cap].copy()
-        stream = self._bytes(nbytes + checks.GUARD_BYTES, checks.BYTE_POISON)
-        stream[:nbytes] = out[:nbytes]
-        if previous is None and case.expected_stream is not None:
-            self._check_format(self.dev.to_host(stream[:nbytes]), case.expected_stream)
-        inp[:] = checks.poisoned(self.xp, n, data.dtype)
-        out[:] = checks.STALE_POISON
-        original = self.dev.to_device(data)
-        decoded = self._decompress(stream, nbytes, n, eb, data.dtype)
-        report = checks.bound_report(self.xp, original, decoded, eb)
+    def _round(self, case: Case, r: _Round) -> dict[str, Any]:
+        """Compress, copy exactly out_bytes, poison, decompress, check; diagnose a failure."""
+        n, cap = int(r.data.size), case.capacity
+        r.nbytes = self._compress(r.inp, n, r.eb, r.out, cap)
+        self._check_compressed(r.data, r.inp, r.out, r.nbytes, cap)
+        r.full = r.out[:cap].copy()
+        r.stream = self._bytes(r.nbytes + checks.GUARD_BYTES, checks.BYTE_POISON)
+        r.stream[: r.nbytes] = r.out[: r.nbytes]
+        if r.previous is None and case.expected_stream is not None:
+            self._check_format(self.dev.to_host(r.stream[: r.nbytes]), case.expected_stream)
+        r.inp[:] = checks.poisoned(self.xp, n, r.data.dtype)
+        r.out[:] = checks.STALE_POISON
+        original = self.dev.to_device(r.data)
+        decoded = self._decompress(r.stream, r.nbytes, n, r.eb, r.data.dtype)
+        report = checks.bound_report(self.xp, original, decoded, r.eb)
         unwritten, first = checks.unwritten_count(self.xp, decoded, original)
         if report["violations"] or unwritten:
-            self._diagnose(data, inp, out, full, stream, nbytes, eb, previous, report, unwritten, first)
+            self._diagnose(r)
+            self._classify(r, report, unwritten, first)
         return {
-            "compressed_bytes": nbytes,
-            "ratio": data.nbytes / nbytes,
+            "compressed_bytes": r.nbytes,
+            "ratio": r.data.nbytes / r.nbytes,
             "max_abs_error": report["max_abs_error"],
             "max_error_over_eb": report["max_error_over_eb"],
         }
@@ -160,37 +176,43 @@ class Harness:
                 f"(length {len(got)}, reference {len(expected)})",
             )
 
-    def _diagnose(self, data, inp, out, full, stream, nbytes, eb, previous, report, unwritten, first) -> None:
+    def _passes(self, r: _Round, source: Any) -> bool:
+        """Does decompressing source (declared as r.nbytes long) now give a correct, complete output?"""
+        original = self.dev.to_device(r.data)
+        decoded = self._decompress(source, r.nbytes, int(r.data.size), r.eb, r.data.dtype)
+        if checks.bound_report(self.xp, original, decoded, r.eb)["violations"]:
+            return False
+        return checks.unwritten_count(self.xp, decoded, original)[0] == 0
+
+    def _diagnose(self, r: _Round) -> None:
         """Re-run decompression with what a cheat would rely on restored, to name the cause."""
-        n, xp = int(data.size), self.xp
-        original = self.dev.to_device(data)
-
-        def passes_with(restore: Callable[[], None], source: Any, size: int) -> bool:
-            restore()
-            decoded = self._decompress(source, size, n, eb, data.dtype)
-            ok = checks.bound_report(xp, original, decoded, eb)["violations"] == 0
-            return ok and checks.unwritten_count(xp, decoded, original)[0] == 0
-
-        if passes_with(lambda: xp.copyto(inp, original), stream, nbytes):
+        xp = self.xp
+        xp.copyto(r.inp, self.dev.to_device(r.data))
+        if self._passes(r, r.stream):
             raise _Failure("cheat_detected", "decompression reads the original input buffer instead of the stream")
-        inp[:] = checks.poisoned(xp, n, data.dtype)
-        if passes_with(lambda: xp.copyto(out[: full.size], full), stream, nbytes):
+        r.inp[:] = checks.poisoned(xp, int(r.data.size), r.data.dtype)
+        xp.copyto(r.out[: r.full.size], r.full)
+        if self._passes(r, r.stream):
             raise _Failure("cheat_detected", "decompression reads the compressor's output buffer instead of its input")
-        out[:] = checks.STALE_POISON
-        whole = self._bytes(full.size + checks.GUARD_BYTES, checks.BYTE_POISON)
-        whole[: full.size] = full
-        if full.size > nbytes and passes_with(lambda: None, whole, nbytes):
-            raise _Failure("size_error", f"out_bytes={nbytes} under-reports the stream: decoding needs bytes past it")
-        if previous is not None:
-            decoded = self._decompress(stream, nbytes, n, eb, data.dtype)
-            if checks.bound_report(xp, self.dev.to_device(previous), decoded, eb)["violations"] == 0:
+        r.out[:] = checks.STALE_POISON
+        whole = self._bytes(r.full.size + checks.GUARD_BYTES, checks.BYTE_POISON)
+        whole[: r.full.size] = r.full
+        if r.full.size > r.nbytes and self._passes(r, whole):
+            raise _Failure("size_error", f"out_bytes={r.nbytes} under-reports the stream: decoding needs bytes past it")
+        if r.previous is not None:
+            decoded = self._decompress(r.stream, r.nbytes, int(r.data.size), r.eb, r.data.dtype)
+            if checks.bound_report(xp, self.dev.to_device(r.previous), decoded, r.eb)["violations"] == 0:
                 raise _Failure("cheat_detected", "output belongs to an earlier input: results are cached, not computed")
+
+    def _classify(self, r: _Round, report: dict[str, Any], unwritten: int, first: int) -> None:
+        """No cheat explains the failure: report unwritten outputs, else the first bound violation."""
+        n = int(r.data.size)
         if unwritten:
             raise _Failure("unwritten_output", f"{unwritten} of {n} output elements were never written (first at index {first})")
         v = report["first"]
         raise _Failure(
             "bound_violation",
-            f"{v['count']} of {n} values exceed eb={eb:g}; first at index {v['index']}: "
+            f"{v['count']} of {n} values exceed eb={r.eb:g}; first at index {v['index']}: "
             f"x={v['value']!r}, x'={v['reconstructed']!r}, |x-x'|/eb={v['error_over_eb']:.4g}",
             violation=v,
         )

@@ -112,6 +112,8 @@ def run_harness(
     if result is None:
         result = _unfinished(outcome, phase, limits)
         result["phase"] = phase
+    if result.get("environment") is not None:
+        result["environment"]["backend"] = device
     return _to_model(model, result, outcome)
 
 
@@ -130,7 +132,7 @@ def _to_model(model: type, result: dict[str, Any], outcome: ProcessOutcome) -> V
         "wall_seconds": outcome.wall_seconds, "stderr_tail": tail(outcome.stderr),
     }
     if model is BenchmarkResult and env is not None:
-        fields["environment"] = Environment(backend=env.pop("backend", "cpu"), **env)
+        fields["environment"] = Environment(**env)
     if model is ValidationResult and result.get("failed_case"):
         fields["detail"] = f"[{result['failed_case']}] {fields['detail']}"
     return model(**fields)

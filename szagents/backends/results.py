@@ -35,6 +35,9 @@ class Verdict(str, Enum):
     wrong_output = "wrong_output"  # stream differs from the reference format when required
     cheat_detected = "cheat_detected"
     unavailable = "unavailable"  # backend cannot run here (no GPU, no SDK)
+    stall = "stall"  # cerebras: a launch or transfer never completed before the timeout
+    runtime_error = "runtime_error"  # cerebras: the SDK runtime raised (bad symbol, memcpy, launch)
+    zero_exec_time = "zero_exec_time"  # cerebras: the device reported zero or no execution time
 
 
 class _Model(BaseModel):
@@ -145,6 +148,11 @@ class BenchmarkCase(_Model):
     max_error_over_eb: float
     compress_bandwidth_fraction: float | None = None
     decompress_bandwidth_fraction: float | None = None
+    # cerebras: median device cycles (slowest PE per launch, summed over launches) and the clock
+    # that turned them into the compress/decompress seconds above; None on other backends.
+    compress_cycles: int | None = None
+    decompress_cycles: int | None = None
+    clock_hz: float | None = None
 
 
 class BenchmarkResult(_Model):

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,13 @@ __all__ = ["run_harness"]
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 
 
+def _atomic_write(path: Path, write: Any) -> None:
+    """Write through a uniquely named temp file, then rename: concurrent runs may stage the same file."""
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
+        write(handle)
+    os.replace(handle.name, path)
+
+
 def _stage(problem: Problem, spec: KernelSpec, folder: Path) -> dict[str, Any]:
     """Write the problem's data (and reference stream) where the runner reads them."""
     data = np.ascontiguousarray(problem.data.ravel())
@@ -37,8 +45,7 @@ def _stage(problem: Problem, spec: KernelSpec, folder: Path) -> dict[str, Any]:
     digest = hashlib.sha1(data.view(np.uint8)).hexdigest()[:20]
     path = folder / f"{digest}.npy"
     if not path.exists():
-        np.save(path.with_suffix(".tmp.npy"), data)
-        os.replace(path.with_suffix(".tmp.npy"), path)
+        _atomic_write(path, lambda f: np.save(f, data))
     entry: dict[str, Any] = {"dataset": problem.dataset, "path": str(path), "eb": problem.eb}
     try:
         codec = get_codec(spec.codec, **spec.options)
@@ -48,7 +55,7 @@ def _stage(problem: Problem, spec: KernelSpec, folder: Path) -> dict[str, Any]:
         entry["capacity"] = 2 * data.nbytes + 65536
     if spec.format_check and codec is not None:
         ref = folder / f"{digest}-{spec.codec}-{'-'.join(spec.options.values())}-{problem.eb!r}.ref"
-        ref.write_bytes(codec.compress(data, problem.eb))
+        _atomic_write(ref, lambda f: f.write(codec.compress(data, problem.eb)))
         entry["expected_stream_path"] = str(ref)
     return entry
 

@@ -24,7 +24,9 @@ from szagents.backends.harness import Case, Harness, failure_fields
 
 __all__ = ["main"]
 
-_NOBODY = 65534
+# Children drop to a private uid no account uses: RLIMIT_NPROC counts every process and thread of
+# a uid, so a shared uid (nobody) would let concurrent harness runs starve each other's threads.
+_PRIVATE_UID_BASE = 1_000_000
 
 
 def _emit(channel: TextIO, **fields: Any) -> None:
@@ -53,11 +55,12 @@ def _memfd_copy(path: str) -> int:
 
 
 def _drop_privileges(limits: dict[str, Any]) -> None:
-    """Become nobody when root (root ignores RLIMIT_NPROC), then cap processes and threads."""
+    """When root (which ignores RLIMIT_NPROC), become a private uid; then cap processes and threads."""
     if limits.get("drop_privileges", True) and os.geteuid() == 0:
+        private = _PRIVATE_UID_BASE + os.getpid()  # pids are unique among live processes
         os.setgroups([])
-        os.setgid(_NOBODY)
-        os.setuid(_NOBODY)
+        os.setgid(private)
+        os.setuid(private)
         ctypes.CDLL(None).prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE: keep /proc/self/fd readable
     nproc = int(limits["processes"])
     resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))

@@ -26,7 +26,7 @@ class Limits(BaseModel):
     address_space_bytes: int | None = 16 * _GIB
     file_size_bytes: int | None = 256 << 20
     processes: int | None = None  # None: derived from the CPU count
-    drop_privileges: bool = True  # when run as root: become nobody so RLIMIT_NPROC applies
+    drop_privileges: bool = True  # when run as root: become a private uid so RLIMIT_NPROC applies
 
     def process_limit(self) -> int:
         """Threads + processes the child may own: room for OpenMP, none for a fork bomb."""

@@ -72,3 +72,18 @@ def test_harness_survives_and_still_works_after_adversaries(backend, problem, tm
     assert last.ok
     bench = backend.benchmark(build, SPEC, [problem], tmp_path)
     assert bench.ok and bench.cases[0].ratio == pytest.approx(1.0)
+
+
+def test_concurrent_runs_do_not_share_the_thread_cap(tmp_path):
+    """Three OpenMP kernels validated at once each get their own process cap (a private uid each)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from szagents.paths import kernels_dir
+
+    backend = CpuBackend(CpuConfig(omp_num_threads=2, run_limits=Limits(wall_seconds=60, processes=8)))
+    spec = KernelSpec(codec="szx")
+    build = backend.compile([kernels_dir() / "szx" / "reference.c"], spec, tmp_path)
+    data = np.random.default_rng(1).normal(size=300_000).astype(np.float32)
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(lambda i: backend.validate(build, spec, [Problem(f"r{i}", data, 1e-3)], tmp_path), range(3)))
+    assert all(r.ok for r in results), [(r.verdict, r.detail, r.stderr_tail) for r in results]

@@ -23,6 +23,7 @@ _ARRAY = re.compile(
 )
 _POINTER = re.compile(rf"\b(?:var|const)\s+({_IDENT})\s*:\s*\[\*\]\s*{_IDENT}\s*=\s*&\s*({_IDENT})")
 _AS = re.compile(rf"@as\(\s*{_IDENT}\s*,")
+_MODULE_CONSTANTS = {"tsc_size_words": 3}  # <time>: a timestamp is three 16-bit words
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,8 @@ class CslSource:
         found = {}
         for m in _ARRAY.finditer(self.code):
             dims, element = (m.group(2), m.group(3)) if m.group(2) else (m.group(4), m.group(5))
+            if dims.strip() == "*":  # a many-item pointer, not storage
+                continue
             found[m.group(1)] = ArrayDecl(m.group(1), self.line(m.start()),
                                           tuple(d.strip() for d in dims.split(",")), element)
         return found
@@ -176,6 +179,11 @@ class _Eval(ast.NodeVisitor):
             if result is not None:
                 return result
         raise ValueError(f"unknown name {node.id}")
+
+    def visit_Attribute(self, node: ast.Attribute) -> int:
+        if node.attr in _MODULE_CONSTANTS:
+            return _MODULE_CONSTANTS[node.attr]
+        raise ValueError(f"unknown member {node.attr}")
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> int:
         if isinstance(node.op, ast.USub):

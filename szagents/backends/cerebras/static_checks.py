@@ -213,7 +213,7 @@ def _memory(program: CslSource, env: Mapping[str, object], limit: int) -> list[F
     total = sum(size for size, _ in sizes)
     if total <= limit:
         return []
-    biggest = ", ".join(f"{d.name} {size} B (line {d.line})" for size, d in sorted(sizes, key=lambda s: -s[0])[:4])
+    biggest = ", ".join(f"{d.name} {size} B (line {d.line})" for size, d in sorted(sizes, key=lambda s: -s[0])[:3])
     note = f"; not counted: {', '.join(unknown)}" if unknown else ""
     line = max(sizes, key=lambda s: s[0])[1].line
     return [Finding(program.name, line, "error", f"arrays need about {total} bytes per PE, over the {limit} bytes "

@@ -102,12 +102,11 @@ class Environment(_Model):
     memory_bandwidth_gbps: float | None = None
 
 
-class ValidationResult(_Model):
-    """Correctness of a build over every case of a task; verdict is the first failure's."""
+class _HarnessRun(_Model):
+    """What every harness run reports: a verdict, where it failed, and the child's stderr."""
 
     verdict: Verdict
     detail: str = ""
-    cases: list[CaseResult] = Field(default_factory=list)
     phase: str | None = None  # where a crash or timeout happened
     signal: str | None = None
     wall_seconds: float = 0.0
@@ -117,6 +116,12 @@ class ValidationResult(_Model):
     def ok(self) -> bool:
         """True when every case passed."""
         return self.verdict is Verdict.ok
+
+
+class ValidationResult(_HarnessRun):
+    """Correctness of a build over every case of a task; verdict is the first failure's."""
+
+    cases: list[CaseResult] = Field(default_factory=list)
 
 
 class Timing(_Model):
@@ -155,19 +160,8 @@ class BenchmarkCase(_Model):
     clock_hz: float | None = None
 
 
-class BenchmarkResult(_Model):
+class BenchmarkResult(_HarnessRun):
     """Benchmark of a build; verdict is not ok when a run crashed or produced wrong data."""
 
-    verdict: Verdict
-    detail: str = ""
     cases: list[BenchmarkCase] = Field(default_factory=list)
     environment: Environment | None = None
-    phase: str | None = None
-    signal: str | None = None
-    wall_seconds: float = 0.0
-    stderr_tail: str = ""
-
-    @property
-    def ok(self) -> bool:
-        """True when every case ran and stayed within the bound."""
-        return self.verdict is Verdict.ok

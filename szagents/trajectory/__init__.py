@@ -3,46 +3,13 @@
 from __future__ import annotations
 
 from szagents.trajectory.checkpoint import CHECKPOINT_FILENAME, open_checkpointer
-from szagents.trajectory.events import (
-    EVENT_TYPES,
-    FORMAT_VERSION,
-    BenchmarkEvent,
-    CompileEvent,
-    ErrorEvent,
-    Event,
-    EventBase,
-    LlmCall,
-    NodeEnter,
-    NodeExit,
-    RevisionEvent,
-    RollbackEvent,
-    RouteEvent,
-    RunEnd,
-    RunStart,
-    ToolCall,
-    ValidationEvent,
-)
+from szagents.trajectory import events
+from szagents.trajectory.events import *  # noqa: F403 - the event models are part of this API
 from szagents.trajectory.reader import TRAJECTORY_FILENAME, TrajectoryWarning, iter_events, read_events, read_run
 from szagents.trajectory.writer import TrajectoryWriter, to_json_safe
 
 __all__ = [
-    "FORMAT_VERSION",
-    "EventBase",
-    "RunStart",
-    "RunEnd",
-    "NodeEnter",
-    "NodeExit",
-    "LlmCall",
-    "ToolCall",
-    "CompileEvent",
-    "ValidationEvent",
-    "BenchmarkEvent",
-    "RevisionEvent",
-    "RollbackEvent",
-    "RouteEvent",
-    "ErrorEvent",
-    "Event",
-    "EVENT_TYPES",
+    *events.__all__,
     "TRAJECTORY_FILENAME",
     "CHECKPOINT_FILENAME",
     "TrajectoryWriter",

@@ -11,6 +11,8 @@ from typing import Any
 import cupy as cp
 import numpy as np
 
+from szagents.backends import checks
+
 __all__ = ["CudaDevice"]
 
 _COPY_BYTES = 1 << 30  # size of the device-to-device copy that measures memory bandwidth
@@ -27,6 +29,7 @@ class CudaDevice:
         self._abi_stream = cp.cuda.Stream(non_blocking=True)
         self._checks = cp.cuda.Stream(non_blocking=True)
         self._checks.use()  # harness array ops never wait implicitly on the kernel's streams
+        self._checks_done = cp.cuda.Event(block=False, disable_timing=True)
         props = cp.cuda.runtime.getDeviceProperties(cp.cuda.Device().id)
         self._props = props
         self._scratch = cp.zeros(2 * max(int(props["l2CacheSize"]), 1 << 20) // 4, dtype=cp.int32)
@@ -42,6 +45,13 @@ class CudaDevice:
         return int(array.data.ptr)
 
     def stream(self) -> int:
+        """The ABI stream, made to wait for the work queued so far on the checks stream.
+
+        Uploads, copies and poison fills on the checks stream are asynchronous: a kernel call not
+        ordered after them reads half-prepared buffers (on 2^26 values: SZ_ERR_RANGE on valid
+        input, SZ_ERR_FORMAT, unwritten outputs, false cheat verdicts)."""
+        self._checks_done.record(self._checks)
+        self._abi_stream.wait_event(self._checks_done)
         return int(self._abi_stream.ptr)
 
     def synchronize(self) -> None:
@@ -53,6 +63,23 @@ class CudaDevice:
         snapshot = buffer.copy()
         cp.cuda.runtime.deviceSynchronize()
         return bool((snapshot.view(cp.uint8) == buffer.view(cp.uint8)).all())
+
+    def prepare(self, dtype: np.dtype) -> None:
+        """Run every array operation the harness uses once, so CuPy compiles (or loads) its kernels now."""
+        x = cp.asarray(np.linspace(-1.0, 1.0, 64, dtype=dtype))
+        out = checks.poisoned(cp, 64, dtype)
+        checks.unwritten_count(cp, out, x)
+        checks.bound_report(cp, x, out, 1e-3)
+        checks.quality(cp, x, x)
+        raw = cp.full(256, checks.BYTE_POISON, dtype=cp.uint8)
+        bool((raw[128:] != checks.BYTE_POISON).any())
+        bool((x.view(cp.uint8) == x.view(cp.uint8)).all())
+        raw[:64] = raw[64:128].copy()
+        raw[:] = checks.STALE_POISON
+        cp.copyto(x, cp.asarray(np.zeros(64, dtype=dtype)))
+        self.settled(raw)
+        self.flush_cache()
+        self._checks.synchronize()
 
     def flush_cache(self) -> None:
         """Overwrite twice the L2 size so the next timed call reads its input from HBM."""

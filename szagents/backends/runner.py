@@ -13,7 +13,6 @@ import json
 import os
 import resource
 import sys
-import tempfile
 import traceback
 from typing import Any, TextIO
 
@@ -66,20 +65,9 @@ def _drop_privileges(limits: dict[str, Any]) -> None:
     resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
 
 
-def _shared_tmp(name: str) -> str:
-    """A sticky, world-writable folder in the temp dir: still writable after the privilege drop."""
-    path = os.path.join(tempfile.gettempdir(), name)
-    os.makedirs(path, exist_ok=True)
-    if os.stat(path).st_uid == os.geteuid():
-        os.chmod(path, 0o1777)
-    return path
-
-
 def _make_device(name: str) -> Any:
     if name == "cpu":
         return HostDevice()
-    # CuPy compiles and caches its elementwise kernels on first use, after the drop.
-    os.environ.setdefault("CUPY_CACHE_DIR", _shared_tmp("szagents-cupy-cache"))
     from szagents.backends.cuda_device import CudaDevice  # only the cuda runner needs CuPy
 
     return CudaDevice()
@@ -88,8 +76,12 @@ def _make_device(name: str) -> Any:
 def _run(request: dict[str, Any], channel: TextIO) -> None:
     cases = _load_cases(request)
     device = _make_device(request["device"])
+    device.prepare(np.dtype(request["dtype"]))  # compile what the checks need while still privileged
     fd = _memfd_copy(request["library"])
     _drop_privileges(request["limits"])
+    # A private uid can't read kernel caches other uids wrote (CuPy writes them 0600): compile any
+    # kernel the warm-up missed in memory.
+    os.environ["CUPY_CACHE_IN_MEMORY"] = "1"
     lib_handle = ctypes.CDLL(f"/proc/self/fd/{fd}")
     dtype = np.dtype(request["dtype"])
     try:

@@ -13,6 +13,7 @@ __all__ = ["BUILTIN_BACKENDS", "backend_names", "get_backend"]
 BUILTIN_BACKENDS = {
     "cpu": "szagents.backends.cpu:CpuBackend",
     "cuda": "szagents.backends.cuda:CudaBackend",
+    "cerebras": "szagents.backends.cerebras:CerebrasBackend",
 }
 _GROUP = "szagents.backends"
 

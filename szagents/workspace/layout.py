@@ -41,11 +41,17 @@ def starting_file(task: Task) -> str:
     return f"source_{source.name}" if source.name in targets else source.name
 
 
+# Extra modules a target may split its program into (a CSL layout can import further .csl files).
+MODULE_SUFFIXES: dict[str, tuple[str, ...]] = {"cerebras": (".csl",)}
+
+
 def target_sources(task: Task, workspace: Workspace) -> list[Path]:
-    """What to compile: the target files that exist, then every header in the workspace."""
+    """What to compile: the target files that exist, then every header (and extra module)."""
     targets = [workspace.root / name for name in target_files(task) if workspace.exists(name)]
-    headers = [workspace.root / rel for rel in workspace.list_files() if rel.endswith(HEADER_SUFFIXES)]
-    return targets + headers
+    extra = HEADER_SUFFIXES + MODULE_SUFFIXES.get(task.target, ())
+    others = [workspace.root / rel for rel in workspace.list_files()
+              if rel.endswith(extra) and workspace.root / rel not in targets]
+    return targets + others
 
 
 def task_context(task: Task) -> dict[str, object]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jinja2
 
-from szagents.paths import kernels_dir
+from szagents.paths import data_root, kernels_dir
 from szagents.tasks.task import Task
 from szagents.workspace.layout import starting_file, target_files, task_context
 from szagents.workspace.workspace import Workspace
@@ -37,6 +37,18 @@ def materialize(task: Task, run_dir: Path) -> Workspace:
     root.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(kernels_dir() / "abi" / "sz_abi.h", root / "sz_abi.h")
     (root / "README.md").write_text(render_readme(task), encoding="utf-8")
-    if not any((root / name).exists() for name in {starting_file(task), *target_files(task)}):
+    fresh = not any((root / name).exists() for name in {starting_file(task), *target_files(task)})
+    if fresh:
         shutil.copyfile(task.kernel.source_path(task.source), root / starting_file(task))
+    if task.target == "cerebras":
+        _cerebras_material(root, fresh)
     return Workspace(root)
+
+
+def _cerebras_material(root: Path, fresh: bool) -> None:
+    """CSL conventions as CEREBRAS.md, and (for a new workspace) the skeleton programs to start from."""
+    material = data_root() / "cerebras"
+    shutil.copyfile(material / "README.md", root / "CEREBRAS.md")
+    if fresh:
+        for name in ("layout.csl", "pe.csl"):
+            shutil.copyfile(material / "skeleton" / name, root / name)

@@ -52,3 +52,19 @@ def test_every_shipped_task_materializes(tmp_path):
     for task in load_tasks():
         ws = materialize(task, tmp_path / task.id)
         assert starting_file(task) in ws.list_files()
+
+
+def test_cerebras_workspace_gets_conventions_and_skeleton(tmp_path):
+    """A cerebras task's workspace holds CEREBRAS.md and the skeleton layout/PE programs, all compiled."""
+    from szagents.tasks.catalog import get_task
+    from szagents.workspace.layout import target_sources
+    from szagents.workspace.materialize import materialize
+
+    task = get_task("szx-translate-cerebras")
+    workspace = materialize(task, tmp_path)
+    assert {"CEREBRAS.md", "layout.csl", "pe.csl", "serial.c"} <= set(workspace.list_files())
+    workspace.write_text("codec.csl", "// an extra module the layout imports\n")
+    assert [p.name for p in target_sources(task, workspace)][:2] == ["layout.csl", "pe.csl"]
+    assert "codec.csl" in [p.name for p in target_sources(task, workspace)]
+    workspace.write_text("layout.csl", "// agent's own layout\n")
+    assert materialize(task, tmp_path).read_text("layout.csl").endswith("agent's own layout\n")

@@ -47,7 +47,7 @@ def format_findings(findings: list[Finding]) -> str:
 def check_sources(sources: Mapping[str, str], params: Mapping[str, int], memory_limit_bytes: int) -> list[Finding]:
     """Findings for layout.csl and the PE programs it places, given the host's --params."""
     if LAYOUT_FILE not in sources:
-        return [Finding(LAYOUT_FILE, 1, "error", f"{LAYOUT_FILE} is missing; the backend compiles it as the top-level file")]
+        return [Finding(LAYOUT_FILE, 1, "error", f"{LAYOUT_FILE} is missing: it is the top-level file cslc compiles")]
     layout = CslSource(LAYOUT_FILE, sources[LAYOUT_FILE])
     env: dict[str, object] = {**layout.consts(), **params}
     findings = [*_layout_params(layout, params), *_layout_infrastructure(layout), *_rectangle(layout, env, params),
@@ -64,7 +64,8 @@ def check_sources(sources: Mapping[str, str], params: Mapping[str, int], memory_
             continue
         program = CslSource(name, sources[name])
         fields = struct_fields(tile.args[3]) if len(tile.args) > 3 else {}
-        pe_env = {**program.consts(), **{k: v for k, v in ((k, evaluate(e, env)) for k, e in fields.items()) if v is not None}}
+        bound = {name: evaluate(expr, env) for name, expr in fields.items()}
+        pe_env = {**program.consts(), **{k: v for k, v in bound.items() if v is not None}}
         findings += _tile_params(tile, fields, program)
         findings += _pe_infrastructure(program)
         findings += _pe_exports(program)
@@ -121,8 +122,8 @@ def _layout_exports(layout: CslSource) -> list[Finding]:
             found.append(Finding(LAYOUT_FILE, call.line, "error", f"{symbol.name!r} is exported as {declared or '?'}; "
                                  f"the host harness transfers it as {symbol.export_type}"))
         elif symbol.host_writes and (len(call.args) < 3 or call.args[2] != "true"):
-            found.append(Finding(LAYOUT_FILE, call.line, "error", f"the host writes {symbol.name!r}: export it mutable, "
-                                 f'@export_name("{symbol.name}", {symbol.export_type}, true)'))
+            found.append(Finding(LAYOUT_FILE, call.line, "error", f"the host writes {symbol.name!r}: export it "
+                                 f'mutable, @export_name("{symbol.name}", {symbol.export_type}, true)'))
     return found
 
 
@@ -217,5 +218,5 @@ def _memory(program: CslSource, env: Mapping[str, object], limit: int) -> list[F
     note = f"; not counted: {', '.join(unknown)}" if unknown else ""
     line = max(sizes, key=lambda s: s[0])[1].line
     return [Finding(program.name, line, "error", f"arrays need about {total} bytes per PE, over the {limit} bytes "
-                    f"a PE has for data (its SRAM less a reserve for code and runtime); largest: {biggest}{note}. Process "
-                    "fewer values at a time or reuse buffers")]
+                    f"a PE has for data (its SRAM less a reserve for code and runtime); largest: {biggest}{note}. "
+                    "Process fewer values at a time or reuse buffers")]

@@ -1,0 +1,72 @@
+"""Child process of appliance mode: compile or run through cerebras-sdk's cerebras.sdk.client.
+
+Run as a script (`python appliance_child.py` with one JSON job on stdin) by an interpreter that
+has the cerebras-sdk package, which need not have szagents: this file imports only the standard
+library and, lazily, cerebras.sdk.client. It writes JSON lines: progress, then one outcome.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main"]
+
+
+def _emit(**fields: Any) -> None:
+    print(json.dumps(fields), flush=True)
+
+
+def _compile(job: dict[str, Any]) -> None:
+    from cerebras.sdk.client import SdkCompiler  # the cluster's client, imported only in this child
+
+    _emit(progress="compile")
+    try:
+        with SdkCompiler(**job.get("compiler_options", {})) as compiler:
+            artifact = compiler.compile(job["app_path"], job["csl_main"], job["options"], job["out_path"])
+    except Exception as exc:  # noqa: BLE001 - the client's exception types are not documented
+        _emit(compile_error=f"{type(exc).__name__}: {exc}")
+        return
+    _emit(artifact=str(artifact))
+
+
+def _run(job: dict[str, Any]) -> None:
+    from cerebras.sdk.client import SdkLauncher  # the cluster's client, imported only in this child
+
+    _emit(progress="launcher")
+    try:
+        with SdkLauncher(job["artifact"], simulator=job["simulator"], **job.get("launcher_options", {})) as launcher:
+            for path in job["stage"]:
+                launcher.stage(path)
+            _emit(progress="running")
+            _emit(response=str(launcher.run(job["command"])))
+            _emit(progress="downloading")
+            for remote, local in job["download"]:
+                try:
+                    launcher.download_artifact(remote, local)
+                except Exception as exc:  # noqa: BLE001 - e.g. the host program wrote no result
+                    _emit(download_error=f"{remote}: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - the client's exception types are not documented
+        _emit(runtime_error=f"{type(exc).__name__}: {exc}")
+
+
+def main() -> int:
+    """Do the job read from stdin; exit 0 once an outcome line is written."""
+    job = json.loads(sys.stdin.read())
+    try:
+        (_compile if job["op"] == "compile" else _run)(job)
+    except ImportError as exc:
+        _emit(internal_error=f"cannot import cerebras.sdk.client in {sys.executable}: {exc}")
+    except Exception:  # noqa: BLE001 - reported to the parent as a harness fault
+        _emit(internal_error=traceback.format_exc())
+    return 0
+
+
+if __name__ == "__main__":
+    # Run as a script, this file's folder is sys.path[0]; its module names must not shadow the client's.
+    if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+        sys.path.pop(0)
+    sys.exit(main())

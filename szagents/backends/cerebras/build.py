@@ -1,0 +1,111 @@
+"""Compile an agent's CSL: static pre-checks, then cslc (local SDK) or SdkCompiler (appliance)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from szagents.backends.cerebras.config import CerebrasConfig
+from szagents.backends.cerebras.conventions import LAYOUT_FILE
+from szagents.backends.cerebras.diagnostics import describe_failure, relativize
+from szagents.backends.cerebras.static_checks import Finding, check_sources, format_findings, has_errors
+from szagents.backends.cerebras.tools import OUT_NAME, appliance_command, cslc_options, json_lines, tool_command
+from szagents.backends.compiler import content_hash
+from szagents.backends.results import CompileResult
+from szagents.backends.sandbox import ProcessOutcome, run_limited
+from szagents.errors import ToolchainError
+from szagents.paths import cache_dir
+
+__all__ = ["build_program", "STATIC_CHECKER", "ARTIFACT_RECORD"]
+
+STATIC_CHECKER = "szagents-csl-checks"  # the `compiler` of a result the static checks refused
+ARTIFACT_RECORD = "artifact.json"  # appliance builds: the artifact path the cluster returned
+
+
+class _Step(NamedTuple):
+    """What one compile attempt produced, before it becomes a CompileResult."""
+
+    ok: bool
+    library: Path
+    command: list[str]
+    outcome: ProcessOutcome
+    raw_log: str
+
+
+def build_program(config: CerebrasConfig, sources: Sequence[Path], params: Mapping[str, int]) -> CompileResult:
+    """Compile sources for params, reusing an identical earlier build from the cache."""
+    texts = {p.name: p.read_text(errors="replace") for p in sources}
+    options = cslc_options(config, params)
+    key = content_hash(list(sources), [config.mode, config.cslc, str(config.container or ""), *options])
+    base = {"backend": "cerebras", "sources": sorted(texts), "content_sha256": key}
+    limit = config.pe_memory_bytes - config.reserved_bytes
+    findings = check_sources(texts, params, limit) if config.static_checks else []
+    if has_errors(findings):
+        log = format_findings(findings) + "\n(static pre-checks of szagents: fix these before a compile is spent)"
+        return CompileResult(ok=False, compiler=STATIC_CHECKER, command=[STATIC_CHECKER, LAYOUT_FILE], log=log, **base)
+    folder = cache_dir("builds", "cerebras", key[:2], key)
+    record = folder / "compile.json"
+    if record.exists():
+        cached = CompileResult.model_validate_json(record.read_text())
+        if not cached.ok or (cached.library and cached.library.exists()):
+            return cached.model_copy(update={"cached": True})
+    src = folder / "src"
+    shutil.rmtree(src, ignore_errors=True)
+    src.mkdir(parents=True)
+    for path in sources:
+        shutil.copyfile(path, src / path.name)
+    result = _compile(config, src, options, findings, base)
+    if not result.timed_out:  # a timeout may be the machine's or the cluster's load: don't cache it
+        tmp = record.with_suffix(".tmp")
+        tmp.write_text(result.model_dump_json(indent=1))
+        os.replace(tmp, record)
+    return result
+
+
+def _compile(config: CerebrasConfig, src: Path, options: list[str], findings: list[Finding],
+             base: dict[str, Any]) -> CompileResult:
+    """Run the mode's compiler in src; the log names files relative to src, first error first."""
+    start = time.perf_counter()
+    step = (_appliance_compile if config.mode == "appliance" else _local_compile)(config, src, options)
+    log = relativize(step.raw_log, src)
+    if step.outcome.timed_out:
+        log += f"\n[compile killed after {config.compile_limits.wall_seconds:g} s wall-clock limit]"
+    elif not step.ok:
+        log = describe_failure(log) + "\n" + log
+    if findings:
+        log = format_findings(findings) + "\n" + log
+    return CompileResult(ok=step.ok, compiler=step.command[0], command=step.command,
+                         library=step.library if step.ok else None, log=log, timed_out=step.outcome.timed_out,
+                         compile_seconds=time.perf_counter() - start, **base)
+
+
+def _local_compile(config: CerebrasConfig, src: Path, options: list[str]) -> _Step:
+    command = [*tool_command(config, config.cslc, [src]), LAYOUT_FILE, *options]
+    outcome = run_limited(command, limits=config.compile_limits.model_copy(update={"drop_privileges": False}), cwd=src)
+    out = src / OUT_NAME
+    ok = outcome.returncode == 0 and not outcome.timed_out and out.is_dir()
+    return _Step(ok, out, command, outcome, outcome.stderr + outcome.stdout)
+
+
+def _appliance_compile(config: CerebrasConfig, src: Path, options: list[str]) -> _Step:
+    job = {"op": "compile", "app_path": str(src), "csl_main": LAYOUT_FILE, "options": " ".join(options),
+           "out_path": str(src), "compiler_options": {"disable_version_check": config.disable_version_check}}
+    command = appliance_command(config)
+    outcome = run_limited(command, limits=config.compile_limits, cwd=src, stdin=json.dumps(job))
+    lines = json_lines(outcome.stdout)
+    fault = next((line["internal_error"] for line in lines if "internal_error" in line), None)
+    if fault is not None:
+        raise ToolchainError(f"appliance compile could not run: {fault}")
+    record = src / ARTIFACT_RECORD
+    artifact = next((line["artifact"] for line in lines if "artifact" in line), None)
+    if artifact is not None:
+        record.write_text(json.dumps({"artifact": artifact}))
+    raw = "\n".join(line.get("compile_error", "") for line in lines).strip()
+    shown = ["SdkCompiler.compile", LAYOUT_FILE, *options]
+    return _Step(artifact is not None, record, shown, outcome, raw or outcome.stderr)
+

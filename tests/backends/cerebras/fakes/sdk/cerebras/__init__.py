@@ -1,0 +1,1 @@
+"""Fake of the Cerebras SDK packages (tests only)."""

@@ -1,0 +1,1 @@
+"""Fake cerebras.sdk (tests only)."""

@@ -1,0 +1,1 @@
+"""Fake cerebras.sdk.runtime (tests only)."""

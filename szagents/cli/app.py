@@ -16,6 +16,7 @@ from szagents.cli import render
 from szagents.cli.demo import run_demo
 from szagents.errors import SzAgentsError
 from szagents.cli.progress import ProgressPrinter
+from szagents.cli.report import report_command
 from szagents.roles.team import Team
 from szagents.sweep.config import RunConfig
 from szagents.sweep.run import resume_run, start_run
@@ -174,6 +175,9 @@ def demo(
     console.print(f"run folder: {outcome.run_dir} (trajectory.jsonl, revisions/, best/, checkpoints.sqlite)")
     run_demo(console, ["cpu"], ["szx"], quick=True)
     raise typer.Exit(0 if outcome.best else 1)
+
+
+app.command("report")(report_command)
 
 
 def main() -> None:

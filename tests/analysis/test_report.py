@@ -1,0 +1,96 @@
+"""The report folder: every table, figure and data file is written; figures are valid; the page is self-contained."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pandas as pd
+import pytest
+
+from szagents.analysis.load import load_runs
+from szagents.analysis.reference import load_reference, reference_fractions, reference_from_runs
+from szagents.analysis.report import write_report
+from szagents.errors import InputError
+
+REFERENCE = [{"kernel": "szx", "backend": "cuda", "compress_gbps": 1500.0, "decompress_gbps": 1000.0, "label": "cuSZx"},
+             {"kernel": "szp", "backend": "cuda", "compress_gbps": 100.0, "decompress_gbps": 800.0, "label": "cuSZp"}]
+
+
+@pytest.fixture(scope="module")
+def report(golden_runs, tmp_path_factory):
+    """A full report on the golden runs with reference numbers."""
+    return write_report(golden_runs, tmp_path_factory.mktemp("report"), reference=pd.DataFrame(REFERENCE))
+
+
+def test_every_output_is_written(report):
+    """Tables (md + csv), traces, tidy data, figures (png + svg), report.md and report.html all exist."""
+    names = {p.relative_to(report.folder).as_posix() for p in report.folder.rglob("*") if p.is_file()}
+    for table in ("success", "runnability", "failures", "phases", "summary", "traces"):
+        assert {f"tables/{table}.md", f"tables/{table}.csv"} <= names
+    assert {f"data/{t}.csv" for t in ("runs", "revisions", "llm_calls", "tool_calls", "benchmarks")} <= names
+    figures = {f.name for f in report.figures}
+    assert figures == {"fig2_throughput", "fig3_iterations", "fig4_steps", "fig_reference_fraction",
+                       "fig_bandwidth_fraction", "fig_first_correct", "fig_phases"}
+    assert {f"figures/{n}.{ext}" for n in figures for ext in ("png", "svg")} <= names
+    assert {"report.md", "report.html"} <= names
+
+
+def test_figures_are_valid_png_and_svg(report):
+    """Each PNG starts with the PNG signature and each SVG parses as an <svg> document."""
+    for figure in report.figures:
+        assert figure.png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and figure.png.stat().st_size > 5000
+        assert ET.parse(figure.svg).getroot().tag.endswith("svg")
+
+
+def test_html_is_self_contained(report):
+    """The page has no scripts and no network references; figures are inlined as data URIs."""
+    html = report.html.read_text()
+    assert not re.search(r'(src|href)="(https?:)?//', html) and "<script" not in html
+    assert html.count('src="data:image/svg+xml;base64,') == len(report.figures)
+    assert 'id="run-szx-gpt-1-rev-3"' in html and 'href="#run-csl-gem-1-rev-1"' in html
+
+
+def test_tidy_csv_round_trips_the_run_table(report, golden_runs):
+    """data/runs.csv holds the run table (same runs, same peak Tc)."""
+    frame = pd.read_csv(report.folder / "data" / "runs.csv").set_index("run")
+    expected = golden_runs.runs.set_index("run")
+    assert sorted(frame.index) == sorted(expected.index)
+    assert frame.loc["szx-gpt-1", "best_tc_gbps"] == expected.loc["szx-gpt-1", "best_tc_gbps"] == 1270.6
+
+
+def test_reference_fractions_from_a_file(golden_runs, tmp_path):
+    """A JSON reference file gives each run's best Tc/Td as a fraction of its kernel's reference."""
+    path = tmp_path / "refs.json"
+    path.write_text(json.dumps({"references": REFERENCE}))
+    fractions = reference_fractions(golden_runs, load_reference(path)).set_index("run")
+    assert fractions.loc["szx-gpt-1", "tc_fraction"] == pytest.approx(1270.6 / 1500.0)
+    assert fractions.loc["szp-gem-1", "td_fraction"] == pytest.approx(609.6 / 800.0)
+    assert pd.isna(fractions.loc["csl-gpt-1", "tc_fraction"])
+
+
+def test_reference_from_runs_of_team_reference(golden_root, tmp_path):
+    """Runs of team 'reference' supply the reference numbers when no file is given."""
+    text = (golden_root / "multi" / "szx-gpt-m2" / "trajectory.jsonl").read_text().replace('"team":"multi"', '"team":"reference"')
+    (tmp_path / "ref").mkdir()
+    (tmp_path / "ref" / "trajectory.jsonl").write_text(text)
+    reference = reference_from_runs(load_runs([tmp_path]))
+    assert reference[["kernel", "backend"]].values.tolist() == [["szx", "cuda"]]
+    assert reference["compress_gbps"].iloc[0] == pytest.approx(1236.7 * 1.5)
+
+
+def test_bad_reference_file_names_the_missing_columns(tmp_path):
+    """A reference CSV without the throughput columns raises InputError naming them."""
+    path = tmp_path / "refs.csv"
+    path.write_text("kernel,backend\nszx,cuda\n")
+    with pytest.raises(InputError, match="compress_gbps, decompress_gbps"):
+        load_reference(path)
+
+
+def test_empty_set_of_runs_still_writes_a_report(tmp_path):
+    """With no runs at all every figure shows a placeholder and the tables are empty, without errors."""
+    empty = load_runs([tmp_path / "nothing"])
+    made = write_report(empty, tmp_path / "out")
+    assert made.html.exists() and len(made.figures) == 5
+    assert "(none)" in (tmp_path / "out" / "tables" / "summary.md").read_text()

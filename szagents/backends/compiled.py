@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from szagents.backends.compiler import build_library
-from szagents.backends.isolated import run_harness
+from szagents.backends.isolated import run_evaluation, run_harness
 from szagents.backends.protocol import Availability, BenchSettings, KernelSpec, Problem
 from szagents.backends.results import BenchmarkResult, CompileResult, ValidationResult
 from szagents.backends.sandbox import Limits
@@ -86,5 +86,20 @@ class LibraryBackend:
         """Time every problem (median of repetitions) in an isolated child."""
         return run_harness(  # type: ignore[return-value]
             "benchmark", device=self.device, build=build, spec=spec, problems=problems,
+            workdir=Path(workdir), limits=self.run_limits, settings=settings, env=self.env(),
+        )
+
+    def validate_and_benchmark(
+        self,
+        build: CompileResult,
+        spec: KernelSpec,
+        problems: Sequence[Problem],
+        bench_problems: Sequence[Problem],
+        workdir: Path,
+        settings: BenchSettings | None = None,
+    ) -> tuple[ValidationResult, BenchmarkResult | None]:
+        """Optional hook: validate, then benchmark what validated, in one isolated child."""
+        return run_evaluation(
+            device=self.device, build=build, spec=spec, problems=problems, bench_problems=bench_problems,
             workdir=Path(workdir), limits=self.run_limits, settings=settings, env=self.env(),
         )

@@ -25,7 +25,7 @@ from szagents.backends.sandbox import Limits, ProcessOutcome, run_limited, tail
 from szagents.codecs.base import get_codec
 from szagents.errors import HarnessError, UnknownSpecError
 
-__all__ = ["run_harness"]
+__all__ = ["run_harness", "run_evaluation"]
 
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 
@@ -60,9 +60,12 @@ def _stage(problem: Problem, spec: KernelSpec, folder: Path) -> dict[str, Any]:
     return entry
 
 
-def _parse(outcome: ProcessOutcome) -> tuple[dict[str, Any] | None, str | None]:
-    """(result, last phase) from the runner's JSON lines; raises HarnessError on our own bugs."""
-    result, phase = None, None
+def _parse(outcome: ProcessOutcome) -> tuple[dict[str, Any] | None, dict[str, Any] | None, str | None]:
+    """(result, validation streamed before a benchmark, last phase) from the runner's JSON lines.
+
+    Raises HarnessError on the harness's own bugs.
+    """
+    result, validation, phase = None, None, None
     for line in outcome.stdout.splitlines():
         try:
             message = json.loads(line)
@@ -72,9 +75,11 @@ def _parse(outcome: ProcessOutcome) -> tuple[dict[str, Any] | None, str | None]:
             raise HarnessError("the harness runner failed (not the kernel):\n" + message["internal_error"])
         if "progress" in message:
             phase = message["progress"] if message["progress"] != "case" else f"case {message['dataset']}"
+        if "validation" in message:
+            validation = message["validation"]
         if "result" in message:
             result = message["result"]
-    return result, phase
+    return result, validation, phase
 
 
 def _unfinished(outcome: ProcessOutcome, phase: str | None, limits: Limits) -> dict[str, Any]:
@@ -85,6 +90,33 @@ def _unfinished(outcome: ProcessOutcome, phase: str | None, limits: Limits) -> d
     if outcome.signal:
         return {"verdict": "crash", "signal": outcome.signal, "detail": f"killed by {outcome.signal}{where}"}
     return {"verdict": "crash", "detail": f"process exited with status {outcome.returncode}{where} without a result"}
+
+
+def _launch(
+    op: str, device: str, build: CompileResult, spec: KernelSpec, problems: Sequence[Problem],
+    bench_problems: Sequence[Problem], workdir: Path, limits: Limits, settings: BenchSettings | None,
+    env: Mapping[str, str] | None,
+) -> tuple[dict[str, Any], dict[str, Any] | None, ProcessOutcome]:
+    """Stage the inputs, run the runner child once; (result, streamed validation, outcome)."""
+    staging = workdir / ".harness"
+    staging.mkdir(parents=True, exist_ok=True)
+    request = {
+        "op": op, "device": device, "library": str(build.library), "dtype": spec.dtype,
+        "cases": [_stage(p, spec, staging) for p in problems],
+        "bench_cases": [_stage(p, spec, staging) for p in bench_problems],
+        "bench": (settings or BenchSettings()).model_dump(),
+        "limits": {"processes": limits.process_limit(), "drop_privileges": limits.drop_privileges},
+    }
+    child_env = dict(os.environ if env is None else env)
+    child_env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_PARENT, child_env.get("PYTHONPATH")]))
+    command = [sys.executable, "-m", "szagents.backends.runner"]
+    outcome = run_limited(command, limits=limits, cwd=workdir, stdin=json.dumps(request), env=child_env)
+    result, validation, phase = _parse(outcome)
+    if result is None:
+        result = {**_unfinished(outcome, phase, limits), "phase": phase}
+    if result.get("environment") is not None:
+        result["environment"]["backend"] = device
+    return result, validation, outcome
 
 
 def run_harness(
@@ -103,25 +135,30 @@ def run_harness(
     model = BenchmarkResult if op == "benchmark" else ValidationResult
     if not build.ok or build.library is None:
         return model(verdict=Verdict.compile_error, detail="the build failed; see the compile log")
-    staging = workdir / ".harness"
-    staging.mkdir(parents=True, exist_ok=True)
-    request = {
-        "op": op, "device": device, "library": str(build.library), "dtype": spec.dtype,
-        "cases": [_stage(p, spec, staging) for p in problems],
-        "bench": (settings or BenchSettings()).model_dump(),
-        "limits": {"processes": limits.process_limit(), "drop_privileges": limits.drop_privileges},
-    }
-    child_env = dict(os.environ if env is None else env)
-    child_env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_PARENT, child_env.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", "szagents.backends.runner"]
-    outcome = run_limited(command, limits=limits, cwd=workdir, stdin=json.dumps(request), env=child_env)
-    result, phase = _parse(outcome)
-    if result is None:
-        result = _unfinished(outcome, phase, limits)
-        result["phase"] = phase
-    if result.get("environment") is not None:
-        result["environment"]["backend"] = device
+    result, _, outcome = _launch(op, device, build, spec, problems, (), workdir, limits, settings, env)
     return _to_model(model, result, outcome)
+
+
+def run_evaluation(
+    *,
+    device: str,
+    build: CompileResult,
+    spec: KernelSpec,
+    problems: Sequence[Problem],
+    bench_problems: Sequence[Problem],
+    workdir: Path,
+    limits: Limits,
+    settings: BenchSettings | None = None,
+    env: Mapping[str, str] | None = None,
+) -> tuple[ValidationResult, BenchmarkResult | None]:
+    """Validate, then benchmark what validated, in ONE isolated child (one start-up, one staging)."""
+    if not build.ok or build.library is None:
+        return ValidationResult(verdict=Verdict.compile_error, detail="the build failed; see the compile log"), None
+    result, validation, outcome = _launch("evaluate", device, build, spec, problems, bench_problems,
+                                          workdir, limits, settings, env)
+    if validation is None:  # failed (or crashed) while validating, or nothing to benchmark
+        return _to_model(ValidationResult, result, outcome), None
+    return _to_model(ValidationResult, validation, outcome), _to_model(BenchmarkResult, result, outcome)
 
 
 def _to_model(model: type, result: dict[str, Any], outcome: ProcessOutcome) -> ValidationResult | BenchmarkResult:

@@ -59,7 +59,12 @@ class BenchSettings(BaseModel):
 
 @runtime_checkable
 class Backend(Protocol):
-    """Compiles kernel sources and runs the harness on them, each in an isolated process."""
+    """Compiles kernel sources and runs the harness on them, each in an isolated process.
+
+    Optional hooks (used when present): `validate_and_benchmark(build, spec, problems,
+    bench_problems, workdir, settings) -> (ValidationResult, BenchmarkResult | None)` in one
+    process; `profile(build, spec, problem, workdir) -> str`.
+    """
 
     name: str
 

@@ -33,9 +33,9 @@ def _emit(channel: TextIO, **fields: Any) -> None:
     channel.flush()
 
 
-def _load_cases(request: dict[str, Any]) -> list[Case]:
+def _load_cases(specs: list[dict[str, Any]]) -> list[Case]:
     cases = []
-    for spec in request["cases"]:
+    for spec in specs:
         data = np.ascontiguousarray(np.load(spec["path"]).ravel())
         expected = None
         if spec.get("expected_stream_path"):
@@ -73,48 +73,67 @@ def _make_device(name: str) -> Any:
     return CudaDevice()
 
 
-def _run(request: dict[str, Any], channel: TextIO) -> None:
-    cases = _load_cases(request)
-    device = _make_device(request["device"])
+def _library(request: dict[str, Any], device: Any) -> KernelLibrary:
+    """Load the kernel library after dropping privileges (AttributeError: an ABI symbol is missing)."""
     device.prepare(np.dtype(request["dtype"]))  # compile what the checks need while still privileged
     fd = _memfd_copy(request["library"])
     _drop_privileges(request["limits"])
     # A private uid can't read kernel caches other uids wrote (CuPy writes them 0600): compile any
     # kernel the warm-up missed in memory.
     os.environ["CUPY_CACHE_IN_MEMORY"] = "1"
-    lib_handle = ctypes.CDLL(f"/proc/self/fd/{fd}")
-    dtype = np.dtype(request["dtype"])
-    try:
-        library = KernelLibrary(lib_handle, dtype)
-    except AttributeError as exc:
-        _emit(channel, result={"verdict": "abi_error", "detail": f"library lacks a kernel ABI symbol: {exc}"})
-        return
-    harness = Harness(device, library, lambda phase: _emit(channel, progress=phase))
-    outcomes = []
+    return KernelLibrary(ctypes.CDLL(f"/proc/self/fd/{fd}"), np.dtype(request["dtype"]))
+
+
+def _each(harness: Harness, device: Any, cases: list[Case], run: Any, channel: TextIO) -> dict[str, Any]:
+    """Run `run(case)` over cases; stop at the first classified failure and report it."""
+    outcomes: list[dict[str, Any]] = []
     for index, case in enumerate(cases):
         _emit(channel, progress="case", case=index, dataset=case.dataset)
         try:
-            if request["op"] == "benchmark":
-                outcomes.append(harness.benchmark(case, request.get("bench", {})))
-            else:
-                outcomes.append(harness.validate(case))
-                if outcomes[-1]["verdict"] != "ok":
-                    failed = outcomes[-1]
-                    _emit(channel, result={"verdict": failed["verdict"], "detail": failed["detail"],
-                                           "cases": outcomes, "failed_case": case.dataset})
-                    return
+            outcomes.append(run(case))
         except device.fault_types as exc:  # a CUDA error: the kernel broke the device context
-            _emit(channel, result={"verdict": "crash", "detail": f"device error during {harness.phase}: {exc}",
-                                   "cases": outcomes, "failed_case": case.dataset})
-            return
+            return {"verdict": "crash", "detail": f"device error during {harness.phase}: {exc}",
+                    "cases": outcomes, "failed_case": case.dataset}
         except Exception as exc:  # classified kernel failures only; anything else is ours
             fields = failure_fields(exc)
             if fields is None:
                 raise
             fields.pop("violation")
-            _emit(channel, result={**fields, "cases": outcomes, "failed_case": case.dataset})
-            return
-    _emit(channel, result={"verdict": "ok", "cases": outcomes, "environment": device.describe()})
+            return {**fields, "cases": outcomes, "failed_case": case.dataset}
+        if outcomes[-1].get("verdict", "ok") != "ok":
+            failed = outcomes[-1]
+            return {"verdict": failed["verdict"], "detail": failed["detail"], "cases": outcomes,
+                    "failed_case": case.dataset}
+    return {"verdict": "ok", "cases": outcomes}
+
+
+def _benchmarks(harness: Harness, device: Any, cases: list[Case], settings: dict[str, Any], channel: TextIO) -> dict[str, Any]:
+    """Benchmark every case; the result says where it was measured."""
+    result = _each(harness, device, cases, lambda case: harness.benchmark(case, settings), channel)
+    return {**result, "environment": device.describe()}
+
+
+def _run(request: dict[str, Any], channel: TextIO) -> None:
+    """validate, benchmark, or evaluate (validate; benchmark what validated) in this one process."""
+    cases = _load_cases(request["cases"])
+    bench_cases = _load_cases(request.get("bench_cases", []))
+    device = _make_device(request["device"])
+    try:
+        library = _library(request, device)
+    except AttributeError as exc:
+        _emit(channel, result={"verdict": "abi_error", "detail": f"library lacks a kernel ABI symbol: {exc}"})
+        return
+    harness = Harness(device, library, lambda phase: _emit(channel, progress=phase))
+    settings = request.get("bench", {})
+    if request["op"] == "benchmark":
+        _emit(channel, result=_benchmarks(harness, device, cases, settings, channel))
+        return
+    checked = _each(harness, device, cases, harness.validate, channel)
+    if request["op"] == "validate" or checked["verdict"] != "ok" or not bench_cases:
+        _emit(channel, result=checked)
+        return
+    _emit(channel, validation=checked)  # kept by the parent even if the benchmark then crashes
+    _emit(channel, result=_benchmarks(harness, device, bench_cases, settings, channel))
 
 
 def main() -> int:

@@ -71,6 +71,10 @@ def evaluate(
     build = backend.compile(sources, spec, workdir)
     if not build.ok:
         return Evaluation(build, None, None)
+    combined = getattr(backend, "validate_and_benchmark", None)  # optional hook: one process for both
+    if combined is not None and benchmark:
+        checked, measured = combined(build, spec, validation, benchmark, workdir, settings)
+        return Evaluation(build, checked, measured)
     checked = backend.validate(build, spec, validation, workdir)
     bench = None
     if checked.ok and benchmark:

@@ -87,3 +87,16 @@ def test_concurrent_runs_do_not_share_the_thread_cap(tmp_path):
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(lambda i: backend.validate(build, spec, [Problem(f"r{i}", data, 1e-3)], tmp_path), range(3)))
     assert all(r.ok for r in results), [(r.verdict, r.detail, r.stderr_tail) for r in results]
+
+
+def test_validate_and_benchmark_in_one_child(backend, problem, tmp_path):
+    """The combined op validates, then benchmarks; a failed validation skips the benchmark."""
+    honest = backend.compile([HERE / "honest.c", HERE / "raw_common.h"], SPEC, tmp_path)
+    checked, measured = backend.validate_and_benchmark(honest, SPEC, [problem], [problem], tmp_path)
+    assert checked.ok and measured is not None and measured.ok and measured.environment.backend == "cpu"
+    broken = backend.compile([HERE / "off_by_bound.c", HERE / "raw_common.h"], SPEC, tmp_path)
+    checked, measured = backend.validate_and_benchmark(broken, SPEC, [problem], [problem], tmp_path)
+    assert checked.verdict is Verdict.bound_violation and measured is None
+    slow = backend.compile([HERE / "infinite_loop.c", HERE / "raw_common.h"], SPEC, tmp_path)
+    checked, measured = backend.validate_and_benchmark(slow, SPEC, [problem], [problem], tmp_path)
+    assert checked.verdict is Verdict.timeout and measured is None

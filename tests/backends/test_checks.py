@@ -1,0 +1,43 @@
+"""The harness's array checks: ulp, the error bound with its slack, unwritten outputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from szagents.backends import checks
+
+
+@pytest.mark.parametrize(("dtype", "low", "high"), [(np.float32, -45, 38), (np.float64, -320, 307)])
+def test_ulp_equals_numpy_spacing(dtype, low, high):
+    """ulp from exponent bits equals numpy.spacing for zeros, subnormals, tiny normals and large values."""
+    rng = np.random.default_rng(0)
+    with np.errstate(over="ignore"):
+        x = (rng.standard_normal(200_000) * 10.0 ** rng.integers(low, high, 200_000)).astype(dtype)
+    info = np.finfo(dtype)
+    x[:4] = [0.0, -0.0, info.tiny, info.smallest_subnormal]
+    x = x[np.isfinite(x) & (np.abs(x) < info.max)]  # spacing(max) is inf: the next value overflows
+    assert np.array_equal(checks.ulp(np, x), np.spacing(np.abs(x)).astype(np.float64))
+
+
+def test_bound_report_finds_the_first_violation_across_chunks():
+    """A violation in a later chunk is found with its global index, the count covers every chunk."""
+    x = np.linspace(-1, 1, 3 * checks._CHUNK + 7, dtype=np.float32)
+    y = x.copy()
+    y[2 * checks._CHUNK + 5] += np.float32(0.01)
+    y[-1] = np.nan
+    report = checks.bound_report(np, x, y, 1e-3)
+    assert report["violations"] == 2 and report["first"]["index"] == 2 * checks._CHUNK + 5
+    assert report["first"]["error_over_eb"] == pytest.approx(10, rel=1e-3)
+    ones = np.linspace(1, 2, 1000)  # float64, away from zero: x + eb + 3 ulp(x) rounds by < 1 ulp
+    within = ones + 1e-3 + 3 * np.spacing(ones)
+    assert checks.bound_report(np, ones, within, 1e-3)["violations"] == 0
+    assert checks.bound_report(np, ones, within + 2 * np.spacing(ones), 1e-3)["violations"] == 1000
+
+
+def test_unwritten_outputs_are_counted():
+    """Outputs still holding the poison NaN bits are counted, with the first index."""
+    out = checks.poisoned(np, 100, np.dtype(np.float32))
+    out[:60] = 1.0
+    count, first = checks.unwritten_count(np, out, np.zeros(100, np.float32))
+    assert (count, first) == (40, 60)

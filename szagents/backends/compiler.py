@@ -15,7 +15,7 @@ from szagents.backends.results import CompileResult
 from szagents.backends.sandbox import Limits, run_limited
 from szagents.paths import cache_dir
 
-__all__ = ["compiler_version", "content_hash", "build_library"]
+__all__ = ["compiler_version", "content_hash", "build_library", "cached_build", "store_build"]
 
 
 @functools.lru_cache(maxsize=8)
@@ -34,6 +34,29 @@ def content_hash(files: Sequence[Path], command: Sequence[str]) -> str:
     return digest.hexdigest()
 
 
+_RECORD = "compile.json"
+
+
+def cached_build(backend: str, key: str) -> tuple[Path, CompileResult | None]:
+    """(build folder for key, the earlier result stored there if it is still usable)."""
+    folder = cache_dir("builds", backend, key[:2], key)
+    record = folder / _RECORD
+    if record.exists():
+        cached = CompileResult.model_validate_json(record.read_text())
+        if not cached.ok or (cached.library and cached.library.exists()):
+            return folder, cached.model_copy(update={"cached": True})
+    return folder, None
+
+
+def store_build(folder: Path, result: CompileResult) -> None:
+    """Record result for later reuse (atomically); a timeout may be the machine's load: not kept."""
+    if result.timed_out:
+        return
+    tmp = folder / (_RECORD + ".tmp")
+    tmp.write_text(result.model_dump_json(indent=1))
+    os.replace(tmp, folder / _RECORD)
+
+
 def build_library(
     *,
     backend: str,
@@ -48,12 +71,9 @@ def build_library(
     sources = [Path(s).resolve() for s in sources]
     key_command = [compiler_version(executable), *flags]
     key = content_hash([*sources, *extra_inputs], key_command)
-    folder = cache_dir("builds", backend, key[:2], key)
-    record = folder / "compile.json"
-    if record.exists():
-        cached = CompileResult.model_validate_json(record.read_text())
-        if not cached.ok or (cached.library and cached.library.exists()):
-            return cached.model_copy(update={"cached": True})
+    folder, cached = cached_build(backend, key)
+    if cached is not None:
+        return cached
     target = folder / "lib.so.tmp"
     command = [executable, *flags, *map(str, sources), "-o", str(target)]
     start = time.perf_counter()
@@ -72,9 +92,6 @@ def build_library(
         sources=[s.name for s in sources], content_sha256=key, library=library, log=log,
         compile_seconds=seconds, timed_out=outcome.timed_out,
     )
-    if not outcome.timed_out:  # a timeout may be the machine's load: don't cache it
-        tmp = record.with_suffix(".tmp")
-        tmp.write_text(result.model_dump_json(indent=1))
-        os.replace(tmp, record)
+    store_build(folder, result)
     return result
 

@@ -37,11 +37,12 @@ class Case:
 class _Round:
     """Buffers and sizes of one validation round, kept for the diagnosis of a failure."""
 
-    data: np.ndarray
+    data: np.ndarray  # host copy: size, dtype, bytes
+    original: Any  # the same values on the device, uploaded once per round, never handed to kernels
     inp: Any
     out: Any
     eb: float
-    previous: np.ndarray | None = None
+    previous: Any = None  # device values of the previous round's input (for the cached-output check)
     nbytes: int = 0
     full: Any = None  # the compressor's whole output buffer (capacity bytes) right after compress
     stream: Any = None  # the exact-size copy (plus poison) that decompression reads
@@ -116,15 +117,17 @@ class Harness:
         eb = float(np.float32(case.eb))
         data = case.data
         result: dict[str, Any] = {"dataset": case.dataset, "n": int(data.size), "dtype": data.dtype.name, "eb": eb}
-        inp = self.dev.to_device(data)
+        original = self.dev.to_device(data)
+        inp = original.copy()
         out = self._bytes(case.capacity + checks.GUARD_BYTES, checks.BYTE_POISON)
         try:
-            stats = self._round(case, _Round(data, inp, out, eb))
+            stats = self._round(case, _Round(data, original, inp, out, eb))
             reversed_data = np.ascontiguousarray(data[::-1])
             if not np.array_equal(reversed_data.view(np.uint8), data.view(np.uint8)):
-                self.xp.copyto(inp, self.dev.to_device(reversed_data))
+                changed = self.dev.to_device(reversed_data)
+                self.xp.copyto(inp, changed)
                 out[:] = checks.BYTE_POISON
-                self._round(case, _Round(reversed_data, inp, out, eb, previous=data))
+                self._round(case, _Round(reversed_data, changed, inp, out, eb, previous=original))
         except _Failure as failure:
             result.update(verdict=failure.verdict, detail=failure.detail, violation=failure.violation)
             return result
@@ -135,7 +138,7 @@ class Harness:
         """Compress, copy exactly out_bytes, poison, decompress, check; diagnose a failure."""
         n, cap = int(r.data.size), case.capacity
         r.nbytes = self._compress(r.inp, n, r.eb, r.out, cap)
-        self._check_compressed(r.data, r.inp, r.out, r.nbytes, cap)
+        self._check_compressed(r, cap)
         r.full = r.out[:cap].copy()
         r.stream = self._bytes(r.nbytes + checks.GUARD_BYTES, checks.BYTE_POISON)
         r.stream[: r.nbytes] = r.out[: r.nbytes]
@@ -143,10 +146,9 @@ class Harness:
             self._check_format(self.dev.to_host(r.stream[: r.nbytes]), case.expected_stream)
         r.inp[:] = checks.poisoned(self.xp, n, r.data.dtype)
         r.out[:] = checks.STALE_POISON
-        original = self.dev.to_device(r.data)
         decoded = self._decompress(r.stream, r.nbytes, n, r.eb, r.data.dtype)
-        report = checks.bound_report(self.xp, original, decoded, r.eb)
-        unwritten, first = checks.unwritten_count(self.xp, decoded, original)
+        report = checks.bound_report(self.xp, r.original, decoded, r.eb)
+        unwritten, first = checks.unwritten_count(self.xp, decoded, r.original)
         if report["violations"] or unwritten:
             self._diagnose(r)
             self._classify(r, report, unwritten, first)
@@ -157,12 +159,12 @@ class Harness:
             "max_error_over_eb": report["max_error_over_eb"],
         }
 
-    def _check_compressed(self, data: np.ndarray, inp: Any, out: Any, nbytes: int, cap: int) -> None:
-        if nbytes == 0 or nbytes > cap:
-            raise _Failure("size_error", f"sz_compress reported out_bytes={nbytes}, outside 1..out_capacity={cap}")
-        if bool((out[cap:] != checks.BYTE_POISON).any()):
+    def _check_compressed(self, r: _Round, cap: int) -> None:
+        if r.nbytes == 0 or r.nbytes > cap:
+            raise _Failure("size_error", f"sz_compress reported out_bytes={r.nbytes}, outside 1..out_capacity={cap}")
+        if bool((r.out[cap:] != checks.BYTE_POISON).any()):
             raise _Failure("size_error", f"sz_compress wrote past out_capacity={cap}")
-        if not bool((inp.view(np.uint8) == self.dev.to_device(data).view(np.uint8)).all()):
+        if not bool((r.inp.view(np.uint8) == r.original.view(np.uint8)).all()):
             raise _Failure("cheat_detected", "sz_compress modified its const input buffer")
 
     def _check_format(self, stream: np.ndarray, expected: bytes) -> None:
@@ -178,16 +180,15 @@ class Harness:
 
     def _passes(self, r: _Round, source: Any) -> bool:
         """Does decompressing source (declared as r.nbytes long) now give a correct, complete output?"""
-        original = self.dev.to_device(r.data)
         decoded = self._decompress(source, r.nbytes, int(r.data.size), r.eb, r.data.dtype)
-        if checks.bound_report(self.xp, original, decoded, r.eb)["violations"]:
+        if checks.bound_report(self.xp, r.original, decoded, r.eb)["violations"]:
             return False
-        return checks.unwritten_count(self.xp, decoded, original)[0] == 0
+        return checks.unwritten_count(self.xp, decoded, r.original)[0] == 0
 
     def _diagnose(self, r: _Round) -> None:
         """Re-run decompression with what a cheat would rely on restored, to name the cause."""
         xp = self.xp
-        xp.copyto(r.inp, self.dev.to_device(r.data))
+        xp.copyto(r.inp, r.original)
         if self._passes(r, r.stream):
             raise _Failure("cheat_detected", "decompression reads the original input buffer instead of the stream")
         r.inp[:] = checks.poisoned(xp, int(r.data.size), r.data.dtype)
@@ -201,7 +202,7 @@ class Harness:
             raise _Failure("size_error", f"out_bytes={r.nbytes} under-reports the stream: decoding needs bytes past it")
         if r.previous is not None:
             decoded = self._decompress(r.stream, r.nbytes, int(r.data.size), r.eb, r.data.dtype)
-            if checks.bound_report(xp, self.dev.to_device(r.previous), decoded, r.eb)["violations"] == 0:
+            if checks.bound_report(xp, r.previous, decoded, r.eb)["violations"] == 0:
                 raise _Failure("cheat_detected", "output belongs to an earlier input: results are cached, not computed")
 
     def _classify(self, r: _Round, report: dict[str, Any], unwritten: int, first: int) -> None:

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from szagents.backends.registry import backend_names, get_backend
 from szagents.cli import render
-from szagents.cli.demo import run_demo
+from szagents.cli.references import run_references
 from szagents.errors import SzAgentsError
 from szagents.cli.progress import ProgressPrinter
 from szagents.cli.report import report_command
@@ -109,7 +109,7 @@ def references(
 ) -> None:
     """Compile, validate and benchmark the reference kernels on this machine (offline)."""
     chosen = backend or [b for b in ("cpu", "cuda") if get_backend(b).availability().available]
-    ok = run_demo(console, chosen, kernel or kernel_names(), quick)
+    ok = run_references(console, chosen, kernel or kernel_names(), quick)
     raise typer.Exit(0 if ok else 1)
 
 
@@ -173,7 +173,7 @@ def demo(
     config = RunConfig(task=DEMO_TASK, team=Team.single("scripted:demo"), tier=tier, runs_dir=runs_dir, quick=True)
     outcome = start_run(config, observer=ProgressPrinter(console))
     console.print(f"run folder: {outcome.run_dir} (trajectory.jsonl, revisions/, best/, checkpoints.sqlite)")
-    run_demo(console, ["cpu"], ["szx"], quick=True)
+    run_references(console, ["cpu"], ["szx"], quick=True)
     raise typer.Exit(0 if outcome.best else 1)
 
 

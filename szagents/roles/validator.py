@@ -40,12 +40,13 @@ def summarize(evaluation: Evaluation) -> tuple[str, str]:
 def _record(ctx: RunContext, state: AgentState, evaluation: Evaluation) -> dict[str, Any]:
     """Save the workspace as a revision and log it; return its summary."""
     submission = state.get("submission") or {"role": "baseline", "action": "Baseline"}
-    revision = ctx.revisions.save(ctx.snapshot(), role=submission["role"], action=submission["action"], evaluation=evaluation)
+    files = ctx.snapshot()
+    revision = ctx.revisions.save(files, role=submission["role"], action=submission["action"], evaluation=evaluation)
     verdict, detail = summarize(evaluation)
     bench = evaluation.benchmark.cases[0] if evaluation.benchmark and evaluation.benchmark.cases else None
     return {
         "number": revision.number, "role": submission["role"], "action": submission["action"],
-        "sha256": revision.sha256, "files": sorted(ctx.snapshot()), "verdict": verdict, "detail": detail,
+        "sha256": revision.sha256, "files": sorted(files), "verdict": verdict, "detail": detail,
         "correct": evaluation.correct and verdict == "ok",
         "compress_gbps": bench.compress_gbps if bench else None,
         "decompress_gbps": bench.decompress_gbps if bench else None,

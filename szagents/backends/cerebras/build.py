@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from collections.abc import Mapping, Sequence
@@ -15,11 +14,10 @@ from szagents.backends.cerebras.conventions import LAYOUT_FILE
 from szagents.backends.cerebras.diagnostics import describe_failure, relativize
 from szagents.backends.cerebras.static_checks import Finding, check_sources, format_findings, has_errors
 from szagents.backends.cerebras.tools import OUT_NAME, appliance_command, cslc_options, json_lines, tool_command
-from szagents.backends.compiler import content_hash
+from szagents.backends.compiler import cached_build, content_hash, store_build
 from szagents.backends.results import CompileResult
 from szagents.backends.sandbox import ProcessOutcome, run_limited
 from szagents.errors import ToolchainError
-from szagents.paths import cache_dir
 
 __all__ = ["build_program", "STATIC_CHECKER", "ARTIFACT_RECORD"]
 
@@ -48,22 +46,16 @@ def build_program(config: CerebrasConfig, sources: Sequence[Path], params: Mappi
     if has_errors(findings):
         log = format_findings(findings) + "\n(static pre-checks of szagents: fix these before a compile is spent)"
         return CompileResult(ok=False, compiler=STATIC_CHECKER, command=[STATIC_CHECKER, LAYOUT_FILE], log=log, **base)
-    folder = cache_dir("builds", "cerebras", key[:2], key)
-    record = folder / "compile.json"
-    if record.exists():
-        cached = CompileResult.model_validate_json(record.read_text())
-        if not cached.ok or (cached.library and cached.library.exists()):
-            return cached.model_copy(update={"cached": True})
+    folder, cached = cached_build("cerebras", key)
+    if cached is not None:
+        return cached
     src = folder / "src"
     shutil.rmtree(src, ignore_errors=True)
     src.mkdir(parents=True)
     for path in sources:
         shutil.copyfile(path, src / path.name)
     result = _compile(config, src, options, findings, base)
-    if not result.timed_out:  # a timeout may be the machine's or the cluster's load: don't cache it
-        tmp = record.with_suffix(".tmp")
-        tmp.write_text(result.model_dump_json(indent=1))
-        os.replace(tmp, record)
+    store_build(folder, result)
     return result
 
 

@@ -1,4 +1,4 @@
-"""`szagents demo`: validate and benchmark the reference kernels on every usable backend."""
+"""`szagents references`: validate and benchmark the reference kernels on every usable backend."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from szagents.cli import render
 from szagents.tasks.evaluate import Evaluation, build_problems, evaluate, kernel_spec
 from szagents.tasks.task import load_kernel
 
-__all__ = ["run_demo"]
+__all__ = ["run_references"]
 
 _ROLES = {"cpu": ("serial_c", "reference_c"), "cuda": ("baseline_cu", "reference_cu")}
 
@@ -30,14 +30,14 @@ def _summary_row(table: Table, label: tuple[str, ...], result: Evaluation) -> No
     )
 
 
-def run_demo(console: Console, backends: list[str], kernels: list[str], quick: bool) -> bool:
+def run_references(console: Console, backends: list[str], kernels: list[str], quick: bool) -> bool:
     """Evaluate each kernel's sources for each backend; True when everything validated."""
     summary = Table(title="reference kernels: validation suite, then benchmark on the study's 25.9 MB field")
     for column in ("backend", "kernel", "variant", "source", "verdict", "ratio", "compress GB/s", "decompress GB/s"):
         summary.add_column(column)
     settings = BenchSettings(min_seconds=0.2 if quick else 0.5, min_reps=3 if quick else 5)
     all_ok = True
-    with tempfile.TemporaryDirectory(prefix="szagents-demo-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="szagents-references-") as tmp:
         for backend_name in backends:
             backend = get_backend(backend_name)
             if not backend.availability().available:

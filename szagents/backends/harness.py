@@ -280,6 +280,7 @@ class Harness:
         return {
             "median_seconds": float(median), "min_seconds": min(times), "max_seconds": max(times),
             "iqr_seconds": float(q3 - q1), "repetitions": len(times),
+            "cv": float(np.std(times) / np.mean(times)) if np.mean(times) > 0 else None,
         }
 
 

@@ -38,6 +38,7 @@ class Verdict(str, Enum):
     stall = "stall"  # cerebras: a launch or transfer never completed before the timeout
     runtime_error = "runtime_error"  # cerebras: the SDK runtime raised (bad symbol, memcpy, launch)
     zero_exec_time = "zero_exec_time"  # cerebras: the device reported zero or no execution time
+    ratio_regression = "ratio_regression"  # correct, but a case's ratio fell below the task's floor
 
 
 class _Model(BaseModel):
@@ -132,6 +133,7 @@ class Timing(_Model):
     max_seconds: float
     iqr_seconds: float
     repetitions: int
+    cv: float | None = None  # coefficient of variation (std / mean) of the timed repetitions
 
 
 class BenchmarkCase(_Model):

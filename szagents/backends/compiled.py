@@ -29,6 +29,7 @@ class LibraryBackend:
     compiled_suffixes: frozenset[str]
     compile_limits: Limits
     run_limits: Limits
+    isolation: str | None = None  # None: $SZAGENTS_ISOLATION, else bwrap
 
     def availability(self) -> Availability:
         raise NotImplementedError
@@ -40,13 +41,13 @@ class LibraryBackend:
         raise NotImplementedError
 
     def env(self) -> dict[str, str]:
-        """Environment of the runner child."""
-        return dict(os.environ)
+        """Settings for the runner child beyond the sandbox's allowlisted environment."""
+        return {}
 
     def flags(self, spec: KernelSpec) -> list[str]:
         """Full compiler flags for spec: base flags, the ABI include path, the defines."""
         defines = [f"-D{k}={v}" for k, v in sorted(spec.defines.items())]
-        return [*self.base_flags(), "-I", str(kernels_dir() / "abi"), *defines]
+        return [*self.base_flags(), *defines]  # build_library adds the ABI include folder
 
     def compile(self, sources: Sequence[Path], spec: KernelSpec, workdir: Path) -> CompileResult:
         """Build the compilable sources; the other files listed are part of the cache key."""
@@ -62,8 +63,8 @@ class LibraryBackend:
             )
         return build_library(
             backend=self.name, executable=self.compiler(), flags=self.flags(spec), sources=compiled,
-            extra_inputs=[*(p for p in paths if p not in compiled), kernels_dir() / "abi" / "sz_abi.h"],
-            workdir=Path(workdir), limits=self.compile_limits,
+            extra_inputs=[p for p in paths if p not in compiled], abi_dir=kernels_dir() / "abi",
+            workdir=Path(workdir), limits=self.compile_limits, isolation=self.isolation,
         )
 
     def validate(
@@ -72,7 +73,7 @@ class LibraryBackend:
         """Check every problem with DESIGN.md's rules in an isolated child."""
         return run_harness(  # type: ignore[return-value]
             "validate", device=self.device, build=build, spec=spec, problems=problems,
-            workdir=Path(workdir), limits=self.run_limits, env=self.env(),
+            workdir=Path(workdir), limits=self.run_limits, env=self.env(), isolation=self.isolation,
         )
 
     def benchmark(
@@ -87,6 +88,7 @@ class LibraryBackend:
         return run_harness(  # type: ignore[return-value]
             "benchmark", device=self.device, build=build, spec=spec, problems=problems,
             workdir=Path(workdir), limits=self.run_limits, settings=settings, env=self.env(),
+            isolation=self.isolation,
         )
 
     def validate_and_benchmark(
@@ -102,4 +104,5 @@ class LibraryBackend:
         return run_evaluation(
             device=self.device, build=build, spec=spec, problems=problems, bench_problems=bench_problems,
             workdir=Path(workdir), limits=self.run_limits, settings=settings, env=self.env(),
+            isolation=self.isolation,
         )

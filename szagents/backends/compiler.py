@@ -1,4 +1,12 @@
-"""Compile sources into a shared library in a limited child process, cached by content hash."""
+"""Compile sources into a shared library inside the sandbox, cached by content hash.
+
+The compiler sees a staged copy of the given files at /sandbox/src and the ABI headers at
+/sandbox/abi, both read-only, and writes only into its private /tmp; the library comes back
+through an inherited file descriptor. Nothing else of the host's files resolves: an include of
+`../szx/reference.c` or of a root-only file is a compile error. Because every file the compiler
+can read besides the system headers is staged, the cache key (all staged files, flags and the
+compiler's identity) covers every file it actually read.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +14,23 @@ import functools
 import hashlib
 import json
 import os
+import shutil
+import stat
 import subprocess
-import time
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from szagents.backends.results import CompileResult
-from szagents.backends.sandbox import Limits, run_limited
+from szagents.backends.sandbox import Isolation, Limits, ProcessOutcome, SandboxSpec, chosen_isolation, run_limited
 from szagents.paths import cache_dir
 
-__all__ = ["compiler_version", "content_hash", "build_library", "cached_build", "store_build"]
+__all__ = ["compiler_version", "content_hash", "build_library", "cached_build", "store_build",
+           "SRC_INSIDE", "ABI_INSIDE", "read_library"]
+
+SRC_INSIDE = "/sandbox/src"
+ABI_INSIDE = "/sandbox/abi"
+_BUILD = 'set -e; cd "$TMPDIR"; "$@" -o "$TMPDIR/lib.so"; cat "$TMPDIR/lib.so" >&3'
 
 
 @functools.lru_cache(maxsize=8)
@@ -25,12 +40,12 @@ def compiler_version(executable: str) -> str:
     return (done.stdout or done.stderr).splitlines()[0] if (done.stdout or done.stderr) else executable
 
 
-def content_hash(files: Sequence[Path], command: Sequence[str]) -> str:
-    """sha256 over the command (without paths of outputs) and every file's name and bytes."""
+def content_hash(files: dict[str, bytes], command: Sequence[str]) -> str:
+    """sha256 over the command and every staged file's name and bytes."""
     digest = hashlib.sha256()
     digest.update(json.dumps(list(command)).encode())
-    for path in sorted(files, key=lambda p: p.name):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name] + b"\0")
     return digest.hexdigest()
 
 
@@ -57,6 +72,47 @@ def store_build(folder: Path, result: CompileResult) -> None:
     os.replace(tmp, folder / _RECORD)
 
 
+def read_library(path: Path) -> bytes:
+    """The bytes of a built library: a regular file, never followed through a link."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        with os.fdopen(os.dup(fd), "rb") as f:
+            return f.read()
+    finally:
+        os.close(fd)
+
+
+def _staged(sources: Sequence[Path], extra_inputs: Sequence[Path], workdir: Path) -> dict[str, bytes]:
+    """relative name -> bytes of every file the compile may read (paths under workdir keep their folders)."""
+    files: dict[str, bytes] = {}  # sources first, in order: the compiled ones are the first len(sources)
+    for path in [*sources, *extra_inputs]:
+        path = Path(path)
+        try:
+            name = str(path.resolve().relative_to(Path(workdir).resolve()))
+        except ValueError:
+            name = path.name
+        files[name] = path.read_bytes()
+    return files
+
+
+def _write_stage(root: Path, files: dict[str, bytes]) -> None:
+    for name, data in files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+        target.write_bytes(data)
+        target.chmod(0o644)
+
+
+def _spec(stage: Path, abi: Path, executable: str) -> SandboxSpec:
+    """The compiler's view: staged sources, ABI headers, the toolchain (when outside /usr)."""
+    tool_root = Path(shutil.which(executable) or executable).resolve().parents[1]
+    extra = tuple(p for p in {tool_root, *(Path(os.environ[v]) for v in ("CUDA_HOME", "CUDA_PATH") if v in os.environ)}
+                  if p.is_dir() and not str(p).startswith(("/usr/", "/etc/", "/opt/")))
+    return SandboxSpec(ro=extra, mounts=((stage, SRC_INSIDE), (abi, ABI_INSIDE)), cwd="/tmp")
+
+
 def build_library(
     *,
     backend: str,
@@ -66,32 +122,54 @@ def build_library(
     extra_inputs: Sequence[Path],
     workdir: Path,
     limits: Limits,
+    abi_dir: Path,
+    isolation: Isolation | str | None = None,
 ) -> CompileResult:
-    """Compile sources (plus flags) into lib.so in the build cache; reuse an identical build."""
-    sources = [Path(s).resolve() for s in sources]
-    key_command = [compiler_version(executable), *flags]
-    key = content_hash([*sources, *extra_inputs], key_command)
+    """Compile sources (flags + `-I` the ABI headers) into lib.so in the build cache; reuse an identical build."""
+    mode = chosen_isolation(isolation)
+    files = _staged(sources, extra_inputs, workdir)
+    abi = {p.name: p.read_bytes() for p in sorted(abi_dir.iterdir()) if p.is_file()}
+    key_flags = [*flags, "-I", ABI_INSIDE]
+    key = content_hash({**files, **{f"{ABI_INSIDE}/{k}": v for k, v in abi.items()}},
+                       [compiler_version(executable), *key_flags])
     folder, cached = cached_build(backend, key)
     if cached is not None:
         return cached
-    target = folder / "lib.so.tmp"
-    command = [executable, *flags, *map(str, sources), "-o", str(target)]
-    start = time.perf_counter()
-    outcome = run_limited(command, limits=limits.model_copy(update={"drop_privileges": False}), cwd=workdir)
-    seconds = time.perf_counter() - start
-    ok = outcome.returncode == 0 and not outcome.timed_out and target.exists()
-    library = None
-    if ok:
-        library = folder / "lib.so"
+    with tempfile.TemporaryDirectory(dir=cache_dir("staging")) as tmp:
+        root = Path(tmp)
+        stage, abi_stage, scratch = root / "src", root / "abi", root / "tmp"
+        _write_stage(stage, files)
+        _write_stage(abi_stage, abi)
+        scratch.mkdir()
+        for d in (root, stage, abi_stage):
+            d.chmod(0o755)
+        src, inc = (SRC_INSIDE, ABI_INSIDE) if mode is Isolation.bwrap else (str(stage), str(abi_stage))
+        command = [executable, *flags, "-I", inc, *(f"{src}/{name}" for name in list(files)[:len(sources)])]
+        target = folder / "lib.so.tmp"
+        with open(target, "wb") as out:
+            outcome = run_limited(["/bin/sh", "-c", _BUILD, "sh", *command], limits=limits, cwd=stage,
+                                  spec=_spec(stage, abi_stage, executable), isolation=mode,
+                                  env={"TMPDIR": "/tmp" if mode is Isolation.bwrap else str(scratch)},
+                                  fd_map={3: out.fileno()})
+    return _result(backend, executable, command, files, key, folder, target, outcome, limits)
+
+
+def _result(backend: str, executable: str, command: list[str], files: dict[str, bytes], key: str,
+            folder: Path, target: Path, outcome: ProcessOutcome, limits: Limits) -> CompileResult:
+    """Keep the library when the compile succeeded; record the result for the cache."""
+    ok = outcome.returncode == 0 and not outcome.timed_out and target.stat().st_size > 0
+    library = folder / "lib.so" if ok else None
+    if library is not None:
         os.replace(target, library)
     log = outcome.stderr + outcome.stdout
+    for inside in (SRC_INSIDE + "/", ABI_INSIDE + "/"):
+        log = log.replace(inside, "")
     if outcome.timed_out:
         log += f"\n[compiler killed after {limits.wall_seconds:g} s wall-clock limit]"
     result = CompileResult(
-        ok=ok, backend=backend, compiler=executable, command=command[:-1] + [str(library or target)],
-        sources=[s.name for s in sources], content_sha256=key, library=library, log=log,
-        compile_seconds=seconds, timed_out=outcome.timed_out,
+        ok=ok, backend=backend, compiler=executable, command=[*command, "-o", str(library or target)],
+        sources=sorted(files), content_sha256=key, library=library, log=log,
+        compile_seconds=outcome.wall_seconds, timed_out=outcome.timed_out, isolation=outcome.isolation,
     )
     store_build(folder, result)
     return result
-

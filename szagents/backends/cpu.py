@@ -26,6 +26,7 @@ class CpuConfig(BaseModel):
     compile_limits: Limits = Limits(wall_seconds=120, address_space_bytes=8 * _GIB)
     run_limits: Limits = Limits(wall_seconds=120, address_space_bytes=16 * _GIB)
     omp_num_threads: int | None = None  # None: inherit OMP_NUM_THREADS or use every core
+    isolation: str | None = None  # "bwrap" or "rlimits-only"; None: $SZAGENTS_ISOLATION, else bwrap
 
 
 class CpuBackend(LibraryBackend):
@@ -39,6 +40,7 @@ class CpuBackend(LibraryBackend):
         self.config = config or CpuConfig()
         self.compile_limits = self.config.compile_limits
         self.run_limits = self.config.run_limits
+        self.isolation = self.config.isolation
 
     def availability(self) -> Availability:
         """Available when the C compiler is on PATH."""
@@ -57,7 +59,6 @@ class CpuBackend(LibraryBackend):
         return list(self.config.flags)
 
     def env(self) -> dict[str, str]:
-        env = dict(os.environ)
         if self.config.omp_num_threads is not None:
-            env["OMP_NUM_THREADS"] = str(self.config.omp_num_threads)
-        return env
+            return {"OMP_NUM_THREADS": str(self.config.omp_num_threads)}
+        return {}

@@ -29,7 +29,8 @@ class CudaConfig(BaseModel):
     flags: tuple[str, ...] = ("-O3", "-lineinfo", "-shared", "-Xcompiler", "-fPIC", "-std=c++17")
     compile_limits: Limits = Limits(wall_seconds=300, address_space_bytes=None)
     # CUDA reserves far more virtual address space than it uses: no RLIMIT_AS on the runner.
-    run_limits: Limits = Limits(wall_seconds=120, address_space_bytes=None)
+    run_limits: Limits = Limits(wall_seconds=120, address_space_bytes=None, memory_bytes=None)
+    isolation: str | None = None  # "bwrap" or "rlimits-only"; None: $SZAGENTS_ISOLATION, else bwrap
 
 
 def find_nvcc() -> str | None:
@@ -69,6 +70,7 @@ class CudaBackend(LibraryBackend):
         self.config = config or CudaConfig()
         self.compile_limits = self.config.compile_limits
         self.run_limits = self.config.run_limits
+        self.isolation = self.config.isolation
 
     def availability(self) -> Availability:
         """Compiling needs nvcc; running also needs a GPU and CuPy."""

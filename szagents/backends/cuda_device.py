@@ -34,12 +34,33 @@ class CudaDevice:
         self._props = props
         self._scratch = cp.zeros(2 * max(int(props["l2CacheSize"]), 1 << 20) // 4, dtype=cp.int32)
         self._bandwidth: float | None = None
+        self._flips = 0
 
     def to_device(self, host: np.ndarray) -> Any:
         return cp.asarray(host)
 
     def to_host(self, array: Any) -> np.ndarray:
         return cp.asnumpy(array)
+
+    def alloc(self, nbytes: int) -> Any:
+        """A device byte buffer the kernel may use."""
+        return cp.empty(nbytes, dtype=cp.uint8)
+
+    def copy_in(self, dst: Any, src: np.ndarray) -> None:
+        """Host bytes into a device buffer of the same size (plain runtime copy: no CuPy kernel to compile)."""
+        cp.cuda.runtime.memcpyAsync(dst.data.ptr, src.ctypes.data, src.nbytes,
+                                    cp.cuda.runtime.memcpyHostToDevice, self._checks.ptr)
+        self._checks.synchronize()
+
+    def copy_out(self, dst: np.ndarray, src: Any) -> None:
+        """A device buffer's bytes into host memory of the same size."""
+        cp.cuda.runtime.memcpyAsync(dst.ctypes.data, src.data.ptr, dst.nbytes,
+                                    cp.cuda.runtime.memcpyDeviceToHost, self._checks.ptr)
+        self._checks.synchronize()
+
+    def sync_all(self) -> None:
+        """Wait for every stream of the device (work hidden on other streams included)."""
+        cp.cuda.runtime.deviceSynchronize()
 
     def pointer(self, array: Any) -> int:
         return int(array.data.ptr)
@@ -82,8 +103,9 @@ class CudaDevice:
         self._checks.synchronize()
 
     def flush_cache(self) -> None:
-        """Overwrite twice the L2 size so the next timed call reads its input from HBM."""
-        self._scratch += 1
+        """Overwrite twice the L2 size so the next timed call reads its input from HBM (a memset: no kernel to compile)."""
+        self._flips ^= 1
+        cp.cuda.runtime.memsetAsync(self._scratch.data.ptr, self._flips, self._scratch.nbytes, self._checks.ptr)
         self._checks.synchronize()
 
     def time_call(self, call: Callable[[], int]) -> tuple[int, float]:
@@ -98,7 +120,7 @@ class CudaDevice:
     def bandwidth_gbps(self) -> float:
         """Device-to-device copy rate, bytes read + written per second / 1e9 (measured once)."""
         if self._bandwidth is None:
-            src = cp.ones(_COPY_BYTES // 4, dtype=cp.float32)
+            src = cp.empty(_COPY_BYTES, dtype=cp.uint8)
             dst = cp.empty_like(src)
             times = []
             for _ in range(6):
@@ -109,8 +131,8 @@ class CudaDevice:
         return self._bandwidth
 
     def _copy_on_abi_stream(self, dst: Any, src: Any) -> int:
-        with self._abi_stream:
-            cp.copyto(dst, src)
+        cp.cuda.runtime.memcpyAsync(dst.data.ptr, src.data.ptr, dst.nbytes,
+                                    cp.cuda.runtime.memcpyDeviceToDevice, self._abi_stream.ptr)
         return 0
 
     def describe(self) -> dict[str, Any]:

@@ -40,6 +40,10 @@ class Device(Protocol):
     def prepare(self, dtype: np.dtype) -> None: ...
     def bandwidth_gbps(self) -> float | None: ...
     def describe(self) -> dict[str, Any]: ...
+    def alloc(self, nbytes: int) -> Any: ...
+    def copy_in(self, dst: Any, src: np.ndarray) -> None: ...
+    def copy_out(self, dst: np.ndarray, src: Any) -> None: ...
+    def sync_all(self) -> None: ...
 
 
 class HostDevice:
@@ -71,6 +75,21 @@ class HostDevice:
 
     def to_device(self, host: np.ndarray) -> np.ndarray:
         return np.array(host, copy=True, order="C")
+
+    def alloc(self, nbytes: int) -> np.ndarray:
+        """A byte buffer the kernel may use."""
+        return np.empty(nbytes, dtype=np.uint8)
+
+    def copy_in(self, dst: np.ndarray, src: np.ndarray) -> None:
+        """Host bytes into a buffer of the same size."""
+        np.copyto(dst, src)
+
+    def copy_out(self, dst: np.ndarray, src: np.ndarray) -> None:
+        """A buffer's bytes into host memory of the same size."""
+        np.copyto(dst, src)
+
+    def sync_all(self) -> None:
+        """Host calls are synchronous."""
 
     def to_host(self, array: np.ndarray) -> np.ndarray:
         return array

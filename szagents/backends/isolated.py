@@ -1,182 +1,286 @@
-"""Parent side of a harness run: stage inputs, start the runner child, classify what happened."""
+"""Parent side of a harness run: the trusted process that lays out inputs and computes every verdict.
+
+Compression and decompression run in two separate sandboxed children (runner.py); the
+decompressing one receives exactly the bytes the compressor reported and never the input. The
+children return raw outputs through the arena and claims through a socket; this process checks
+the outputs after each child's tree is dead, and bounds every reported time by its own clock.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import sys
-import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from szagents.backends import checks
+from szagents.backends.arena import Arena
+from szagents.backends.benchrun import BenchRun
+from szagents.backends.conversation import ChildReport, converse
 from szagents.backends.protocol import BenchSettings, KernelSpec, Problem
-from szagents.backends.results import (
-    BenchmarkResult,
-    CompileResult,
-    Environment,
-    ValidationResult,
-    Verdict,
-)
-from szagents.backends.sandbox import Limits, ProcessOutcome, run_limited, tail
-from szagents.codecs.base import get_codec
-from szagents.errors import HarnessError, UnknownSpecError
+from szagents.backends.results import BenchmarkResult, CompileResult, ValidationResult, Verdict
+from szagents.backends.sandbox import Limits, tail
+from szagents.backends.staging import Case, stage_cases
+from szagents.backends.verify import Failure, compress_failure, decode_failure, decode_stats
 
-__all__ = ["run_harness", "run_evaluation"]
+__all__ = ["run_harness", "run_evaluation", "Launch", "ended"]
 
-_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+_REFINES = {"bound_violation", "unwritten_output", "crash"}  # decode failures a cheat may explain
 
 
-def _atomic_write(path: Path, write: Any) -> None:
-    """Write through a uniquely named temp file, then rename: concurrent runs may stage the same file."""
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
-        write(handle)
-    os.replace(handle.name, path)
+@dataclass(frozen=True)
+class Launch:
+    """How children of one harness run start: device, library, limits, environment, isolation."""
 
+    device: str
+    library: Path
+    spec: KernelSpec
+    limits: Limits
+    env: Mapping[str, str]
+    isolation: str | None
 
-def _stage(problem: Problem, spec: KernelSpec, folder: Path) -> dict[str, Any]:
-    """Write the problem's data (and reference stream) where the runner reads them."""
-    data = np.ascontiguousarray(problem.data.ravel())
-    if data.dtype != np.dtype(spec.dtype):
-        data = data.astype(spec.dtype)
-    digest = hashlib.sha1(data.view(np.uint8)).hexdigest()[:20]
-    path = folder / f"{digest}.npy"
-    if not path.exists():
-        _atomic_write(path, lambda f: np.save(f, data))
-    entry: dict[str, Any] = {"dataset": problem.dataset, "path": str(path), "eb": problem.eb}
-    try:
-        codec = get_codec(spec.codec, **spec.options)
-        entry["capacity"] = codec.max_compressed_bytes(data.size, data.dtype)
-    except UnknownSpecError:  # a user-defined kernel without a reference codec
-        codec = None
-        entry["capacity"] = 2 * data.nbytes + 65536
-    if spec.format_check and codec is not None:
-        ref = folder / f"{digest}-{spec.codec}-{'-'.join(spec.options.values())}-{problem.eb!r}.ref"
-        _atomic_write(ref, lambda f: f.write(codec.compress(data, problem.eb)))
-        entry["expected_stream_path"] = str(ref)
-    return entry
-
-
-def _parse(outcome: ProcessOutcome) -> tuple[dict[str, Any] | None, dict[str, Any] | None, str | None]:
-    """(result, validation streamed before a benchmark, last phase) from the runner's JSON lines.
-
-    Raises HarnessError on the harness's own bugs.
-    """
-    result, validation, phase = None, None, None
-    for line in outcome.stdout.splitlines():
+    def run(self, request: dict[str, Any], arena: Arena, reps: Arena | None = None, **hooks: Any) -> ChildReport:
+        own = reps is None
+        reps = reps or Arena().create()
         try:
-            message = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if "internal_error" in message:
-            raise HarnessError("the harness runner failed (not the kernel):\n" + message["internal_error"])
-        if "progress" in message:
-            phase = message["progress"] if message["progress"] != "case" else f"case {message['dataset']}"
-        if "validation" in message:
-            validation = message["validation"]
-        if "result" in message:
-            result = message["result"]
-    return result, validation, phase
+            return converse({**request, "device": self.device, "dtype": self.spec.dtype, "arena": arena.layout()},
+                            arena=arena, reps_arena=reps, library=self.library, limits=self.limits, env=self.env,
+                            gpu=self.device == "cuda", isolation=self.isolation, **hooks)
+        finally:
+            if own:
+                reps.close()
 
 
-def _unfinished(outcome: ProcessOutcome, phase: str | None, limits: Limits) -> dict[str, Any]:
-    """Classify a runner that wrote no result: timeout or crash."""
-    where = f" during {phase}" if phase else ""
-    if outcome.timed_out:
-        return {"verdict": "timeout", "detail": f"no result after {limits.wall_seconds:g} s{where}"}
-    if outcome.signal:
-        return {"verdict": "crash", "signal": outcome.signal, "detail": f"killed by {outcome.signal}{where}"}
-    return {"verdict": "crash", "detail": f"process exited with status {outcome.returncode}{where} without a result"}
+def ended(report: ChildReport, limits: Limits) -> Failure | None:
+    """How a child that did not finish ended: abi_error, timeout or crash, with where."""
+    where = f" during {report.phase}" if report.phase else ""
+    outcome = report.outcome
+    if report.abi_error is not None:
+        return Failure("abi_error", f"the kernel library could not be loaded: {report.abi_error}")
+    if report.timed_out:
+        return Failure("timeout", f"no result after {limits.wall_seconds:g} s{where}")
+    if outcome is not None and outcome.out_of_memory:
+        return Failure("crash", f"the kernel's processes hit the sandbox memory cap{where}")
+    if report.fault is not None:
+        return Failure("crash", f"device or runtime error{where}: {report.fault.strip().splitlines()[-1][:300]}")
+    if report.broke is not None:
+        return Failure("crash", report.broke + where)
+    if outcome is not None and outcome.signal:
+        return Failure("crash", f"killed by {outcome.signal}{where}")
+    if report.gone:
+        code = outcome.returncode if outcome is not None else None
+        return Failure("crash", f"process exited with status {code}{where} without a result")
+    return None
 
 
-def _launch(
-    op: str, device: str, build: CompileResult, spec: KernelSpec, problems: Sequence[Problem],
-    bench_problems: Sequence[Problem], workdir: Path, limits: Limits, settings: BenchSettings | None,
-    env: Mapping[str, str] | None,
-) -> tuple[dict[str, Any], dict[str, Any] | None, ProcessOutcome]:
-    """Stage the inputs, run the runner child once; (result, streamed validation, outcome)."""
-    staging = workdir / ".harness"
-    staging.mkdir(parents=True, exist_ok=True)
-    request = {
-        "op": op, "device": device, "library": str(build.library), "dtype": spec.dtype,
-        "cases": [_stage(p, spec, staging) for p in problems],
-        "bench_cases": [_stage(p, spec, staging) for p in bench_problems],
-        "bench": (settings or BenchSettings()).model_dump(),
-        "limits": {"processes": limits.process_limit(), "drop_privileges": limits.drop_privileges},
-    }
-    child_env = dict(os.environ if env is None else env)
-    child_env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_PARENT, child_env.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", "szagents.backends.runner"]
-    outcome = run_limited(command, limits=limits, cwd=workdir, stdin=json.dumps(request), env=child_env)
-    result, validation, phase = _parse(outcome)
-    if result is None:
-        result = {**_unfinished(outcome, phase, limits), "phase": phase}
-    if result.get("environment") is not None:
-        result["environment"]["backend"] = device
-    return result, validation, outcome
+def _compress_arena(cases: Sequence[Case], arena: Arena) -> list[dict[str, Any]]:
+    """Regions of every round: input, poisoned output (capacity + guard), input after the call."""
+    layout = []
+    for i, case in enumerate(cases):
+        rounds = []
+        for j, data in enumerate(case.rounds):
+            names = {k: f"c{i}r{j}{k}" for k in ("src", "dst", "after")}
+            arena.add(names["src"], data.nbytes)
+            arena.add(names["dst"], case.capacity + checks.GUARD_BYTES)
+            arena.add(names["after"], data.nbytes)
+            rounds.append(names)
+        layout.append({"dataset": case.dataset, "n": case.n, "eb": case.eb, "capacity": case.capacity, "rounds": rounds})
+    return layout
 
 
-def run_harness(
-    op: str,
-    *,
-    device: str,
-    build: CompileResult,
-    spec: KernelSpec,
-    problems: Sequence[Problem],
-    workdir: Path,
-    limits: Limits,
-    settings: BenchSettings | None = None,
-    env: Mapping[str, str] | None = None,
-) -> ValidationResult | BenchmarkResult:
-    """Run the harness op ("validate" or "benchmark") on build in an isolated child."""
-    model = BenchmarkResult if op == "benchmark" else ValidationResult
-    if not build.ok or build.library is None:
-        return model(verdict=Verdict.compile_error, detail="the build failed; see the compile log")
-    result, _, outcome = _launch(op, device, build, spec, problems, (), workdir, limits, settings, env)
-    return _to_model(model, result, outcome)
+def _fill_compress(cases: Sequence[Case], layout: list[dict[str, Any]], arena: Arena) -> None:
+    for case, entry in zip(cases, layout):
+        for data, names in zip(case.rounds, entry["rounds"]):
+            arena.view(names["src"])[:] = data.view(np.uint8)
+            arena.view(names["dst"])[:] = checks.BYTE_POISON
+
+
+def _decode_layout(cases: Sequence[Case], sizes: list[list[int]], c_layout: list[dict[str, Any]],
+                   arena: Arena) -> list[dict[str, Any]]:
+    """Regions of every round: exactly the reported stream bytes plus poison, and a poisoned output."""
+    layout = []
+    for i, (case, entry) in enumerate(zip(cases, c_layout)):
+        rounds = []
+        for j, nbytes in enumerate(sizes[i]):
+            names = {"src": f"c{i}r{j}src", "dst": f"c{i}r{j}dst", "size": nbytes}
+            arena.add(names["src"], nbytes + checks.GUARD_BYTES)
+            arena.add(names["dst"], (case.n + checks.GUARD_ELEMENTS) * case.data.itemsize)
+            rounds.append(names)
+        layout.append({**entry, "rounds": rounds})
+    return layout
+
+
+def _fill_decode(cases: Sequence[Case], layout: list[dict[str, Any]], c_arena: Arena, c_layout: list[dict[str, Any]],
+                 arena: Arena) -> None:
+    for i, (case, entry) in enumerate(zip(cases, layout)):
+        for j, names in enumerate(entry["rounds"]):
+            stream = arena.view(names["src"])
+            stream[: names["size"]] = c_arena.view(c_layout[i]["rounds"][j]["dst"])[: names["size"]]
+            stream[names["size"]:] = checks.BYTE_POISON
+            arena.view(names["dst"], case.data.dtype)[:] = checks.poisoned(np, case.n + checks.GUARD_ELEMENTS, case.data.dtype)
+
+
+class _Evaluation:
+    """One validate (+ benchmark) of a build: two children, then the verdicts."""
+
+    def __init__(self, launch: Launch, settings: BenchSettings) -> None:
+        self.launch, self.settings = launch, settings
+        self.wall, self.stderr = 0.0, []
+
+    def _account(self, report: ChildReport, name: str) -> None:
+        if report.outcome is not None:
+            self.wall += report.outcome.wall_seconds
+            if report.outcome.stderr.strip():
+                self.stderr.append(f"[{name}]\n{report.outcome.stderr}")
+
+    def compress_checks(self, cases: Sequence[Case], report: ChildReport, arena: Arena,
+                        layout: list[dict[str, Any]]) -> tuple[int, Failure | None, list[list[int]]]:
+        """(first failing case or len(cases), its failure, out_bytes per round of the cases before it)."""
+        calls = iter(report.calls)
+        sizes: list[list[int]] = []
+        for i, (case, entry) in enumerate(zip(cases, layout)):
+            case_sizes = []
+            for j, names in enumerate(entry["rounds"]):
+                call = next(calls, None)
+                if call is None:
+                    return i, ended(report, self.launch.limits) or Failure("crash", "no result"), sizes
+                failure = compress_failure(call, case.capacity, arena.view(names["dst"]), arena.view(names["src"]),
+                                           arena.view(names["after"]), case.expected if j == 0 else None)
+                if failure is not None:
+                    return i, failure, sizes
+                case_sizes.append(int(call["out_bytes"]))
+            sizes.append(case_sizes)
+        return len(cases), None, sizes
+
+    def decode_checks(self, cases: Sequence[Case], report: ChildReport, arena: Arena,
+                      layout: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], tuple[int, Failure] | None]:
+        """Per-case stats of the cases that decode correctly, and the first failure (case index, failure)."""
+        calls = iter(report.calls)
+        results = []
+        for i, (case, entry) in enumerate(zip(cases, layout)):
+            for j, names in enumerate(entry["rounds"]):
+                call = next(calls, None)
+                if call is None:
+                    return results, (i, self._refine(case, ended(report, self.launch.limits) or Failure("crash", "no result")))
+                out = arena.view(names["dst"], case.data.dtype)
+                failure = decode_failure(call, out, case.rounds[j], case.eb, case.rounds[0] if j else None)
+                if failure is not None:
+                    return results, (i, self._refine(case, failure))
+            nbytes = entry["rounds"][0]["size"]
+            decoded = arena.view(entry["rounds"][0]["dst"], case.data.dtype)[: case.n]
+            results.append({"dataset": case.dataset, "n": case.n, "dtype": case.data.dtype.name, "eb": case.eb,
+                            "verdict": "ok", "compressed_bytes": nbytes, "ratio": case.data.nbytes / nbytes,
+                            **decode_stats(case.data, decoded, case.eb)})
+        return results, None
+
+    def _refine(self, case: Case, failure: Failure) -> Failure:
+        """Ask a diagnosis child (compress + decompress in one process, the old ladder) to name a cheat."""
+        if failure.verdict not in _REFINES:
+            return failure
+        arena = Arena()
+        arena.add("data", case.data.nbytes)
+        arena.create()
+        try:
+            arena.view("data")[:] = case.data.view(np.uint8)
+            request = {"role": "diagnose", "diagnose": {"data": "data", "n": case.n, "eb": case.eb,
+                                                        "capacity": case.capacity, "dataset": case.dataset}}
+            report = self.launch.run(request, arena)
+        finally:
+            arena.close()
+        claim = report.calls[0].get("diagnosis", {}) if report.calls else {}
+        if claim.get("verdict") in ("cheat_detected", "size_error") and isinstance(claim.get("detail"), str):
+            return Failure(claim["verdict"], claim["detail"][:500])
+        return failure
+
+    def validate(self, cases: list[Case], benches: list[Case]) -> tuple[ValidationResult, BenchmarkResult | None]:
+        c_arena = Arena()
+        c_layout = _compress_arena(cases, c_arena)
+        bench = BenchRun(self.launch, self.settings, benches)
+        bench.add_base(c_arena)
+        c_arena.create()
+        try:
+            _fill_compress(cases, c_layout, c_arena)
+            bench.fill_base(c_arena)
+            return self._both(cases, c_arena, c_layout, bench)
+        finally:
+            bench.close()
+            c_arena.close()
+
+    def _both(self, cases: list[Case], c_arena: Arena, c_layout: list[dict[str, Any]],
+              bench: BenchRun) -> tuple[ValidationResult, BenchmarkResult | None]:
+        request = {"role": "compress", "cases": c_layout, "bench": bench.requests("compress")}
+        rc = self.launch.run(request, c_arena, bench.reps["compress"], plan=bench.plan_compress,
+                             bench_ok=lambda r: len(r.calls) == sum(len(c.rounds) for c in cases) and all(
+                                 call.get("status") == 0 for call in r.calls), flush=bench.flush)
+        self._account(rc, "compress")
+        k, c_failure, sizes = self.compress_checks(cases, rc, c_arena, c_layout)
+        d_arena = Arena()
+        try:
+            d_layout = _decode_layout(cases[:k], sizes, c_layout, d_arena)
+            bench.add_decode_base(rc, d_arena)
+            d_arena.create()
+            _fill_decode(cases[:k], d_layout, c_arena, c_layout, d_arena)
+            bench.fill_decode_base(c_arena, d_arena)
+            run_bench = c_failure is None and bench.compress_ok(rc)
+            request = {"role": "decompress", "cases": d_layout, "bench": bench.requests("decompress") if run_bench else []}
+            rd = self.launch.run(request, d_arena, bench.reps["decompress"], plan=bench.plan_decompress,
+                                 flush=bench.flush)
+            self._account(rd, "decompress")
+            results, d_failure = self.decode_checks(cases[:k], rd, d_arena, d_layout)
+            failure = d_failure or ((k, c_failure) if c_failure is not None else None)
+            validation = self._validation(cases, results, failure, rc, rd)
+            benchmark = bench.result(rc, rd, d_arena, self._common(rc, rd)) if validation.ok and bench.cases else None
+            return validation, benchmark
+        finally:
+            d_arena.close()
+
+    def _common(self, *reports: ChildReport) -> dict[str, Any]:
+        last = [r for r in reports if r.outcome is not None]
+        signal = next((r.outcome.signal for r in last if r.outcome.signal), None)  # type: ignore[union-attr]
+        return {"wall_seconds": self.wall, "stderr_tail": tail("\n".join(self.stderr)), "signal": signal,
+                "isolation": last[0].outcome.isolation if last else None}  # type: ignore[union-attr]
+
+    def _validation(self, cases: list[Case], results: list[dict[str, Any]], failure: tuple[int, Failure] | None,
+                    rc: ChildReport, rd: ChildReport) -> ValidationResult:
+        common = self._common(rc, rd)
+        if failure is None:
+            return ValidationResult(verdict=Verdict.ok, cases=results, **common)
+        index, f = failure
+        case = cases[index]
+        failed = {"dataset": case.dataset, "n": case.n, "dtype": case.data.dtype.name, "eb": case.eb,
+                  "verdict": f.verdict, "detail": f.detail, "violation": f.violation}
+        phase = rd.phase if rd.phase and not rd.finished else rc.phase
+        return ValidationResult(verdict=f.verdict, detail=f"[{case.dataset}] {f.detail}", cases=[*results[:index], failed],
+                                phase=phase, **common)
 
 
 def run_evaluation(
-    *,
-    device: str,
-    build: CompileResult,
-    spec: KernelSpec,
-    problems: Sequence[Problem],
-    bench_problems: Sequence[Problem],
-    workdir: Path,
-    limits: Limits,
-    settings: BenchSettings | None = None,
-    env: Mapping[str, str] | None = None,
+    *, device: str, build: CompileResult, spec: KernelSpec, problems: Sequence[Problem],
+    bench_problems: Sequence[Problem], workdir: Path, limits: Limits, settings: BenchSettings | None = None,
+    env: Mapping[str, str] | None = None, isolation: str | None = None,
 ) -> tuple[ValidationResult, BenchmarkResult | None]:
-    """Validate, then benchmark what validated, in ONE isolated child (one start-up, one staging)."""
+    """Validate, then benchmark what validated; the children are sandboxed, the verdicts computed here."""
     if not build.ok or build.library is None:
         return ValidationResult(verdict=Verdict.compile_error, detail="the build failed; see the compile log"), None
-    result, validation, outcome = _launch("evaluate", device, build, spec, problems, bench_problems,
-                                          workdir, limits, settings, env)
-    if validation is None:  # failed (or crashed) while validating, or nothing to benchmark
-        return _to_model(ValidationResult, result, outcome), None
-    return _to_model(ValidationResult, validation, outcome), _to_model(BenchmarkResult, result, outcome)
+    launch = Launch(device, build.library, spec, limits, dict(env or {}), isolation)
+    evaluation = _Evaluation(launch, settings or BenchSettings())
+    return evaluation.validate(stage_cases(list(problems), spec), stage_cases(list(bench_problems), spec, rounds=False))
 
 
-def _to_model(model: type, result: dict[str, Any], outcome: ProcessOutcome) -> ValidationResult | BenchmarkResult:
-    cases = result.get("cases", [])
-    verdict = result["verdict"]
-    if model is BenchmarkResult:
-        bad = [c for c in cases if c.pop("violations", 0)]
-        if verdict == "ok" and bad:
-            verdict = "bound_violation"
-            result["detail"] = f"benchmark output of {bad[0]['dataset']} exceeds the error bound"
-    env = result.get("environment")
-    fields = {
-        "verdict": verdict, "detail": result.get("detail", ""), "cases": cases,
-        "phase": result.get("phase"), "signal": result.get("signal"),
-        "wall_seconds": outcome.wall_seconds, "stderr_tail": tail(outcome.stderr),
-    }
-    if model is BenchmarkResult and env is not None:
-        fields["environment"] = Environment(**env)
-    if model is ValidationResult and result.get("failed_case"):
-        fields["detail"] = f"[{result['failed_case']}] {fields['detail']}"
-    return model(**fields)
+def run_harness(
+    op: str, *, device: str, build: CompileResult, spec: KernelSpec, problems: Sequence[Problem], workdir: Path,
+    limits: Limits, settings: BenchSettings | None = None, env: Mapping[str, str] | None = None,
+    isolation: str | None = None,
+) -> ValidationResult | BenchmarkResult:
+    """"validate" problems, or "benchmark" them (after checking they round-trip within the bound)."""
+    bench = op == "benchmark"
+    validation, benchmark = run_evaluation(
+        device=device, build=build, spec=spec, problems=() if bench else problems, bench_problems=problems if bench else (),
+        workdir=workdir, limits=limits, settings=settings, env=env, isolation=isolation)
+    if not bench:
+        return validation
+    if benchmark is None:
+        return BenchmarkResult(**validation.model_dump(exclude={"cases"}))
+    return benchmark

@@ -54,7 +54,8 @@ class BenchSettings(BaseModel):
     warmup: int = 2
     min_reps: int = 5
     max_reps: int = 200
-    min_seconds: float = 0.5
+    min_seconds: float = 0.5  # aim for this much timed work per direction (memory permitting)
+    verify_reps: int = 4  # repetitions whose outputs the parent checks, drawn at random after the run
 
 
 @runtime_checkable

@@ -59,6 +59,7 @@ class CompileResult(_Model):
     compile_seconds: float = 0.0
     cached: bool = False
     timed_out: bool = False
+    isolation: str | None = None  # "bwrap" or "rlimits-only": how the compiler was confined
 
     @property
     def verdict(self) -> Verdict:
@@ -112,6 +113,7 @@ class _HarnessRun(_Model):
     signal: str | None = None
     wall_seconds: float = 0.0
     stderr_tail: str = ""
+    isolation: str | None = None  # "bwrap" or "rlimits-only": how the kernel's processes were confined
 
     @property
     def ok(self) -> bool:
@@ -134,6 +136,12 @@ class Timing(_Model):
     iqr_seconds: float
     repetitions: int
     cv: float | None = None  # coefficient of variation (std / mean) of the timed repetitions
+    # The child's own figure (a claim) and the trusted parent's bound from outside, both medians;
+    # median_seconds is the claim where it is consistent with the bound, else the bound.
+    claimed_median_seconds: float | None = None
+    bound_median_seconds: float | None = None
+    time_source: str | None = None  # "claimed" or "bound"
+    verified_repetitions: int | None = None  # repetitions whose outputs the parent checked
 
 
 class BenchmarkCase(_Model):

@@ -1,9 +1,14 @@
-"""Entry point of the isolated child process: `python -m szagents.backends.runner`.
+"""Entry point of an untrusted harness child: `python -m szagents.backends.runner`.
 
-Reads one JSON request on stdin, loads the datasets and the kernel library, drops privileges,
-runs the harness and writes JSON lines (progress, then one result) to a private copy of stdout.
-The kernel's own prints go to stderr. Everything the child imports is imported before the
-privilege drop, because the interpreter's files may not be readable afterwards.
+It runs ONE direction (compress or decompress) of a kernel library inside the sandbox and
+computes nothing that is believed: it copies the parent's inputs from the shared arena into the
+kernel's buffers, calls the kernel, copies the raw outputs back, and reports what the kernel
+returned and how long the calls took, as claims. The trusted parent checks every byte after
+this process's whole tree is dead. A "diagnose" child runs the in-process harness of harness.py,
+whose verdicts only refine the message of a failure the parent has already found.
+
+Descriptors: 3 = control socket (JSON lines both ways), 4 = arena, 5 = the kernel library.
+Everything is imported before the library is loaded; the kernel's prints go to stderr.
 """
 
 from __future__ import annotations
@@ -11,140 +16,209 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import resource
+import socket
 import sys
 import traceback
-from typing import Any, TextIO
+from typing import Any
 
 import numpy as np
 
+from szagents.backends.arena import Arena
 from szagents.backends.device import HostDevice, KernelLibrary
 from szagents.backends.harness import Case, Harness, failure_fields
 
-__all__ = ["main"]
+__all__ = ["main", "CONTROL_FD", "ARENA_FD", "LIBRARY_FD", "REPS_FD"]
 
-# Children drop to a private uid no account uses: RLIMIT_NPROC counts every process and thread of
-# a uid, so a shared uid (nobody) would let concurrent harness runs starve each other's threads.
-_PRIVATE_UID_BASE = 1_000_000
+CONTROL_FD, ARENA_FD, LIBRARY_FD, REPS_FD = 3, 4, 5, 6  # REPS_FD: sized by the parent after the warm-up
 
 
-def _emit(channel: TextIO, **fields: Any) -> None:
-    channel.write(json.dumps(fields) + "\n")
-    channel.flush()
+class _Channel:
+    """JSON lines over the control socket."""
 
+    def __init__(self, fd: int) -> None:
+        self._sock = socket.socket(fileno=fd)
+        self._reader = self._sock.makefile("r")
 
-def _load_cases(specs: list[dict[str, Any]]) -> list[Case]:
-    cases = []
-    for spec in specs:
-        data = np.ascontiguousarray(np.load(spec["path"]).ravel())
-        expected = None
-        if spec.get("expected_stream_path"):
-            with open(spec["expected_stream_path"], "rb") as f:
-                expected = f.read()
-        cases.append(Case(spec["dataset"], data, float(spec["eb"]), int(spec["capacity"]), expected))
-    return cases
+    def send(self, **fields: Any) -> None:
+        self._sock.sendall((json.dumps(fields) + "\n").encode())
 
-
-def _memfd_copy(path: str) -> int:
-    """Copy the library into an anonymous file readable after the privilege drop."""
-    fd = os.memfd_create("kernel.so")
-    with open(path, "rb") as f:
-        os.write(fd, f.read())
-    return fd
-
-
-def _drop_privileges(limits: dict[str, Any]) -> None:
-    """When root (which ignores RLIMIT_NPROC), become a private uid; then cap processes and threads."""
-    if limits.get("drop_privileges", True) and os.geteuid() == 0:
-        private = _PRIVATE_UID_BASE + os.getpid()  # pids are unique among live processes
-        os.setgroups([])
-        os.setgid(private)
-        os.setuid(private)
-        ctypes.CDLL(None).prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE: keep /proc/self/fd readable
-    nproc = int(limits["processes"])
-    resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    def receive(self) -> dict[str, Any]:
+        line = self._reader.readline()
+        if not line:
+            raise SystemExit(0)  # the parent hung up: nothing more to do
+        return json.loads(line)
 
 
 def _make_device(name: str) -> Any:
     if name == "cpu":
         return HostDevice()
-    from szagents.backends.cuda_device import CudaDevice  # only the cuda runner needs CuPy
+    from szagents.backends.cuda_device import CudaDevice  # only a cuda child needs CuPy
 
     return CudaDevice()
 
 
-def _library(request: dict[str, Any], device: Any) -> KernelLibrary:
-    """Load the kernel library after dropping privileges (AttributeError: an ABI symbol is missing)."""
-    device.prepare(np.dtype(request["dtype"]))  # compile what the checks need while still privileged
-    fd = _memfd_copy(request["library"])
-    _drop_privileges(request["limits"])
-    # A private uid can't read kernel caches other uids wrote (CuPy writes them 0600): compile any
-    # kernel the warm-up missed in memory.
-    os.environ["CUPY_CACHE_IN_MEMORY"] = "1"
-    return KernelLibrary(ctypes.CDLL(f"/proc/self/fd/{fd}"), np.dtype(request["dtype"]))
+def _load(dtype: np.dtype) -> KernelLibrary:
+    """The kernel library from its descriptor (OSError: the loader refused it; AttributeError: a symbol is missing)."""
+    return KernelLibrary(ctypes.CDLL(f"/proc/self/fd/{LIBRARY_FD}"), dtype)
 
 
-def _each(harness: Harness, device: Any, cases: list[Case], run: Any, channel: TextIO) -> dict[str, Any]:
-    """Run `run(case)` over cases; stop at the first classified failure and report it."""
-    outcomes: list[dict[str, Any]] = []
-    for index, case in enumerate(cases):
-        _emit(channel, progress="case", case=index, dataset=case.dataset)
+class _Child:
+    """One direction of one kernel over the cases and repetitions the parent laid out."""
+
+    def __init__(self, request: dict[str, Any], channel: _Channel) -> None:
+        self.req, self.ch = request, channel
+        self.dtype = np.dtype(request["dtype"])
+        self.arena = Arena.attach(ARENA_FD, request["arena"])
+        self.dev = _make_device(request["device"])
+        self.lib: KernelLibrary | None = None
+
+    # ----- the kernel call ------------------------------------------------------------------
+    def _call(self, role: str, src: Any, size: int, n: int, eb: float, dst: Any, capacity: int) -> tuple[int, int]:
+        ptr, stream = self.dev.pointer, self.dev.stream()
+        if role == "compress":
+            status = self.lib.compress(ptr(src), n, eb, ptr(dst), capacity, stream)  # type: ignore[union-attr]
+            return status, self.lib.out_bytes  # type: ignore[union-attr]
+        return self.lib.decompress(ptr(src), size, n, eb, ptr(dst), stream), 0  # type: ignore[union-attr]
+
+    def calibrate(self) -> None:
+        """Null handshakes before the library is loaded: the parent measures its own round-trip allowance."""
+        while (message := self.ch.receive()).get("null") is not None:
+            self.dev.flush_cache() if self.req["device"] != "cpu" else None
+            status, seconds = self.dev.time_call(lambda: 0)
+            self.dev.sync_all()
+            self.ch.send(done=message["null"], seconds=seconds, status=status)
+
+    # ----- validation -----------------------------------------------------------------------
+    def validate(self) -> None:
+        """Every case, every round, in the same kernel buffers (so pointer-keyed caches show)."""
+        role = self.req["role"]
+        for case in self.req["cases"]:
+            self.ch.send(progress="case", dataset=case["dataset"])
+            src_size = max(self.arena.regions[r["src"]][1] for r in case["rounds"])
+            dst_size = max(self.arena.regions[r["dst"]][1] for r in case["rounds"])
+            src, dst = self.dev.alloc(src_size), self.dev.alloc(dst_size)
+            for index, rnd in enumerate(case["rounds"]):
+                self._round(role, case, index, rnd, src, dst)
+
+    def _round(self, role: str, case: dict[str, Any], index: int, rnd: dict[str, Any], src: Any, dst: Any) -> None:
+        host_src, host_dst = self.arena.view(rnd["src"]), self.arena.view(rnd["dst"])
+        self.dev.copy_in(src[:host_src.size], host_src)
+        self.dev.copy_in(dst[:host_dst.size], host_dst)  # the parent's poison
+        self.ch.send(progress=role)
+        status, nbytes = self._call(role, src, int(rnd.get("size", 0)), case["n"], case["eb"], dst, case["capacity"])
+        self.dev.synchronize()
+        self.dev.copy_out(host_dst, dst[:host_dst.size])  # what the ABI stream finished
+        snapshot = host_dst.copy()
+        self.dev.sync_all()
+        self.dev.copy_out(host_dst, dst[:host_dst.size])  # what every stream finished
+        settled = bool(np.array_equal(snapshot, host_dst))
+        if role == "compress":
+            self.dev.copy_out(self.arena.view(rnd["after"]), src[:host_src.size])  # did it write its input?
+        self.ch.send(call=role, case=case["dataset"], round=index, status=int(status), out_bytes=int(nbytes),
+                     settled=settled)
+
+    # ----- benchmark ------------------------------------------------------------------------
+    def benchmark(self, bench: dict[str, Any]) -> None:
+        """Warm up on the base input, then time the repetitions the parent starts one by one."""
+        role = self.req["role"]
+        self.ch.send(environment=self.dev.describe())  # measured before this case's kernel calls
+        base_src, base_dst = self.arena.view(bench["base"]["src"]), self.arena.view(bench["base"]["dst"])
+        src, dst = self.dev.alloc(base_src.size), self.dev.alloc(base_dst.size)
+        self.dev.copy_in(src, base_src)
+        self.dev.copy_in(dst, base_dst)
+        self.ch.send(progress=f"benchmark {role}")
+        claims = []
+        for _ in range(int(bench["warmup"])):
+            self.dev.flush_cache()
+            status, seconds = self.dev.time_call(lambda: self._call(role, src, int(bench["base"].get("size", 0)),
+                                                                    bench["n"], bench["eb"], dst, bench["capacity"])[0])
+            self.dev.sync_all()
+            claims.append(seconds)
+        self.dev.copy_out(base_dst, dst)
+        out_bytes = self.lib.out_bytes if role == "compress" else 0  # type: ignore[union-attr]
+        self.ch.send(warm=claims, status=int(status), out_bytes=int(out_bytes))
+        self._repetitions(role, bench)
+
+    def _repetitions(self, role: str, bench: dict[str, Any]) -> None:
+        message = self.ch.receive()
+        reps = message.get("reps", [])
+        arena = Arena.attach(REPS_FD, message["layout"])
+        device_side = self.req["device"] != "cpu"
+        buffers = []
+        for rep in reps:  # cpu: the arena itself (distinct addresses); cuda: distinct device buffers
+            hs, hd = arena.view(rep["src"]), arena.view(rep["dst"])
+            if device_side:
+                s, d = self.dev.alloc(hs.size), self.dev.alloc(hd.size)
+                self.dev.copy_in(s, hs)
+                self.dev.copy_in(d, hd)
+                buffers.append((s, d))
+            else:
+                buffers.append((hs, hd))
+        self.ch.send(ready=len(reps))
+        while (message := self.ch.receive()).get("go") is not None:
+            r = int(message["go"])
+            s, d = buffers[r]
+            if device_side:
+                self.dev.flush_cache()
+            holder: dict[str, int] = {}
+
+            def call() -> int:
+                holder["status"], holder["bytes"] = self._call(role, s, int(reps[r].get("size", 0)), bench["n"],
+                                                               bench["eb"], d, bench["capacity"])
+                return holder["status"]
+
+            _, seconds = self.dev.time_call(call)
+            self.dev.sync_all()
+            self.ch.send(done=r, seconds=seconds, status=holder["status"], out_bytes=holder["bytes"])
+        if device_side:
+            for rep, (s, d) in zip(reps, buffers):
+                self.dev.copy_out(arena.view(rep["dst"]), d)
+        self.ch.send(stored=len(reps))
+
+    def diagnose(self) -> None:
+        """The in-process harness on the failing case: its verdict names the cheat, if one explains it."""
+        spec = self.req["diagnose"]
+        data = self.arena.view(spec["data"], self.dtype)[: spec["n"]].copy()
+        harness = Harness(self.dev, self.lib, lambda phase: self.ch.send(progress=phase))  # type: ignore[arg-type]
         try:
-            outcomes.append(run(case))
-        except device.fault_types as exc:  # a CUDA error: the kernel broke the device context
-            return {"verdict": "crash", "detail": f"device error during {harness.phase}: {exc}",
-                    "cases": outcomes, "failed_case": case.dataset}
-        except Exception as exc:  # classified kernel failures only; anything else is ours
-            fields = failure_fields(exc)
-            if fields is None:
-                raise
-            fields.pop("violation")
-            return {**fields, "cases": outcomes, "failed_case": case.dataset}
-        if outcomes[-1].get("verdict", "ok") != "ok":
-            failed = outcomes[-1]
-            return {"verdict": failed["verdict"], "detail": failed["detail"], "cases": outcomes,
-                    "failed_case": case.dataset}
-    return {"verdict": "ok", "cases": outcomes}
+            result = harness.validate(Case(spec["dataset"], data, spec["eb"], spec["capacity"]))
+        except Exception as exc:  # noqa: BLE001 - a classified failure or a device fault: either way, a claim
+            fields = failure_fields(exc) or {"verdict": "crash", "detail": str(exc)}
+            result = {"verdict": fields["verdict"], "detail": fields["detail"]}
+        self.ch.send(diagnosis={"verdict": result.get("verdict"), "detail": result.get("detail", "")})
 
 
-def _benchmarks(harness: Harness, device: Any, cases: list[Case], settings: dict[str, Any], channel: TextIO) -> dict[str, Any]:
-    """Benchmark every case; the result says where it was measured."""
-    result = _each(harness, device, cases, lambda case: harness.benchmark(case, settings), channel)
-    return {**result, "environment": device.describe()}
-
-
-def _run(request: dict[str, Any], channel: TextIO) -> None:
-    """validate, benchmark, or evaluate (validate; benchmark what validated) in this one process."""
-    cases = _load_cases(request["cases"])
-    bench_cases = _load_cases(request.get("bench_cases", []))
-    device = _make_device(request["device"])
+def _run(child: _Child) -> None:
+    child.calibrate()
+    child.dev.prepare(child.dtype) if child.req["role"] == "diagnose" else None
     try:
-        library = _library(request, device)
-    except AttributeError as exc:
-        _emit(channel, result={"verdict": "abi_error", "detail": f"library lacks a kernel ABI symbol: {exc}"})
+        child.lib = _load(child.dtype)
+    except (OSError, AttributeError) as exc:
+        child.ch.send(abi_error=str(exc))
         return
-    harness = Harness(device, library, lambda phase: _emit(channel, progress=phase))
-    settings = request.get("bench", {})
-    if request["op"] == "benchmark":
-        _emit(channel, result=_benchmarks(harness, device, cases, settings, channel))
+    child.ch.send(loaded=True)
+    if child.req["role"] == "diagnose":
+        child.diagnose()
         return
-    checked = _each(harness, device, cases, harness.validate, channel)
-    if request["op"] == "validate" or checked["verdict"] != "ok" or not bench_cases:
-        _emit(channel, result=checked)
-        return
-    _emit(channel, validation=checked)  # kept by the parent even if the benchmark then crashes
-    _emit(channel, result=_benchmarks(harness, device, bench_cases, settings, channel))
+    child.validate()
+    child.ch.send(validated=True)
+    if child.ch.receive().get("bench"):
+        for bench in child.req["bench"]:
+            child.benchmark(bench)
+    child.ch.send(finished=True)
 
 
 def main() -> int:
-    """Run one request; exit 0 when a result line was written."""
-    channel = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)  # the kernel's printf goes to stderr, never into the result channel
-    request = json.loads(sys.stdin.read())
+    """Serve one request from the parent; exit 0 when it was served."""
+    os.dup2(2, 1)  # the kernel's printf goes to stderr, like everything else it writes
+    channel = _Channel(CONTROL_FD)
+    child = _Child(channel.receive(), channel)
     try:
-        _run(request, channel)
-    except Exception:
-        _emit(channel, internal_error=traceback.format_exc())
+        _run(child)
+    except SystemExit:
+        raise
+    except Exception:  # a device fault or our bug: reported as a claim; the parent classifies
+        channel.send(fault=traceback.format_exc()[-4000:])
         return 3
     return 0
 

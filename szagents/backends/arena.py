@@ -1,0 +1,76 @@
+"""Shared memory between the trusted parent and an untrusted harness child: one memfd, named regions.
+
+The parent creates the arena, lays out every input and output region, and hands the child the
+file descriptor. The child maps it and reads and writes in place; the parent reads the outputs
+only after the child's whole process tree is dead, so nothing can change them while they are
+checked. The layout travels as JSON (`Arena.layout()`).
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Arena"]
+
+_ALIGN = 4096
+
+
+@dataclass
+class Arena:
+    """Named byte regions in one shared mapping."""
+
+    size: int = 0
+    regions: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> (offset, nbytes)
+    fd: int = -1
+    _map: mmap.mmap | None = None
+
+    def add(self, name: str, nbytes: int) -> None:
+        """Reserve nbytes (page-aligned) under name; call before create()."""
+        self.regions[name] = (self.size, int(nbytes))
+        self.size += -(-max(int(nbytes), 1) // _ALIGN) * _ALIGN
+
+    def create(self) -> Arena:
+        """Parent side: the anonymous file and its mapping."""
+        self.fd = os.memfd_create("szagents-arena", 0)
+        os.ftruncate(self.fd, max(self.size, _ALIGN))
+        self._map = mmap.mmap(self.fd, max(self.size, _ALIGN))
+        return self
+
+    def grow(self) -> None:
+        """Parent side: extend the file to the regions added since create() and map it anew."""
+        if self._map is not None:
+            self._map.close()
+        os.ftruncate(self.fd, max(self.size, _ALIGN))
+        self._map = mmap.mmap(self.fd, max(self.size, _ALIGN))
+
+    @classmethod
+    def attach(cls, fd: int, layout: dict[str, Any]) -> Arena:
+        """Child side: map the parent's arena from its descriptor."""
+        arena = cls(size=int(layout["size"]), regions={k: tuple(v) for k, v in layout["regions"].items()}, fd=fd)
+        arena._map = mmap.mmap(fd, max(arena.size, _ALIGN))
+        return arena
+
+    def layout(self) -> dict[str, Any]:
+        return {"size": self.size, "regions": self.regions}
+
+    def view(self, name: str, dtype: Any = np.uint8) -> np.ndarray:
+        """A numpy view of region name (no copy)."""
+        offset, nbytes = self.regions[name]
+        itemsize = np.dtype(dtype).itemsize
+        return np.frombuffer(self._map, dtype=dtype, count=nbytes // itemsize, offset=offset)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        if self._map is not None:
+            try:
+                self._map.close()
+            except BufferError:  # a view is still alive: the mapping goes with the last one
+                pass
+            self._map = None
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1

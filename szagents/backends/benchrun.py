@@ -1,0 +1,236 @@
+"""The trusted side of a benchmark: distinct inputs per repetition, random verification, bounded times.
+
+Each benchmark case warms up on its base input; only then does the parent draw every
+repetition's input (a rotation and a scale of the field, see staging.py) and lay them out in
+buffers no earlier call saw. The compressing child times them one by one, the decompressing
+child decodes exactly the streams they produced. After both children are dead the parent checks
+the base round and `verify_reps` repetitions it picks at random (so skipping any repetition is a
+gamble that fails), checks every repetition's status and size, and reports times bounded by its
+own clock (timing.py).
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from szagents.backends import checks
+from szagents.backends.arena import Arena
+from szagents.backends.conversation import BenchRecord, ChildReport
+from szagents.backends.device import _llc_bytes
+from szagents.backends.protocol import BenchSettings
+from szagents.backends.results import BenchmarkCase, BenchmarkResult, Environment, Timing
+from szagents.backends.staging import Case, RepetitionPlan, repetition_input
+from szagents.backends.timing import Allowance, timing_summary
+from szagents.backends.verify import Failure, decode_failure, status_name
+
+if TYPE_CHECKING:
+    from szagents.backends.isolated import Launch
+
+__all__ = ["BenchRun", "ARENA_BYTES"]
+
+ARENA_BYTES = {"cpu": 1 << 30, "cuda": 8 << 30}  # repetitions' memory per direction, by device
+
+
+class BenchRun:
+    """Benchmark cases of one evaluation: their arenas, repetition plans and results."""
+
+    def __init__(self, launch: Launch, settings: BenchSettings, cases: list[Case]) -> None:
+        self.launch, self.settings, self.cases = launch, settings, cases
+        self.reps = {"compress": Arena().create(), "decompress": Arena().create()}
+        self.plans: list[RepetitionPlan] = []
+        self._rc: ChildReport | None = None
+        self._scratch: np.ndarray | None = None
+        self._verified = 0
+
+    def close(self) -> None:
+        for arena in self.reps.values():
+            arena.close()
+
+    # ----- layout --------------------------------------------------------------------------
+    def add_base(self, arena: Arena) -> None:
+        for i, case in enumerate(self.cases):
+            arena.add(f"b{i}src", case.data.nbytes)
+            arena.add(f"b{i}dst", case.capacity + checks.GUARD_BYTES)
+
+    def fill_base(self, arena: Arena) -> None:
+        for i, case in enumerate(self.cases):
+            arena.view(f"b{i}src")[:] = case.data.view(np.uint8)
+            arena.view(f"b{i}dst")[:] = checks.BYTE_POISON
+
+    def _base_bytes(self, i: int) -> int:
+        record = self._rc.benches[i] if self._rc and len(self._rc.benches) > i else None
+        value = record.warm.get("out_bytes") if record else None
+        return value if isinstance(value, int) and 0 < value <= self.cases[i].capacity else 0
+
+    def add_decode_base(self, rc: ChildReport, arena: Arena) -> None:
+        self._rc = rc
+        for i, case in enumerate(self.cases):
+            arena.add(f"b{i}src", self._base_bytes(i) + checks.GUARD_BYTES)
+            arena.add(f"b{i}dst", (case.n + checks.GUARD_ELEMENTS) * case.data.itemsize)
+
+    def fill_decode_base(self, c_arena: Arena, arena: Arena) -> None:
+        for i, case in enumerate(self.cases):
+            nbytes = self._base_bytes(i)
+            arena.view(f"b{i}src")[:nbytes] = c_arena.view(f"b{i}dst")[:nbytes]
+            arena.view(f"b{i}src")[nbytes:] = checks.BYTE_POISON
+            arena.view(f"b{i}dst", case.data.dtype)[:] = checks.poisoned(np, case.n + checks.GUARD_ELEMENTS, case.data.dtype)
+
+    def requests(self, role: str) -> list[dict[str, Any]]:
+        base = [{"src": f"b{i}src", "dst": f"b{i}dst"} for i in range(len(self.cases))]
+        if role == "decompress":
+            base = [{**b, "size": self._base_bytes(i)} for i, b in enumerate(base)]
+        return [{"base": b, "n": c.n, "eb": c.eb, "capacity": c.capacity, "warmup": max(int(self.settings.warmup), 1)}
+                for b, c in zip(base, self.cases)]
+
+    def flush(self) -> None:
+        """cpu: write twice the last-level cache from this (trusted) process; a GPU child flushes its own L2."""
+        if self.launch.device != "cpu":
+            return
+        if self._scratch is None:
+            self._scratch = np.zeros(2 * _llc_bytes() // 8, dtype=np.int64)
+        self._scratch += 1
+
+    # ----- repetitions ---------------------------------------------------------------------
+    def _count(self, warm: dict[str, Any], per_rep: int) -> int:
+        claims = [c for c in warm.get("warm", []) if isinstance(c, (int, float)) and c > 0] if isinstance(warm.get("warm"), list) else []
+        each = float(np.median(claims)) if claims else 1e-3
+        wanted = math.ceil(self.settings.min_seconds / max(each, 1e-7))
+        count = min(max(wanted, self.settings.min_reps), self.settings.max_reps)
+        budget = ARENA_BYTES.get(self.launch.device, 1 << 30) // max(per_rep, 1)
+        return max(min(count, budget), 2)
+
+    def plan_compress(self, i: int, warm: dict[str, Any]) -> list[dict[str, Any]]:
+        case, arena = self.cases[i], self.reps["compress"]
+        count = self._count(warm, case.data.nbytes + case.capacity + checks.GUARD_BYTES)
+        plan = RepetitionPlan.draw(count, case.n)
+        self.plans.append(plan)
+        reps = [{"src": f"b{i}r{r}src", "dst": f"b{i}r{r}dst"} for r in range(count)]
+        for rep in reps:
+            arena.add(rep["src"], case.data.nbytes)
+            arena.add(rep["dst"], case.capacity + checks.GUARD_BYTES)
+        arena.grow()
+        for r, rep in enumerate(reps):
+            repetition_input(case.data, plan, r, arena.view(rep["src"], case.data.dtype))
+            arena.view(rep["dst"])[:] = checks.BYTE_POISON
+        return reps
+
+    def plan_decompress(self, i: int, warm: dict[str, Any]) -> list[dict[str, Any]]:
+        case, arena, source = self.cases[i], self.reps["decompress"], self.reps["compress"]
+        record = self._rc.benches[i]  # type: ignore[union-attr]
+        reps = [{"src": f"b{i}r{r}src", "dst": f"b{i}r{r}dst", "size": int(done["out_bytes"]),
+                 "stream": rep["dst"]} for r, (rep, done) in enumerate(zip(record.reps, record.done))]
+        for rep in reps:
+            arena.add(rep["src"], rep["size"] + checks.GUARD_BYTES)
+            arena.add(rep["dst"], (case.n + checks.GUARD_ELEMENTS) * case.data.itemsize)
+        arena.grow()
+        for rep in reps:
+            stream = arena.view(rep["src"])
+            stream[: rep["size"]] = source.view(rep.pop("stream"))[: rep["size"]]
+            stream[rep["size"]:] = checks.BYTE_POISON
+            arena.view(rep["dst"], case.data.dtype)[:] = checks.poisoned(np, case.n + checks.GUARD_ELEMENTS, case.data.dtype)
+        return reps
+
+    # ----- verdicts ------------------------------------------------------------------------
+    def compress_ok(self, rc: ChildReport) -> bool:
+        """Did every case's compression finish with plausible claims (so decompression has inputs)?"""
+        return len(rc.benches) == len(self.cases) and all(
+            self._compress_claims(i, rc.benches[i]) is None for i in range(len(self.cases)))
+
+    def _compress_claims(self, i: int, record: BenchRecord) -> Failure | None:
+        case, base = self.cases[i], self._base_bytes(i)
+        if record.warm.get("status") != 0 or not base:
+            return Failure("error_status" if record.warm.get("status") != 0 else "size_error",
+                           f"sz_compress failed its warm-up on {case.dataset} (status {record.warm.get('status')}, "
+                           f"out_bytes {record.warm.get('out_bytes')})")
+        if len(record.done) != len(record.reps) or not record.reps:
+            return ended(self._rc, self.launch.limits) if self._rc else None or Failure(
+                "crash", f"compression of {case.dataset} stopped before its repetitions finished")
+        for r, done in enumerate(record.done):
+            status, nbytes = done.get("status"), done.get("out_bytes")
+            if status != 0:
+                return Failure("error_status", f"sz_compress returned {status_name(status if isinstance(status, int) else -1)} "
+                               f"in timed repetition {r}")
+            if not isinstance(nbytes, int) or not 0 < nbytes <= case.capacity:
+                return Failure("size_error", f"sz_compress reported out_bytes={nbytes} in timed repetition {r}")
+            if not base / 2 <= nbytes <= base * 2:
+                return Failure("cheat_detected", f"timed repetition {r} reported a {nbytes}-byte stream for an input "
+                               f"like the warm-up's, whose stream had {base} bytes")
+        return None
+
+    def result(self, rc: ChildReport, rd: ChildReport, d_arena: Arena, common: dict[str, Any]) -> BenchmarkResult:
+        """The benchmark verdict and numbers; any failure of any case makes the whole result fail."""
+        from szagents.backends.isolated import ended
+
+        cases, environment = [], None
+        for i, case in enumerate(self.cases):
+            failure = None
+            if len(rc.benches) <= i:
+                failure = ended(rc, self.launch.limits) or Failure("crash", "compression stopped early")
+            failure = failure or self._compress_claims(i, rc.benches[i])
+            if failure is None and (len(rd.benches) <= i or len(rd.benches[i].done) != len(rd.benches[i].reps)):
+                failure = ended(rd, self.launch.limits) or Failure("crash", "decompression stopped early")
+            failure = failure or self._verify(i, rc.benches[i], rd.benches[i], d_arena)
+            if failure is not None:
+                return BenchmarkResult(verdict=failure.verdict, detail=f"[{case.dataset}] {failure.detail}",
+                                       phase=rd.phase or rc.phase, **common)
+            cases.append(self._case(i, rc, rd, d_arena))
+            environment = environment or _environment(rc.benches[i].environment, self.launch.device)
+        return BenchmarkResult(verdict="ok", cases=cases, environment=environment, **common)
+
+    def _verify(self, i: int, crec: BenchRecord, drec: BenchRecord, d_arena: Arena) -> Failure | None:
+        case = self.cases[i]
+        if drec.warm.get("status") != 0:
+            return Failure("error_status", f"sz_decompress failed its warm-up (status {drec.warm.get('status')})")
+        base = decode_failure({"status": 0, "settled": True}, d_arena.view(f"b{i}dst", case.data.dtype), case.data, case.eb, None)
+        if base is not None:
+            return Failure(base.verdict, f"benchmark output of {case.dataset} is wrong: {base.detail}")
+        for r, done in enumerate(drec.done):
+            if done.get("status") != 0:
+                return Failure("error_status", f"sz_decompress returned {done.get('status')} in timed repetition {r}")
+        chosen = secrets.SystemRandom().sample(range(len(crec.reps)), min(self.settings.verify_reps, len(crec.reps)))
+        source, decoded = self.reps["compress"], self.reps["decompress"]
+        for r in chosen:
+            if bool((source.view(crec.reps[r]["dst"])[case.capacity:] != checks.BYTE_POISON).any()):
+                return Failure("size_error", f"sz_compress wrote past out_capacity in timed repetition {r}")
+            expected = np.empty_like(case.data)
+            repetition_input(case.data, self.plans[i], r, expected)
+            failure = decode_failure(drec.done[r] | {"settled": True}, decoded.view(drec.reps[r]["dst"], case.data.dtype),
+                                     expected, case.eb, None)
+            if failure is not None:
+                return Failure(failure.verdict, f"timed repetition {r} (checked at random after the run) is wrong: "
+                               f"{failure.detail}", failure.violation)
+        self._verified = len(chosen) + 1
+        return None
+
+    def _case(self, i: int, rc: ChildReport, rd: ChildReport, d_arena: Arena) -> BenchmarkCase:
+        case, crec, drec = self.cases[i], rc.benches[i], rd.benches[i]
+        nbytes = self._base_bytes(i)
+        decoded = d_arena.view(f"b{i}dst", case.data.dtype)[: case.n]
+        comp = Timing(**timing_summary(crec.walls, crec.done, Allowance(rc.null_walls), self._verified))
+        decomp = Timing(**timing_summary(drec.walls, drec.done, Allowance(rd.null_walls), self._verified))
+        psnr, nrmse = checks.quality(np, case.data, decoded)
+        report = checks.bound_report(np, case.data, decoded, case.eb)
+        bandwidth = _environment(crec.environment, self.launch.device).memory_bandwidth_gbps
+        moved = case.data.nbytes + nbytes
+        return BenchmarkCase(
+            dataset=case.dataset, n=case.n, dtype=case.data.dtype.name, eb=case.eb, input_bytes=case.data.nbytes,
+            compressed_bytes=nbytes, ratio=case.data.nbytes / nbytes, compress=comp, decompress=decomp,
+            compress_gbps=case.data.nbytes / comp.median_seconds / 1e9 if comp.median_seconds > 0 else 0.0,
+            decompress_gbps=case.data.nbytes / decomp.median_seconds / 1e9 if decomp.median_seconds > 0 else 0.0,
+            psnr_db=psnr, nrmse=nrmse, max_error_over_eb=report["max_error_over_eb"],
+            compress_bandwidth_fraction=moved / comp.median_seconds / 1e9 / bandwidth if bandwidth and comp.median_seconds else None,
+            decompress_bandwidth_fraction=moved / decomp.median_seconds / 1e9 / bandwidth if bandwidth and decomp.median_seconds else None,
+        )
+
+
+def _environment(claim: dict[str, Any], device: str) -> Environment:
+    """Where the child says it ran (a description, not a measurement the verdicts use)."""
+    fields = {k: claim.get(k) for k in ("device", "threads", "omp_num_threads", "memory_bandwidth_gbps")}
+    try:
+        return Environment(backend=device, **{k: v for k, v in fields.items() if v is not None})
+    except ValueError:
+        return Environment(backend=device, device="unknown")

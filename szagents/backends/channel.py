@@ -1,0 +1,105 @@
+"""The parent's end of an untrusted child's control socket: JSON lines, capped, with a deadline.
+
+Whatever arrives is a claim. A line that is too long, not JSON, or not what the protocol expects
+ends the conversation as a ProtocolBreak, which the parent classifies; it never raises past it.
+"""
+
+from __future__ import annotations
+
+import json
+import select
+import socket
+import time
+from typing import Any
+
+__all__ = ["Channel", "ProtocolBreak", "ChildGone", "ChildFault"]
+
+_MAX_LINE = 1 << 20
+
+
+class ProtocolBreak(Exception):
+    """The child said something the protocol does not allow."""
+
+
+class ChildFault(Exception):
+    """The child reported a fault (a device error, an exception in the runner) and stopped."""
+
+
+class ChildGone(Exception):
+    """The child closed its end (exited, crashed or was killed) or the deadline passed."""
+
+    def __init__(self, timed_out: bool) -> None:
+        super().__init__("deadline passed" if timed_out else "child closed the channel")
+        self.timed_out = timed_out
+
+
+class Channel:
+    """JSON lines to and from one child, every read bounded by the child's deadline."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self.sock, self.deadline = sock, deadline
+        self._buffer = bytearray()
+        self.step: str | None = None  # the last progress the child reported (where it crashed or hung)
+        self.dataset: str | None = None
+
+    @property
+    def phase(self) -> str | None:
+        """'compress of climate@rel=0.001': the step and the dataset the child last reported."""
+        if self.step and self.dataset:
+            return f"{self.step} of {self.dataset}"
+        return self.step or (f"case {self.dataset}" if self.dataset else None)
+
+    def send(self, **fields: Any) -> None:
+        try:
+            self.sock.sendall((json.dumps(fields) + "\n").encode())
+        except OSError:
+            raise ChildGone(timed_out=False) from None
+
+    def receive(self) -> dict[str, Any]:
+        """The next message that is not a progress report."""
+        while True:
+            message = self._line()
+            if "progress" in message:
+                progress = str(message["progress"])[:80]
+                if progress == "case":
+                    self.step, self.dataset = None, str(message.get("dataset"))[:120]
+                else:
+                    self.step = progress
+                continue
+            if "fault" in message:
+                raise ChildFault(str(message["fault"])[-1500:])
+            return message
+
+    def expect(self, key: str) -> dict[str, Any]:
+        """The next message, which must carry key."""
+        message = self.receive()
+        if key not in message:
+            raise ProtocolBreak(f"expected {key!r}, got {sorted(message)[:4]}")
+        return message
+
+    def _line(self) -> dict[str, Any]:
+        while b"\n" not in self._buffer:
+            left = self.deadline - time.perf_counter()
+            if left <= 0:
+                raise ChildGone(timed_out=True)
+            ready, _, _ = select.select([self.sock], [], [], left)
+            if not ready:
+                raise ChildGone(timed_out=True)
+            try:
+                chunk = self.sock.recv(65536)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                raise ChildGone(timed_out=False)
+            self._buffer += chunk
+            if len(self._buffer) > _MAX_LINE and b"\n" not in self._buffer:
+                raise ProtocolBreak("a message longer than 1 MiB")
+        line, _, rest = bytes(self._buffer).partition(b"\n")
+        self._buffer = bytearray(rest)
+        try:
+            message = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise ProtocolBreak("a message that is not JSON") from None
+        if not isinstance(message, dict):
+            raise ProtocolBreak("a message that is not an object")
+        return message

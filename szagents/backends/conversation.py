@@ -1,0 +1,158 @@
+"""Drive one untrusted harness child through its protocol and keep what it claimed.
+
+The parent measures its own wall clock around every timed repetition (go -> done) and around
+null repetitions run before the kernel library is loaded (the allowance): these are the trusted
+figures the reported time is bounded by. Nothing here decides a verdict.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from szagents.backends.arena import Arena
+from szagents.backends.channel import Channel, ChildFault, ChildGone, ProtocolBreak
+from szagents.backends.runner import ARENA_FD, CONTROL_FD, LIBRARY_FD, REPS_FD
+from szagents.backends.sandbox import Limits, ProcessOutcome, SandboxProcess, SandboxSpec
+
+__all__ = ["ChildReport", "BenchRecord", "converse", "NULL_HANDSHAKES"]
+
+_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+NULL_HANDSHAKES = 24
+
+
+@dataclass
+class BenchRecord:
+    """One benchmark case as the child claimed it and the parent clocked it."""
+
+    warm: dict[str, Any] = field(default_factory=dict)
+    reps: list[dict[str, Any]] = field(default_factory=list)  # arena regions of each repetition
+    walls: list[float] = field(default_factory=list)  # parent's go -> done, seconds
+    done: list[dict[str, Any]] = field(default_factory=list)  # the child's claims per repetition
+    environment: dict[str, Any] = field(default_factory=dict)  # where the child says it ran (a claim)
+
+
+@dataclass
+class ChildReport:
+    """Everything one child said, and how it ended."""
+
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    benches: list[BenchRecord] = field(default_factory=list)
+    null_walls: list[float] = field(default_factory=list)
+    abi_error: str | None = None
+    broke: str | None = None  # a protocol violation
+    fault: str | None = None  # a fault the child reported (a device error, most often)
+    gone: bool = False  # ended before it finished
+    timed_out: bool = False
+    phase: str | None = None
+    outcome: ProcessOutcome | None = None
+
+    @property
+    def finished(self) -> bool:
+        return not (self.gone or self.timed_out or self.broke or self.abi_error)
+
+
+PlanReps = Callable[[int, dict[str, Any]], list[dict[str, Any]]]
+
+
+def _calibrate(ch: Channel, report: ChildReport, flush: Callable[[], None]) -> None:
+    for i in range(NULL_HANDSHAKES):
+        flush()
+        start = time.perf_counter()
+        ch.send(null=i)
+        ch.expect("done")
+        report.null_walls.append(time.perf_counter() - start)
+    ch.send(null=None)
+
+
+def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, flush: Callable[[], None],
+           count: int) -> None:
+    for index in range(count):
+        environment = ch.expect("environment")["environment"]
+        record = BenchRecord(warm=ch.expect("warm"), environment=environment if isinstance(environment, dict) else {})
+        report.benches.append(record)
+        record.reps = plan(index, record.warm)
+        ch.send(reps=record.reps, layout=reps_arena.layout())
+        ch.expect("ready")
+        for r in range(len(record.reps)):
+            flush()
+            start = time.perf_counter()
+            ch.send(go=r)
+            done = ch.expect("done")
+            record.walls.append(time.perf_counter() - start)
+            record.done.append(done)
+        ch.send(go=None)
+        ch.expect("stored")
+
+
+def _talk(ch: Channel, report: ChildReport, request: dict[str, Any], bench_ok: Callable[[ChildReport], bool],
+          plan: PlanReps, reps_arena: Arena, flush: Callable[[], None]) -> None:
+    ch.send(**request)
+    _calibrate(ch, report, flush)
+    first = ch.receive()
+    if "abi_error" in first:
+        report.abi_error = str(first["abi_error"])[:2000]
+        return
+    if "loaded" not in first:
+        raise ProtocolBreak("expected 'loaded'")
+    if request["role"] == "diagnose":
+        report.calls.append(ch.expect("diagnosis"))
+        return
+    while "validated" not in (message := ch.receive()):
+        if "call" not in message:
+            raise ProtocolBreak("expected a call report")
+        report.calls.append(message)
+    go = bool(request.get("bench")) and bench_ok(report)
+    ch.send(bench=go)
+    if go:
+        _bench(ch, report, plan, reps_arena, flush, len(request["bench"]))
+    ch.expect("finished")
+
+
+def converse(
+    request: dict[str, Any], *, arena: Arena, reps_arena: Arena, library: Path, limits: Limits,
+    env: Mapping[str, str], gpu: bool, isolation: str | None, bench_ok: Callable[[ChildReport], bool] = lambda r: True,
+    plan: PlanReps = lambda i, w: [], flush: Callable[[], None] = lambda: None,
+) -> ChildReport:
+    """Start a runner child on request, hold the conversation, end its whole tree; what it claimed."""
+    report = ChildReport()
+    parent, child = socket.socketpair()
+    lib_fd = _open_library(library)
+    extra = {**env, "PYTHONPATH": _PACKAGE_PARENT, "CUPY_CACHE_DIR": "/tmp/cupy", "PYTHONDONTWRITEBYTECODE": "1"}
+    process = SandboxProcess(
+        [sys.executable, "-s", "-m", "szagents.backends.runner"], limits=limits, isolation=isolation,
+        spec=SandboxSpec(python=True, gpu=gpu), cwd=Path("/tmp"), env=extra,
+        fd_map={CONTROL_FD: child.fileno(), ARENA_FD: arena.fd, LIBRARY_FD: lib_fd, REPS_FD: reps_arena.fd},
+    )
+    try:
+        process.start()
+        child.close()
+        ch = Channel(parent, process.deadline())
+        try:
+            _talk(ch, report, request, bench_ok, plan, reps_arena, flush)
+        except ChildGone as gone:
+            report.gone, report.timed_out = True, gone.timed_out
+        except ProtocolBreak as broke:
+            report.broke = f"the kernel's process broke the harness protocol ({broke})"
+        except ChildFault as fault:
+            report.gone, report.fault = True, str(fault)
+        report.phase = ch.phase
+        report.outcome = process.finish(kill=report.timed_out or report.broke is not None)
+    finally:
+        parent.close()
+        child.close()
+        os.close(lib_fd)
+    if report.outcome is not None and report.outcome.timed_out:
+        report.timed_out = True
+    return report
+
+
+def _open_library(path: Path) -> int:
+    """A read-only descriptor of the built library (never through a link)."""
+    return os.open(path, os.O_RDONLY | os.O_NOFOLLOW)

@@ -1,0 +1,98 @@
+"""Verdicts, computed in the trusted parent from the raw outputs the children left in the arena.
+
+DESIGN.md's rules: compress returns 0 and 1 <= out_bytes <= out_capacity without writing past it or
+into its const input; the stream is the reference format where the task asks for it;
+decompression of exactly those bytes (in another process, which never saw the input) writes
+every element of a poisoned buffer, nothing past it, and stays within eb + 4 ulp in float64.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from szagents.backends import checks
+
+__all__ = ["Failure", "compress_failure", "decode_failure", "decode_stats", "status_name"]
+
+_STATUS = {1: "SZ_ERR_ARGUMENT", 2: "SZ_ERR_CAPACITY", 3: "SZ_ERR_RANGE", 4: "SZ_ERR_FORMAT", 5: "SZ_ERR_DEVICE"}
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A classified failure: verdict, detail, and the first bound violation where there is one."""
+
+    verdict: str
+    detail: str
+    violation: dict[str, Any] | None = None
+
+
+def status_name(code: int) -> str:
+    return f"{code} ({_STATUS[code]})" if code in _STATUS else str(code)
+
+
+def _int(call: dict[str, Any], key: str) -> int:
+    value = call.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else -1
+
+
+def compress_failure(call: dict[str, Any], capacity: int, dst: np.ndarray, src: np.ndarray, after: np.ndarray,
+                     expected: bytes | None) -> Failure | None:
+    """The first broken rule of one compress call, or None."""
+    status, nbytes = _int(call, "status"), _int(call, "out_bytes")
+    if status != 0:
+        return Failure("error_status", f"sz_compress returned {status_name(status)} on valid input")
+    if call.get("settled") is not True:
+        return Failure("cheat_detected", "sz_compress returned while work hidden on another stream was still "
+                       "writing its output; order all work on the stream the ABI passes")
+    if not 0 < nbytes <= capacity:
+        return Failure("size_error", f"sz_compress reported out_bytes={nbytes}, outside 1..out_capacity={capacity}")
+    if bool((dst[capacity:] != checks.BYTE_POISON).any()):
+        return Failure("size_error", f"sz_compress wrote past out_capacity={capacity}")
+    if not np.array_equal(after, src):
+        return Failure("cheat_detected", "sz_compress modified its const input buffer")
+    if expected is not None and dst[:nbytes].tobytes() != expected:
+        got = dst[:nbytes]
+        limit = min(nbytes, len(expected))
+        diff = int(np.argmax(got[:limit] != np.frombuffer(expected, np.uint8)[:limit])) if limit else 0
+        if limit and got[diff] == expected[diff]:
+            diff = limit
+        return Failure("wrong_output", f"stream differs from the reference format at byte {diff} "
+                       f"(length {nbytes}, reference {len(expected)})")
+    return None
+
+
+def decode_failure(call: dict[str, Any], out: np.ndarray, original: np.ndarray, eb: float,
+                   earlier: np.ndarray | None) -> Failure | None:
+    """The first broken rule of one decompress call (out: n values + guard), or None."""
+    n = int(original.size)
+    status = _int(call, "status")
+    if status != 0:
+        return Failure("error_status", f"sz_decompress returned {status_name(status)} on the stream sz_compress wrote")
+    if call.get("settled") is not True:
+        return Failure("cheat_detected", "sz_decompress returned while work hidden on another stream was still "
+                       "writing its output; order all work on the stream the ABI passes")
+    uint = np.uint32 if original.dtype == np.float32 else np.uint64
+    if bool((out[n:].view(uint) != checks.poison_value(original.dtype)).any()):
+        return Failure("size_error", f"sz_decompress wrote past the n={n} output elements")
+    decoded = out[:n]
+    report = checks.bound_report(np, original, decoded, eb)
+    unwritten, first = checks.unwritten_count(np, decoded, original)
+    if not report["violations"] and not unwritten:
+        return None
+    if earlier is not None and checks.bound_report(np, earlier, decoded, eb)["violations"] == 0:
+        return Failure("cheat_detected", "output belongs to an earlier input: results are cached, not computed")
+    if unwritten:
+        return Failure("unwritten_output", f"{unwritten} of {n} output elements were never written (first at index {first})")
+    v = report["first"]
+    return Failure("bound_violation",
+                   f"{v['count']} of {n} values exceed eb={eb:g}; first at index {v['index']}: x={v['value']!r}, "
+                   f"x'={v['reconstructed']!r}, |x-x'|/eb={v['error_over_eb']:.4g}", violation=v)
+
+
+def decode_stats(original: np.ndarray, decoded: np.ndarray, eb: float) -> dict[str, float]:
+    """max_abs_error and max_error_over_eb of a correct decode."""
+    report = checks.bound_report(np, original, decoded, eb)
+    return {"max_abs_error": report["max_abs_error"], "max_error_over_eb": report["max_error_over_eb"]}

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import shutil
+import secrets
 import stat
 import subprocess
 import tempfile
@@ -145,7 +146,7 @@ def build_library(
             d.chmod(0o755)
         src, inc = (SRC_INSIDE, ABI_INSIDE) if mode is Isolation.bwrap else (str(stage), str(abi_stage))
         command = [executable, *flags, "-I", inc, *(f"{src}/{name}" for name in list(files)[:len(sources)])]
-        target = folder / "lib.so.tmp"
+        target = folder / f"lib.so.{secrets.token_hex(6)}.tmp"  # concurrent builds of one key must not share it
         with open(target, "wb") as out:
             outcome = run_limited(["/bin/sh", "-c", _BUILD, "sh", *command], limits=limits, cwd=stage,
                                   spec=_spec(stage, abi_stage, executable), isolation=mode,
@@ -161,6 +162,8 @@ def _result(backend: str, executable: str, command: list[str], files: dict[str, 
     library = folder / "lib.so" if ok else None
     if library is not None:
         os.replace(target, library)
+    else:
+        target.unlink(missing_ok=True)
     log = outcome.stderr + outcome.stdout
     for inside in (SRC_INSIDE + "/", ABI_INSIDE + "/"):
         log = log.replace(inside, "")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
 import sys
+import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Protocol
@@ -21,7 +21,9 @@ from langchain_core.tools import ToolException
 
 from szagents.backends.protocol import KernelSpec, Problem
 from szagents.backends.results import CompileResult
-from szagents.backends.sandbox import Limits, run_limited, tail
+from szagents.backends.compiler import read_library
+from szagents.backends.sandbox import Limits, SandboxSpec, run_limited, tail
+from szagents.paths import cache_dir
 from szagents.tools.context import ToolContext
 from szagents.tools.events import compile_event
 from szagents.tools.formatting import format_compile
@@ -30,6 +32,7 @@ from szagents.tools.kernel import check_ready
 __all__ = ["Profiler", "NcuProfiler", "BUILTIN_PROFILERS", "find_profiler", "profile_workspace", "summarize_ncu"]
 
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+_INSIDE = "/sandbox/profile"  # where the profiled run sees its input, library and request
 MARKER = "szagents_decompress_begins"  # kernel the driver launches between the two calls
 METRICS = {
     "gpu__time_duration.sum": "time",
@@ -105,16 +108,20 @@ class NcuProfiler:
         """Kernel table of one compress + decompress of problem."""
         if self.executable is None:
             return "profile: not available here: Nsight Compute (ncu) is not on PATH; use benchmark() timings"
-        staging = Path(workdir) / ".harness" / "profile"
-        staging.mkdir(parents=True, exist_ok=True)
-        np.save(staging / "input.npy", np.ascontiguousarray(problem.data))
-        request = {"library": str(build.library), "input": str(staging / "input.npy"), "eb": problem.eb, "marker": MARKER}
-        (staging / "request.json").write_text(json.dumps(request))
-        command = [self.executable, "--csv", "--page", "raw", "--metrics", ",".join(METRICS), "--launch-count", "300",
-                   sys.executable, "-m", "szagents.tools._ncu_driver", str(staging / "request.json")]
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_PARENT, env.get("PYTHONPATH")]))
-        outcome = run_limited(command, limits=self.limits, cwd=Path(workdir), env=env)
+        with tempfile.TemporaryDirectory(dir=cache_dir("staging")) as tmp:
+            staging = Path(tmp)
+            staging.chmod(0o755)
+            np.save(staging / "input.npy", np.ascontiguousarray(problem.data))
+            (staging / "lib.so").write_bytes(read_library(build.library))  # type: ignore[arg-type]
+            request = {"library": f"{_INSIDE}/lib.so", "input": f"{_INSIDE}/input.npy", "eb": problem.eb, "marker": MARKER}
+            (staging / "request.json").write_text(json.dumps(request))
+            for f in staging.iterdir():
+                f.chmod(0o644)
+            command = [self.executable, "--csv", "--page", "raw", "--metrics", ",".join(METRICS), "--launch-count",
+                       "300", sys.executable, "-m", "szagents.tools._ncu_driver", f"{_INSIDE}/request.json"]
+            outcome = run_limited(command, limits=self.limits, cwd=Path(workdir),
+                                  env={"PYTHONPATH": _PACKAGE_PARENT, "CUPY_CACHE_DIR": "/tmp/cupy"},
+                                  spec=SandboxSpec(python=True, gpu=True, mounts=((staging, _INSIDE),)))
         text = outcome.stdout + outcome.stderr
         if "ERR_NVGPUCTRPERM" in text:
             return ("profile: not available here: this machine restricts GPU performance counters "

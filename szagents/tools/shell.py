@@ -1,15 +1,17 @@
-"""The optional shell tool: a command in the workspace, with a scrubbed environment and limits.
+"""The optional shell tool: a command in the sandbox, over a read-only view of the workspace.
 
-It is off by default. It runs as the harness's user with rlimits, a wall-clock timeout that kills
-the whole process group, the workspace as working directory and HOME, and an environment without
-secrets (API keys never reach it). It is not a security boundary against a hostile model.
+It is off by default. The command runs in the same sandbox as every other piece of untrusted work
+(backends/sandbox): a private uid, no network, an allowlisted environment (API keys never reach
+it), the workspace read-only as its working directory, a private sized /tmp as HOME for scratch
+(builds, outputs), and a wall-clock limit that kills the whole tree. Files change only through
+the file tools, so every change is seen and logged.
 """
 
 from __future__ import annotations
 
 import os
 
-from szagents.backends.sandbox import run_limited, signal_name
+from szagents.backends.sandbox import SandboxSpec, run_limited, signal_name
 from szagents.tools.context import ToolContext
 from szagents.tools.formatting import clip, relativize
 
@@ -22,19 +24,16 @@ SHELL_ENV_KEEP = (
 
 
 def shell_env(ctx: ToolContext) -> dict[str, str]:
-    """The shell's environment: an allow-list of the parent's, HOME and TMPDIR in the workspace."""
-    env = {k: os.environ[k] for k in SHELL_ENV_KEEP if k in os.environ}
-    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
-    tmp = ctx.workspace.root / ".tmp"
-    tmp.mkdir(exist_ok=True)
-    env.update(HOME=str(ctx.workspace.root), TMPDIR=str(tmp))
-    return env
+    """What the shell gets beyond the sandbox's allowlisted environment: the toolchain variables."""
+    return {k: os.environ[k] for k in SHELL_ENV_KEEP if k in os.environ}
 
 
 def run_shell(ctx: ToolContext, command: str) -> str:
     """Run command with bash in the workspace; exit status, then stdout and stderr (cut to fit)."""
     limits = ctx.limits.shell
-    outcome = run_limited(["/bin/bash", "-c", command], limits=limits, cwd=ctx.workspace.root, env=shell_env(ctx))
+    root = ctx.workspace.root.resolve()
+    spec = SandboxSpec(ro=(root,), python=True, gpu=ctx.backend.name == "cuda", cwd=str(root))
+    outcome = run_limited(["/bin/bash", "-c", command], limits=limits, cwd=root, env=shell_env(ctx), spec=spec)
     if outcome.timed_out:
         status = f"timed out after {limits.wall_seconds:g} s; the command and its children were killed"
     elif outcome.returncode is not None and outcome.returncode < 0:

@@ -1,4 +1,4 @@
-"""The optional shell tool: off by default; when on, in the workspace, without secrets, time-limited."""
+"""The optional shell tool: off by default; when on, sandboxed over a read-only workspace, without secrets."""
 
 from __future__ import annotations
 
@@ -21,13 +21,23 @@ def test_shell_is_off_by_default(cpu_ctx):
 
 
 def test_shell_runs_in_the_workspace_without_secrets(cpu_ctx, monkeypatch):
-    """pwd is the workspace, HOME points there, and API keys of the parent are not passed on."""
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret")
+    """pwd is the workspace, HOME the private scratch /tmp, and API keys of the parent are not passed on."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret-value-123")
     out = _shell(cpu_ctx).invoke({"command": 'pwd; echo "home=$HOME key=${OPENAI_API_KEY:-none}"; ls'})
-    root = str(cpu_ctx.workspace.root)
+    root = str(cpu_ctx.workspace.root.resolve())
     assert out.startswith("exit status 0")
-    assert f"stdout:\n{root}\nhome={root} key=none" in out
+    assert f"stdout:\n{root}\nhome=/tmp key=none" in out
     assert "sk-secret" not in out and "kernel.c" in out
+
+
+def test_shell_cannot_change_the_workspace_or_reach_out(cpu_ctx):
+    """Writes to the workspace fail (files change only through the file tools); scratch in /tmp works; no network."""
+    command = ("echo x > kernel.c || echo refused; echo y > /tmp/scratch && cat /tmp/scratch; "
+               "(exec 3<>/dev/tcp/127.0.0.1/22) 2>/dev/null && echo connected || echo offline; "
+               "ls /root /home 2>&1 | head -2")
+    out = _shell(cpu_ctx).invoke({"command": command})
+    assert "refused" in out and "\ny\n" in out and "offline" in out and "connected" not in out
+    assert (cpu_ctx.workspace.root / "kernel.c").read_text() != "x\n"
 
 
 def test_shell_can_compile_by_hand(cpu_ctx):

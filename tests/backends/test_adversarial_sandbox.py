@@ -131,7 +131,7 @@ def test_changed_header_is_never_a_cached_build(tmp_path, monkeypatch):
     first = backend.compile([tmp_path / "k.c", tmp_path / "k.h"], KernelSpec(codec="raw"), tmp_path)
     (tmp_path / "k.h").write_text("#define VALUE 2 +\n")
     second = backend.compile([tmp_path / "k.c", tmp_path / "k.h"], KernelSpec(codec="raw"), tmp_path)
-    assert first.ok and not first.cached and not second.cached and not second.ok and "k.h" in second.log
+    assert first.ok and not first.cached and not second.cached and not second.ok and "expected expression" in second.log
 
 
 def test_kernel_cannot_write_outside(tmp_path, problem):

@@ -45,6 +45,8 @@ class BenchRun:
         self._rc: ChildReport | None = None
         self._scratch: np.ndarray | None = None
         self._verified = 0
+        self.chosen: list[list[int]] = []  # per case: repetitions to verify, drawn in secret with the plan
+        self.snapshots: dict[tuple[str, int, int], bytes] = {}  # (direction, case, rep) -> output right after done
 
     def close(self) -> None:
         for arena in self.reps.values():
@@ -108,6 +110,7 @@ class BenchRun:
         count = self._count(warm, case.data.nbytes + case.capacity + checks.GUARD_BYTES)
         plan = RepetitionPlan.draw(count, case.n)
         self.plans.append(plan)
+        self.chosen.append(secrets.SystemRandom().sample(range(count), min(self.settings.verify_reps, count)))
         reps = [{"src": f"b{i}r{r}src", "dst": f"b{i}r{r}dst"} for r in range(count)]
         for rep in reps:
             arena.add(rep["src"], case.data.nbytes)
@@ -133,6 +136,14 @@ class BenchRun:
             stream[rep["size"]:] = checks.BYTE_POISON
             arena.view(rep["dst"], case.data.dtype)[:] = checks.poisoned(np, case.n + checks.GUARD_ELEMENTS, case.data.dtype)
         return reps
+
+    def snapshot(self, direction: str) -> Any:
+        """after_done hook: copy a to-be-verified output as it is when `done` arrives (cpu: outputs live in
+        the arena). Work a kernel leaves running past its return shows up as a later change."""
+        def take(i: int, r: int) -> None:
+            if self.launch.device == "cpu" and i < len(self.chosen) and r in self.chosen[i]:
+                self.snapshots[(direction, i, r)] = self.reps[direction].view(f"b{i}r{r}dst").tobytes()
+        return take
 
     # ----- verdicts ------------------------------------------------------------------------
     def compress_ok(self, rc: ChildReport) -> bool:
@@ -191,8 +202,12 @@ class BenchRun:
         for r, done in enumerate(drec.done):
             if done.get("status") != 0:
                 return Failure("error_status", f"sz_decompress returned {done.get('status')} in timed repetition {r}")
-        chosen = secrets.SystemRandom().sample(range(len(crec.reps)), min(self.settings.verify_reps, len(crec.reps)))
+        chosen = self.chosen[i]
         source, decoded = self.reps["compress"], self.reps["decompress"]
+        for (direction, case_index, r), before in self.snapshots.items():
+            if case_index == i and self.reps[direction].view(f"b{i}r{r}dst").tobytes() != before:
+                return Failure("cheat_detected", f"the output of timed repetition {r} changed after "
+                               f"sz_{direction} returned: work continued outside the timed call")
         for r in chosen:
             if bool((source.view(crec.reps[r]["dst"])[case.capacity:] != checks.BYTE_POISON).any()):
                 return Failure("size_error", f"sz_compress wrote past out_capacity in timed repetition {r}")

@@ -59,6 +59,7 @@ class ChildReport:
 
 
 PlanReps = Callable[[int, dict[str, Any]], list[dict[str, Any]]]
+AfterDone = Callable[[int, int], None]  # (benchmark case, repetition): right after its `done`, untimed
 
 
 def _calibrate(ch: Channel, report: ChildReport, flush: Callable[[], None]) -> None:
@@ -72,7 +73,7 @@ def _calibrate(ch: Channel, report: ChildReport, flush: Callable[[], None]) -> N
 
 
 def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, flush: Callable[[], None],
-           count: int) -> None:
+           count: int, after_done: AfterDone) -> None:
     for index in range(count):
         environment = ch.expect("environment")["environment"]
         record = BenchRecord(warm=ch.expect("warm"), environment=environment if isinstance(environment, dict) else {})
@@ -87,12 +88,13 @@ def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, 
             done = ch.expect("done")
             record.walls.append(time.perf_counter() - start)
             record.done.append(done)
+            after_done(index, r)
         ch.send(go=None)
         ch.expect("stored")
 
 
 def _talk(ch: Channel, report: ChildReport, request: dict[str, Any], bench_ok: Callable[[ChildReport], bool],
-          plan: PlanReps, reps_arena: Arena, flush: Callable[[], None]) -> None:
+          plan: PlanReps, reps_arena: Arena, flush: Callable[[], None], after_done: AfterDone) -> None:
     ch.send(**request)
     _calibrate(ch, report, flush)
     first = ch.receive()
@@ -111,7 +113,7 @@ def _talk(ch: Channel, report: ChildReport, request: dict[str, Any], bench_ok: C
     go = bool(request.get("bench")) and bench_ok(report)
     ch.send(bench=go)
     if go:
-        _bench(ch, report, plan, reps_arena, flush, len(request["bench"]))
+        _bench(ch, report, plan, reps_arena, flush, len(request["bench"]), after_done)
     ch.expect("finished")
 
 
@@ -119,6 +121,7 @@ def converse(
     request: dict[str, Any], *, arena: Arena, reps_arena: Arena, library: Path, limits: Limits,
     env: Mapping[str, str], gpu: bool, isolation: str | None, bench_ok: Callable[[ChildReport], bool] = lambda r: True,
     plan: PlanReps = lambda i, w: [], flush: Callable[[], None] = lambda: None,
+    after_done: AfterDone = lambda i, r: None,
 ) -> ChildReport:
     """Start a runner child on request, hold the conversation, end its whole tree; what it claimed."""
     report = ChildReport()
@@ -135,7 +138,7 @@ def converse(
         child.close()
         ch = Channel(parent, process.deadline())
         try:
-            _talk(ch, report, request, bench_ok, plan, reps_arena, flush)
+            _talk(ch, report, request, bench_ok, plan, reps_arena, flush, after_done)
         except ChildGone as gone:
             report.gone, report.timed_out = True, gone.timed_out
         except ProtocolBreak as broke:

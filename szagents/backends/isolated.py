@@ -213,7 +213,8 @@ class _Evaluation:
         request = {"role": "compress", "cases": c_layout, "bench": bench.requests("compress")}
         rc = self.launch.run(request, c_arena, bench.reps["compress"], plan=bench.plan_compress,
                              bench_ok=lambda r: len(r.calls) == sum(len(c.rounds) for c in cases) and all(
-                                 call.get("status") == 0 for call in r.calls), flush=bench.flush)
+                                 call.get("status") == 0 for call in r.calls), flush=bench.flush,
+                             after_done=bench.snapshot("compress"))
         self._account(rc, "compress")
         k, c_failure, sizes = self.compress_checks(cases, rc, c_arena, c_layout)
         d_arena = Arena()
@@ -226,7 +227,7 @@ class _Evaluation:
             run_bench = c_failure is None and bench.compress_ok(rc)
             request = {"role": "decompress", "cases": d_layout, "bench": bench.requests("decompress") if run_bench else []}
             rd = self.launch.run(request, d_arena, bench.reps["decompress"], plan=bench.plan_decompress,
-                                 flush=bench.flush)
+                                 flush=bench.flush, after_done=bench.snapshot("decompress"))
             self._account(rd, "decompress")
             results, d_failure = self.decode_checks(cases[:k], rd, d_arena, d_layout)
             failure = d_failure or ((k, c_failure) if c_failure is not None else None)

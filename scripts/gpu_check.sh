@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # One call on a GPU machine that has CUDA, CuPy, numpy and pytest but no package registry:
-# register/spill report of the CUDA references, every gpu-marked test, then the GPU benchmark
-# through the cuda backend's harness. Pure-Python wheels the machine lacks travel in .whl/, the
-# shared interoperability vectors in .vectors/ (see README). Logs go to $OUT (default /tmp/szagents-gpu).
-#   scripts/gpu_check.sh [--no-bench] [--kernel-bench] [pytest args...]
+# register/spill report of the CUDA references, every gpu-marked test, the sandbox and measurement
+# suites (cpu kernels, run there too), then the GPU benchmark through the cuda backend's harness.
+# Pure-Python wheels the machine lacks travel in .whl/, with a Debian 12 bubblewrap binary
+# (.whl/bwrap) where the machine has none; the shared interoperability vectors in .vectors/ (see
+# README). Logs go to $OUT (default /tmp/szagents-gpu).
+#   scripts/gpu_check.sh [--no-bench] [--kernel-bench] [--compare] [pytest args...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/szagents-gpu}
-bench=1 kernel_bench=0
+bench=1 kernel_bench=0 compare=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --no-bench) bench=0; shift ;;
         --kernel-bench) kernel_bench=1; shift ;;
+        --compare) compare=1; shift ;;
         *) break ;;
     esac
 done
@@ -21,6 +24,10 @@ if compgen -G ".whl/*.whl" >/dev/null; then
     export PYTHONPATH=/tmp/szagents-site:${PYTHONPATH:-}
 fi
 export PYTHONPATH=$PWD:${PYTHONPATH:-} PYTHONUNBUFFERED=1
+if ! command -v bwrap >/dev/null && [ -f .whl/bwrap ]; then
+    chmod +x .whl/bwrap && export SZAGENTS_BWRAP=$PWD/.whl/bwrap
+fi
+python3 -c "from szagents.backends.sandbox import isolation_state as s; print('isolation:', s())" | tee "$OUT/isolation.txt"
 [ -d .vectors ] && export SZAGENTS_VECTORS=$PWD/.vectors
 export SZAGENTS_CACHE=${SZAGENTS_CACHE:-/tmp/szagents-cache}
 nvidia-smi --query-gpu=name,compute_cap,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
@@ -33,8 +40,16 @@ status=0
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(tests/gpu tests/backends)
 python3 -m pytest -m gpu -p no:cacheprovider -q "${targets[@]}" 2>&1 | tee "$OUT/pytest-gpu.log" || status=1
+if [ $# -eq 0 ]; then
+    python3 -m pytest -m "not gpu and not cerebras" -p no:cacheprovider -q tests/backends/test_sandbox.py \
+        tests/backends/test_adversarial_sandbox.py tests/backends/test_adversarial_trust.py 2>&1 | tee "$OUT/pytest-sandbox.log" || status=1
+fi
 if [ "$bench" = 1 ]; then
     python3 bench/gpu_references.py 2>&1 | tee "$OUT/bench-harness.log" || status=1
+fi
+if [ "$compare" = 1 ]; then
+    old=(); [ -d .whl/old_harness ] && old=(--old .whl/old_harness)
+    python3 bench/harness_compare.py --device cuda --repeats 5 "${old[@]}" 2>&1 | tee "$OUT/bench-compare.log" || status=1
 fi
 if [ "$kernel_bench" = 1 ]; then
     python3 bench/gpu_kernels.py --log-dir "$OUT" 2>&1 | tee "$OUT/bench-kernels.log" || status=1

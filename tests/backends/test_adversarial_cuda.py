@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from szagents.backends.cuda import CudaBackend, CudaConfig
-from szagents.backends.protocol import KernelSpec, Problem
+from szagents.backends.protocol import BenchSettings, KernelSpec, Problem
 from szagents.backends.results import Verdict
 from szagents.backends.sandbox import Limits
 
@@ -54,3 +54,26 @@ def test_harness_classifies_cuda_kernel(backend, tmp_path, source, verdict, deta
     result = backend.validate(build, SPEC, [Problem("random", data, 1e-3)], tmp_path)
     assert result.verdict is verdict, (result.detail, result.stderr_tail)
     assert detail in result.detail
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("source", ["slow_on_private.cu", "slow_on_legacy.cu"])
+def test_work_on_another_stream_is_flagged_or_timed(backend, tmp_path, source):
+    """Work hidden on a private or the legacy default stream is either flagged (validation) or inside
+    the reported time: never faster than the same work done honestly on the ABI stream."""
+    if not backend.availability().available:
+        pytest.skip(backend.availability().reason)
+    data = np.random.default_rng(4).normal(size=4_000_003).astype(np.float32)
+    problem = Problem("random", data, 1e-3)
+    settings = BenchSettings(min_seconds=0.05, max_reps=10)
+    times = {}
+    for name in ("slow_on_abi.cu", source):
+        build = backend.compile([HERE / name, HERE / "slow_copy.cuh", HERE / "raw_common.cuh"], SPEC, tmp_path)
+        checked, measured = backend.validate_and_benchmark(build, SPEC, [problem], [problem], tmp_path, settings)
+        if name != "slow_on_abi.cu" and checked.verdict is Verdict.cheat_detected:
+            assert "another stream" in checked.detail
+            return
+        assert checked.ok and measured.ok, (checked.detail, measured and measured.detail)
+        times[name] = measured.cases[0].compress.median_seconds, measured.cases[0].decompress.median_seconds
+    honest, hidden = times["slow_on_abi.cu"], times[source]
+    assert hidden[0] >= 0.8 * honest[0] and hidden[1] >= 0.8 * honest[1], (honest, hidden)

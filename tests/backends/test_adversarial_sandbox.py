@@ -203,12 +203,13 @@ def test_disk_fill_stays_in_the_private_scratch(tmp_path, problem):
 
 
 def test_forked_memory_is_capped_for_the_whole_tree(tmp_path, problem):
-    """Four processes touching 1.5 GiB each, under a 1 GiB cap for the tree: a classified crash."""
+    """Four processes touching 1.5 GiB each, under a 1 GiB cap for the tree: none of them gets its memory
+    (the kernel's own count), or the whole run is a classified crash at the cap."""
     if isolation_state().cgroups is None:
         pytest.skip("this machine delegates no cgroup: only per-process address-space caps apply")
     backend = _backend(memory_bytes=1 << 30, address_space_bytes=3 << 30)
     build, result = _validate("fork_memory.c", tmp_path, problem, backend)
-    assert result.verdict is Verdict.crash and "memory cap" in result.detail
+    assert (result.verdict is Verdict.crash and "memory cap" in result.detail) or "TOUCHED 0" in result.stderr_tail
 
 
 def test_undefined_symbol_is_an_abi_error(tmp_path, problem):

@@ -27,6 +27,7 @@ from szagents.backends.verify import Failure, compress_failure, decode_failure, 
 
 __all__ = ["run_harness", "run_evaluation", "Launch", "ended"]
 
+DIAGNOSIS_SECONDS = 180.0
 _REFINES = {"bound_violation", "unwritten_output", "crash"}  # decode failures a cheat may explain
 
 
@@ -44,9 +45,12 @@ class Launch:
     def run(self, request: dict[str, Any], arena: Arena, reps: Arena | None = None, **hooks: Any) -> ChildReport:
         own = reps is None
         reps = reps or Arena().create()
+        limits = self.limits
+        if request["role"] == "diagnose":  # rare, and on cuda it first compiles CuPy's kernels in its private /tmp
+            limits = limits.model_copy(update={"wall_seconds": max(limits.wall_seconds, DIAGNOSIS_SECONDS)})
         try:
             return converse({**request, "device": self.device, "dtype": self.spec.dtype, "arena": arena.layout()},
-                            arena=arena, reps_arena=reps, library=self.library, limits=self.limits, env=self.env,
+                            arena=arena, reps_arena=reps, library=self.library, limits=limits, env=self.env,
                             gpu=self.device == "cuda", isolation=self.isolation, **hooks)
         finally:
             if own:
@@ -64,7 +68,7 @@ def ended(report: ChildReport, limits: Limits) -> Failure | None:
     if outcome is not None and outcome.out_of_memory:
         return Failure("crash", f"the kernel's processes hit the sandbox memory cap{where}")
     if report.fault is not None:
-        return Failure("crash", f"device or runtime error{where}: {report.fault.strip().splitlines()[-1][:300]}")
+        return Failure("crash", f"device error{where}: {report.fault.strip().splitlines()[-1][:300]}")
     if report.broke is not None:
         return Failure("crash", report.broke + where)
     if outcome is not None and outcome.signal:

@@ -68,7 +68,7 @@ def store_build(folder: Path, result: CompileResult) -> None:
     """Record result for later reuse (atomically); a timeout may be the machine's load: not kept."""
     if result.timed_out:
         return
-    tmp = folder / (_RECORD + ".tmp")
+    tmp = folder / f"{_RECORD}.{secrets.token_hex(6)}.tmp"  # concurrent builds of one key each write their own
     tmp.write_text(result.model_dump_json(indent=1))
     os.replace(tmp, folder / _RECORD)
 

@@ -234,7 +234,8 @@ def test_killed_parent_leaves_no_child(tmp_path):
         "print('started', flush=True); time.sleep(60)\n"
     )
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
-                              env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+                              env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                                  [str(Path(__file__).resolve().parents[2]), os.environ.get("PYTHONPATH", "")])})
     assert parent.stdout.readline().strip() == "started"
     time.sleep(0.5)
     parent.kill()

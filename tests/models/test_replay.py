@@ -50,9 +50,10 @@ def _write(run_dir: Path, events: list[LlmCall]) -> Path:
 
 
 def _records(messages: list[BaseMessage]) -> list[object]:
-    """Comparable form of a conversation: AI replies as records, tool outputs as (id, text)."""
-    return [message_to_record(m) if isinstance(m, AIMessage) else (type(m).__name__, m.content,
-            getattr(m, "tool_call_id", None)) for m in messages]
+    """Comparable form of a conversation: AI replies as records (less the model's own position marks),
+    tool outputs as (id, text)."""
+    return [{k: v for k, v in message_to_record(m).items() if k != "position"} if isinstance(m, AIMessage)
+            else (type(m).__name__, m.content, getattr(m, "tool_call_id", None)) for m in messages]
 
 
 @pytest.fixture

@@ -138,7 +138,7 @@ def test_openai_client_drives_a_run_over_loopback(tmp_path):
         server.queued.extend([(200, first, {}), (200, chat_completion_body("local-model", tool_call=False), {})])
         outcome = start_run(_config(tmp_path, team=Team.single("openai:local-model"), base_url=server.url))
     assert [r["verdict"] for r in outcome.state["revisions"]] == ["ok", "ok"]
-    bodies = [r.body for r in server.requests]
+    bodies = [r.body for r in server.agent_requests()]
     assert {t["function"]["name"] for t in bodies[0]["tools"]} >= {"write_file", "submit", "validate"}
     assert bodies[0]["messages"][0]["role"] == "system"
     assert any(m["role"] == "tool" for m in bodies[1]["messages"])

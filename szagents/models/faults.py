@@ -56,10 +56,10 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 
 def _status(exc: BaseException) -> int | None:
-    """An HTTP status code carried by exc (status_code, code, or response.status_code)."""
+    """An HTTP error status (4xx, 5xx) carried by exc (status_code, code, or response.status_code)."""
     for value in (getattr(exc, "status_code", None), getattr(exc, "code", None),
                   getattr(getattr(exc, "response", None), "status_code", None)):
-        if isinstance(value, int) and 100 <= value < 600:
+        if isinstance(value, int) and 400 <= value < 600:
             return value
     return None
 

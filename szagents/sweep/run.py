@@ -194,7 +194,8 @@ def _checkpointed(config: RunConfig, run_dir: Path) -> tuple[dict[str, Any], boo
     """(state values, finished) of the run's last checkpoint."""
     with open_checkpointer(config.checkpoint, run_dir) as saver:
         snapshot = build_graph().compile(checkpointer=saver).get_state({"configurable": {"thread_id": config.run_id}})
-    return dict(snapshot.values), bool(snapshot.values) and not snapshot.next
+    # a step whose node finished (its writes saved) before the step's checkpoint shows in tasks, not in next
+    return dict(snapshot.values), bool(snapshot.values) and not snapshot.next and not snapshot.tasks
 
 
 def load_config(run_dir: Path, changes: dict[str, Any] | None = None) -> RunConfig:

@@ -94,10 +94,13 @@ class LoopbackOpenAI:
     queued: deque[Any] = field(default_factory=deque)
     preflight: deque[Any] = field(default_factory=deque)
     stopping: threading.Event = field(default_factory=threading.Event)
+    chat_only: bool = False  # like many local servers: no /v1/responses route
 
     def reply_for(self, path: str, body: dict[str, Any]) -> Any:
         """Next queued reply (pre-flight requests: from `preflight`), else the realistic default for path."""
         queue = self.preflight if PREFLIGHT_PROMPT in json.dumps(body) else self.queued
+        if self.chat_only and path.endswith("/responses"):
+            return 404, {"error": {"message": f"no route {path}", "type": "invalid_request_error"}}, {}
         if queue:
             return queue.popleft()
         model = str(body.get("model", ""))

@@ -1,0 +1,92 @@
+"""CLI manners: bad values exit 2 with one line naming the value, no traceback; fast start; messages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from szagents.paths import kernels_dir
+
+ROOT = Path(__file__).parents[2]
+
+
+def szagents(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "szagents.cli", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120, **kwargs)
+
+
+SOURCE = str(kernels_dir() / "szx" / "serial.c")
+BAD = [
+    (("validate", SOURCE, "--kernel", "szx", "--rel=0"), "--rel"),
+    (("validate", SOURCE, "--kernel", "szx", "--rel=-1e-3"), "--rel"),
+    (("validate", SOURCE, "--kernel", "szx", "--rel=5"), "--rel"),
+    (("validate", SOURCE, "--kernel", "szx", "--rel=nan"), "--rel"),
+    (("validate", SOURCE, "--kernel", "szx", "--rel=inf"), "--rel"),
+    (("validate", SOURCE, "--kernel", "szx", "--timeout=-1"), "--timeout"),
+    (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--tier", "bogus"), "bogus"),
+    (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--budget", "iterations=abc"), "abc"),
+    (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--budget", "iterations=1.5"), "iterations=1.5"),
+    (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--team", "trio"), "trio"),
+    (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--api", "grpc"), "grpc"),
+    (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--run-id", "../escape"), "../escape"),
+    (("run", "--task", "szx-optimize-cpu", "--model", "bogus:x"), "bogus"),
+    (("run", "--task", "no-such-task", "--model", "scripted:demo"), "no-such-task"),
+    (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--frobnicate"), "--frobnicate"),
+]
+
+
+@pytest.mark.parametrize("args,named", BAD, ids=[" ".join(a[-2:]) for a, _ in BAD])
+def test_bad_value_is_one_line_and_exit_2(args, named, tmp_path):
+    """Each bad value: exit 2, one line on stderr naming the value, no traceback, no run folder."""
+    done = szagents(*args, "--runs-dir", str(tmp_path)) if args[0] == "run" and "--frobnicate" not in args else szagents(*args)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2, done.stderr
+    assert len(lines) == 1 and named in lines[0] and "Traceback" not in done.stdout + done.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_debug_shows_the_traceback():
+    """--debug adds the traceback to the one-line message."""
+    done = szagents("--debug", "run", "--task", "no-such-task", "--model", "scripted:demo")
+    assert done.returncode == 2 and "Traceback" in done.stderr and done.stderr.strip().endswith("szx-translate-cuda")
+
+
+def test_version_and_help_start_fast():
+    """--version prints the package version; the app module (all --help needs) loads no LangChain, LangGraph
+    or analysis stack. (Wall times depend on the machine: bench/cli_startup.py measures them.)"""
+    from szagents import __version__
+
+    assert szagents("--version").stdout.strip() == f"szagents {__version__}"
+    assert szagents("--help").returncode == 0
+    imported = subprocess.run([sys.executable, "-c", "import sys, szagents.cli.app; print(sorted(sys.modules))"],
+                              capture_output=True, text=True, cwd=ROOT).stdout
+    assert "langgraph" not in imported and "pandas" not in imported and "langchain_core" not in imported
+
+
+def test_resume_of_a_finished_run_says_so(tmp_path):
+    """resume on a finished run prints that there is nothing to resume."""
+    done = szagents("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--quick", "--runs-dir", str(tmp_path),
+                    "--run-id", "r", "--budget", "iterations=1")
+    assert done.returncode in (0, 1), done.stderr
+    again = szagents("resume", str(tmp_path / "r"))
+    assert "already finished (budget_iterations)" in again.stdout and again.returncode == done.returncode
+
+
+def test_sigterm_during_run_says_how_to_resume(tmp_path):
+    """SIGTERM while a run is going: exit 143 with the resume command."""
+    import signal
+
+    proc = subprocess.Popen([sys.executable, "-m", "szagents.cli", "run", "--task", "szx-optimize-cpu", "--model",
+                             "scripted:demo", "--quick", "--runs-dir", str(tmp_path), "--run-id", "r"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    log = tmp_path / "r" / "trajectory.jsonl"
+    deadline = time.time() + 60
+    while time.time() < deadline and not (log.exists() and '"llm_call"' in log.read_text()):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143 and f"szagents resume {tmp_path / 'r'}" in out.replace("\n", ""), out + err

@@ -83,6 +83,7 @@ class Exchange:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    received: float = field(default_factory=time.time)  # when the server read it (epoch seconds)
 
 
 @dataclass

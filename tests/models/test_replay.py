@@ -89,8 +89,9 @@ def test_replay_role_filter_keeps_one_role(tmp_path):
     _write(tmp_path / "run", events)
     model = make_model(f"replay:{tmp_path / 'run'}#translator")
     assert [model.invoke("x").content for _ in range(2)] == ["translator 1", "translator 2"]
-    with pytest.raises(ModelConfigError, match="no llm_call events for role 'optimizer'"):
-        make_model(f"replay:{tmp_path / 'run'}#optimizer")
+    silent = make_model(f"replay:{tmp_path / 'run'}#optimizer")  # a role that never spoke replays nothing
+    with pytest.raises(ReplayExhaustedError, match="all 0 recorded responses"):
+        silent.invoke("x")
 
 
 def test_running_out_of_recorded_responses_is_a_clear_error(recorded_run):

@@ -56,11 +56,7 @@ def _validation(exc: Exception) -> int:
 
 def guarded(run: Callable[[], object], debug: bool) -> int:
     """Run the app; return the exit code, turning every failure into one line (and --debug's traceback)."""
-    from pydantic import ValidationError
     from typer.exceptions import Abort, Exit, TyperException
-
-    from szagents.errors import SzAgentsError
-    from szagents.models.calls import ProviderError
 
     try:
         code = run()
@@ -75,6 +71,11 @@ def guarded(run: Callable[[], object], debug: bool) -> int:
         sys.stderr.write("interrupted\n")
         return 143 if isinstance(exc, Terminated) else 130
     except Exception as exc:  # noqa: BLE001 - the one place where every failure becomes an exit code
+        from pydantic import ValidationError
+
+        from szagents.errors import SzAgentsError
+        from szagents.models.calls import ProviderError  # loaded only on failure: --help stays fast
+
         if debug:
             traceback.print_exc()
         if isinstance(exc, ProviderError):

@@ -26,21 +26,38 @@ def run_validate(console: Console, backend: Any, info: Any, files: list[Path], s
 
     spec = kernel_spec(info, variant, format_check)
     limit = getattr(getattr(backend, "run_limits", None), "wall_seconds", None)
+    problems = build_problems(suite, info.dtype)
     with tempfile.TemporaryDirectory(prefix="szagents-") as tmp:
         folder = workdir or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        with console.status(_what(suite, bench, limit)) if console.is_terminal else _Line(console, _what(suite, bench, limit)):
-            result = evaluate(backend, files, spec, folder, build_problems(suite, info.dtype),
+        with _progress(console, _what(suite, bench, limit)):
+            result = evaluate(backend, files, spec, folder, problems,
                               build_problems(info.benchmark, info.dtype) if bench else ())
-    render.print_compile(console, result.build)
-    if result.validation is not None:
-        render.print_validation(console, result.validation)
-        if not result.validation.ok and not result.validation.cases:
-            console.print(f"  no case finished; the suite was datasets {', '.join(suite.datasets)} at relative bounds "
-                          f"{', '.join(f'{b:g}' for b in suite.relative_bounds)}", highlight=False)
+        render.print_compile(console, result.build)
+        if result.validation is not None:
+            render.print_validation(console, result.validation)
+            if result.validation.verdict.value == "crash" and not result.validation.cases:
+                with _progress(console, "locating the crash: running the cases one by one ..."):
+                    where = _crashing_case(evaluate, backend, files, spec, folder, problems)
+                console.print(f"  the crash happens on case {where}" if where else
+                              "  no single case crashes on its own (the crash depends on the sequence)", highlight=False)
     if result.benchmark is not None:
         render.print_benchmark(console, result.benchmark)
     return result.correct and (result.benchmark is None or result.benchmark.ok)
+
+
+def _progress(console: Console, text: str) -> Any:
+    """A spinner on a terminal; one line when output is piped."""
+    return console.status(text) if console.is_terminal else _Line(console, text)
+
+
+def _crashing_case(evaluate: Any, backend: Any, files: list[Path], spec: Any, folder: Path, problems: list[Any]) -> str | None:
+    """The case (dataset@rel=...) that first crashes when run alone, if any."""
+    for problem in problems:
+        alone = evaluate(backend, files, spec, folder, [problem], ())
+        if alone.validation is not None and alone.validation.verdict.value == "crash":
+            return problem.dataset
+    return None
 
 
 class _Line:

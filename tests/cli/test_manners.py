@@ -90,3 +90,46 @@ def test_sigterm_during_run_says_how_to_resume(tmp_path):
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 143 and f"szagents resume {tmp_path / 'r'}" in out.replace("\n", ""), out + err
+
+
+def test_crash_in_validation_names_the_case():
+    """A kernel that segfaults: the output names the case that crashes."""
+    adversarial = ROOT / "tests" / "backends" / "adversarial"
+    done = szagents("validate", str(adversarial / "segfault.c"), str(adversarial / "raw_common.h"), "--kernel", "szx",
+                    "--dataset", "climate:90x180", "--dataset", "constant:1000", "--rel", "1e-3")
+    assert done.returncode == 1 and "the crash happens on case climate:90x180@rel=0.001" in done.stdout, done.stdout
+
+
+def test_cuda_without_a_gpu_fails_fast_before_compiling():
+    """validate --backend cuda where CUDA cannot run: exit 2 in one line, from availability, before any compile."""
+    from szagents.backends.registry import get_backend
+
+    if get_backend("cuda").availability().available:
+        pytest.skip("CUDA can run here")
+    start = time.perf_counter()
+    done = szagents("validate", SOURCE, "--kernel", "szx", "--backend", "cuda")
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1 and "cuda" in done.stderr
+    assert "compile " not in done.stdout and time.perf_counter() - start < 60
+
+
+def test_provider_error_exits_3_and_resume_with_a_new_base_url_finishes(tmp_path):
+    """A server that fails for good mid-run: exit 3 with the resume command; resume --base-url to a good server finishes."""
+    from tests.models.loopback import chat_completion_body, serve_loopback
+
+    args = ("run", "--task", "szx-optimize-cpu", "--model", "openai:local-model", "--quick", "--runs-dir", str(tmp_path),
+            "--run-id", "r", "--retry-seconds", "0")
+    with serve_loopback() as broken:
+        broken.queued.append((401, {"error": {"message": "key revoked"}}, {}))
+        failed = szagents(*args, "--base-url", broken.url)
+    assert failed.returncode == 3 and "auth" in failed.stdout and f"szagents resume {tmp_path / 'r'}" in failed.stdout
+    with serve_loopback() as good:
+        good.queued.append((200, chat_completion_body("local-model", tool_call=False), {}))
+        resumed = szagents("resume", str(tmp_path / "r"), "--base-url", good.url)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert json_config(tmp_path / "r")["base_url"] == good.url
+
+
+def json_config(run_dir: Path) -> dict:
+    import json
+
+    return json.loads((run_dir / "run.json").read_text())

@@ -133,3 +133,13 @@ def json_config(run_dir: Path) -> dict:
     import json
 
     return json.loads((run_dir / "run.json").read_text())
+
+
+def test_missing_key_is_a_failed_start_without_a_run_folder(tmp_path):
+    """openai: without a key or a server: exit 2, one line with the fix, and no run folder left behind."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_API_BASE")}
+    done = szagents("run", "--task", "szx-optimize-cpu", "--model", "openai:gpt-4o", "--runs-dir", str(tmp_path), env=env)
+    assert done.returncode == 2 and "OPENAI_API_KEY" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not list(tmp_path.iterdir())

@@ -49,6 +49,8 @@ FAULTS = {
     "dropped connection": ([Fault("drop"), DONE], {}),
     "slow (1.5 s)": ([Fault("slow", delay_s=1.5, body=_reply())], {}),
     "hung, call timeout 2 s": ([Fault("hang"), DONE], {}),
+    "401 at pre-flight": ([], {"preflight_reply": (401, ERROR, {})}),
+    "codex name, chat-only server": ([], {"chat_only": True, "model": "openai:local-codex"}),
     "hung, wall budget 20 s": ([Fault("hang")] * 5, {"budgets": Budgets(wall_seconds=20), "call_timeout_s": 600,
                                                      "retry_seconds": 600}),
 }
@@ -57,16 +59,22 @@ FAULTS = {
 def _outcome(name: str, queue: list, changes: dict, runs: Path) -> tuple[float, str]:
     with serve_loopback() as server:
         server.queued.extend(queue)
-        config = RunConfig(task="szx-optimize-cpu", team=Team.single("openai:local-model"), tier="expert", runs_dir=runs,
+        if "preflight_reply" in changes:
+            server.preflight.append(changes.pop("preflight_reply"))
+        server.chat_only = changes.pop("chat_only", False)
+        model = changes.pop("model", "openai:local-model")
+        config = RunConfig(task="szx-optimize-cpu", team=Team.single(model), tier="expert", runs_dir=runs,
                            quick=True, run_id=name.replace(" ", "_").replace(",", "").replace("(", "").replace(")", ""),
                            base_url=server.url, **{"call_timeout_s": 2.0, "retry_seconds": 5.0, **changes})
         try:
             outcome = start_run(config)
             what = f"{outcome.state['stop_reason']} after {sum(outcome.state['iterations'].values())} LLM calls"
         except ProviderError as exc:
-            what = f"ProviderError({exc.error_class}), run_end provider_error, exit 3"
+            started = (runs / config.run_id).exists()
+            what = (f"ProviderError({exc.error_class}), " +
+                    ("run_end provider_error, exit 3" if started else "no run folder, exit 3"))
         end = time.time()
-        first = next(r for r in server.requests if "tools" in r.body)
+        first = next((r for r in server.requests if "tools" in r.body), server.requests[0])
     return end - first.received, what
 
 
@@ -74,7 +82,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         print(f"| fault | seconds from fault to outcome | outcome |\n|---|---|---|")
         for name, (queue, changes) in FAULTS.items():
-            seconds, what = _outcome(name, list(queue), changes, Path(tmp))
+            seconds, what = _outcome(name, list(queue), dict(changes), Path(tmp))
             print(f"| {name} | {seconds:.2f} | {what} |", flush=True)
 
 

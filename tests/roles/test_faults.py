@@ -19,6 +19,7 @@ from tests.models.loopback import Fault, chat_completion_body, serve_loopback
 
 ERROR = {"error": {"message": "try later", "type": "server_error"}}
 FAST = {"call_timeout_s": 2.0, "retry_seconds": 5.0}
+TEAMS = {"single": Team.single("openai:local-model"), "multi": Team.multi("openai:local-model")}
 
 
 def _reply(*calls: tuple[str, str], content: str = "working") -> dict:
@@ -46,11 +47,12 @@ def _events(run_dir: Path, kind: str) -> list:
     return [e for e in read_run(run_dir) if e.event == kind]
 
 
-def test_invalid_tool_json_goes_back_to_the_model_and_a_run_of_them_stops(tmp_path):
+@pytest.mark.parametrize("shape", sorted(TEAMS))
+def test_invalid_tool_json_goes_back_to_the_model_and_a_run_of_them_stops(tmp_path, shape):
     """Cut-off JSON arguments come back as a tool error (logged), count as iterations, and 3 in a row stop the run."""
     with serve_loopback() as server:
         server.queued.extend([(200, _reply(CUT_OFF), {})] * 3)
-        outcome = _run(tmp_path, server)
+        outcome = _run(tmp_path, server, team=TEAMS[shape])
         second = server.agent_requests()[1].body
     assert outcome.state["stop_reason"] == "invalid_tool_calls" and outcome.state["iterations"] == {"optimizer": 3}
     tool_messages = [m for m in second["messages"] if m["role"] == "tool"]
@@ -87,11 +89,12 @@ def test_unknown_tool_and_refused_submit_are_failed_results(tmp_path):
     (Fault("drop"), "network"),
     (Fault("hang"), "timeout"),
 ])
-def test_transient_fault_is_retried_and_shown(tmp_path, fault, error_class):
-    """A transient fault is retried (a model_retry event says which class) and the run goes on."""
+@pytest.mark.parametrize("shape", sorted(TEAMS))
+def test_transient_fault_is_retried_and_shown(tmp_path, fault, error_class, shape):
+    """A transient fault is retried (a model_retry event says which class) and the run goes on (both graphs)."""
     with serve_loopback() as server:
         server.queued.extend([fault, DONE])
-        outcome = _run(tmp_path, server)
+        outcome = _run(tmp_path, server, team=TEAMS[shape])
     retries = [e for e in _events(outcome.run_dir, "error") if e.kind == "model_retry"]
     assert [e.error_class for e in retries] == [error_class]
     assert outcome.state["stop_reason"] == "agent_stop" and outcome.state["iterations"] == {"optimizer": 1}
@@ -105,13 +108,14 @@ def test_slow_answer_within_the_timeout_is_used(tmp_path):
     assert outcome.state["stop_reason"] == "agent_stop" and not _events(outcome.run_dir, "error")
 
 
-def test_persistent_server_error_ends_the_run_with_its_class(tmp_path):
+@pytest.mark.parametrize("shape", sorted(TEAMS))
+def test_persistent_server_error_ends_the_run_with_its_class(tmp_path, shape):
     """5xx past the retry budget: ProviderError(server), a run_end with error_class, state checkpointed."""
     with serve_loopback() as server:
         server.queued.extend([(500, ERROR, {})] * 20)
         start = time.perf_counter()
         with pytest.raises(ProviderError) as caught:
-            _run(tmp_path, server, retry_seconds=1.5)
+            _run(tmp_path, server, retry_seconds=1.5, team=TEAMS[shape])
         elapsed = time.perf_counter() - start
     assert caught.value.error_class == "server" and elapsed < 30
     end = _events(tmp_path / "run", "run_end")[-1]
@@ -119,12 +123,14 @@ def test_persistent_server_error_ends_the_run_with_its_class(tmp_path):
     assert len(_events(tmp_path / "run", "revision")) == 1  # the baseline was kept
 
 
-def test_hung_server_ends_as_budget_wall_near_the_wall_budget(tmp_path):
+@pytest.mark.parametrize("shape", sorted(TEAMS))
+def test_hung_server_ends_as_budget_wall_near_the_wall_budget(tmp_path, shape):
     """A hung answer cannot hold the run: with wall=W the run ends as budget_wall within seconds of W."""
     with serve_loopback() as server:
         server.queued.extend([Fault("hang")] * 5)
         start = time.perf_counter()
-        outcome = _run(tmp_path, server, budgets=Budgets(wall_seconds=6), call_timeout_s=60, retry_seconds=60)
+        outcome = _run(tmp_path, server, budgets=Budgets(wall_seconds=6), call_timeout_s=60, retry_seconds=60,
+                       team=TEAMS[shape])
         elapsed = time.perf_counter() - start
     assert outcome.state["stop_reason"] == "budget_wall"
     assert outcome.state["elapsed_seconds"] < 6 + 2 and elapsed < 6 + 15

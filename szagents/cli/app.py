@@ -1,36 +1,54 @@
-"""The `szagents` command line (Typer). Exit codes: 0 correct, 1 incorrect, 2 usage/environment."""
+"""The `szagents` command line (Typer). Exit codes: see szagents/cli/errors.py (0 correct, 1 incorrect,
+2 bad value/environment, 3 model provider, 4 internal, 130/143 interrupted).
+
+Heavy modules (LangGraph, LangChain, backends, analysis) are imported inside the commands so
+`szagents --help` and `--version` start fast.
+"""
 
 from __future__ import annotations
 
-import tempfile
+import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
-from typer.exceptions import TyperException
-from rich.console import Console
-from rich.table import Table
 
-from szagents.backends.registry import backend_names, get_backend
-from szagents.cli import render
-from szagents.cli.references import run_references
-from szagents.errors import SzAgentsError
-from szagents.cli.progress import ProgressPrinter
+from szagents import __version__
+from szagents.cli.errors import EXIT_INCORRECT, EXIT_OK, guarded, on_sigterm
+from szagents.cli.options import APIS, TEAMS, TIERS, check_rel, choice, make_console, parse_budgets, positive
 from szagents.cli.report import report_command
-from szagents.roles.team import Team
-from szagents.sweep.config import RunConfig
-from szagents.sweep.run import resume_run, start_run
-from szagents.tasks.catalog import get_task, load_tasks
-from szagents.tasks.evaluate import build_problems, evaluate, kernel_spec
-from szagents.tasks.task import Budgets, Suite, kernel_names, load_kernel
+from szagents.errors import SzAgentsError
 
 DEMO_TASK = "szx-optimize-cpu"
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(help="Drive LLM coding agents on SZ-family compression kernels; measure what they achieve.",
-                  no_args_is_help=True, add_completion=False)
-console = Console()
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+TIMEOUT_HELP = "wall-clock limit in seconds of one harness child (validation + benchmark); default: the backend's (120 s)"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"szagents {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version and exit")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="show the traceback of an error")] = False,
+) -> None:
+    """Drive LLM coding agents on SZ-family compression kernels; measure what they achieve."""
+
+
+def _usable(backend: Any, run: bool) -> None:
+    """Fail fast (before any compile) when the backend cannot compile, or run, here."""
+    state = backend.availability()
+    if not state.can_compile or (run and not state.available):
+        what = "run kernels" if state.can_compile else "compile"
+        raise SzAgentsError(f"backend {backend.name!r} cannot {what} here: {state.reason}. Fix: {state.fix}")
 
 
 @app.command()
@@ -40,54 +58,54 @@ def validate(
     backend: Annotated[str, typer.Option(help="cpu, cuda or cerebras")] = "cpu",
     variant: Annotated[Optional[str], typer.Option(help="kernel variant, e.g. plain or outlier")] = None,
     dataset: Annotated[Optional[list[str]], typer.Option(help="dataset spec (repeatable); default: the kernel's validation suite")] = None,
-    rel: Annotated[Optional[list[float]], typer.Option(help="relative error bound (repeatable)")] = None,
+    rel: Annotated[Optional[list[float]], typer.Option(help="relative error bound in (0, 1) (repeatable)")] = None,
     bench: Annotated[bool, typer.Option("--bench/--no-bench", help="also benchmark on the kernel's benchmark suite")] = False,
     format_check: Annotated[bool, typer.Option(help="require streams byte-identical to the reference codec")] = False,
     workdir: Annotated[Optional[Path], typer.Option(help="workspace for staging files (default: a temporary folder)")] = None,
+    timeout: Annotated[Optional[float], typer.Option(help=TIMEOUT_HELP)] = None,
 ) -> None:
     """Compile FILES and run the harness on them; print a result table."""
+    from szagents.cli.validate import run_validate
+    from szagents.sweep.run import configured_backend
+    from szagents.tasks.task import Suite, load_kernel
+
+    check_rel(rel)
     info = load_kernel(kernel)
     suite = info.validation.model_copy(update={k: tuple(v) for k, v in (("datasets", dataset), ("relative_bounds", rel)) if v})
     suite = Suite.model_validate(suite.model_dump())
-    chosen = get_backend(backend)
-    _require(chosen)
-    spec = kernel_spec(info, variant, format_check)
-    with tempfile.TemporaryDirectory(prefix="szagents-") as tmp:
-        folder = workdir or Path(tmp)
-        folder.mkdir(parents=True, exist_ok=True)
-        result = evaluate(chosen, files, spec, folder, build_problems(suite, info.dtype),
-                          build_problems(info.benchmark, info.dtype) if bench else ())
-    render.print_compile(console, result.build)
-    if result.validation is not None:
-        render.print_validation(console, result.validation)
-    if result.benchmark is not None:
-        render.print_benchmark(console, result.benchmark)
-    raise typer.Exit(0 if result.correct and (result.benchmark is None or result.benchmark.ok) else 1)
-
-
-def _require(backend) -> None:  # noqa: ANN001 - any Backend
-    available = backend.availability()
-    if not available.can_compile:
-        raise SzAgentsError(f"backend {backend.name!r} cannot compile here: {available.reason}. Fix: {available.fix}")
+    chosen = configured_backend(backend, positive("--timeout", timeout))
+    _usable(chosen, run=True)
+    ok = run_validate(make_console(), chosen, info, files, suite, variant, format_check, workdir, bench)
+    raise typer.Exit(EXIT_OK if ok else EXIT_INCORRECT)
 
 
 @app.command()
 def tasks() -> None:
     """List the tasks every kernel folder offers."""
+    from rich.table import Table
+
+    from szagents.tasks.catalog import load_tasks
+
     table = Table(title="tasks")
-    for column in ("id", "mode", "target", "starts from", "variant", "iterations"):
+    table.add_column("id", no_wrap=True)
+    for column in ("mode", "target", "starts from", "variant", "iterations"):
         table.add_column(column)
     for task in load_tasks():
         table.add_row(task.id, task.mode.value, task.target, task.kernel.sources[task.source],
                       task.variant, str(task.budgets.iterations))
-    console.print(table)
+    make_console().print(table)
 
 
 @app.command()
 def backends() -> None:
     """Show which backends can compile and run here, and how to enable the others."""
+    from rich.table import Table
+
+    from szagents.backends.registry import backend_names, get_backend
+
     table = Table(title="backends")
-    for column in ("backend", "compile", "run", "what is missing / how to fix"):
+    table.add_column("backend", no_wrap=True)
+    for column in ("compile", "run", "what is missing / how to fix"):
         table.add_column(column)
     for name in backend_names():
         try:
@@ -98,7 +116,7 @@ def backends() -> None:
         yes = lambda flag: "[green]yes[/green]" if flag else "[red]no[/red]"  # noqa: E731
         table.add_row(name, yes(state.can_compile), yes(state.available),
                       f"{state.reason} - {state.fix}" if state.reason else "")
-    console.print(table)
+    make_console().print(table)
 
 
 @app.command()
@@ -108,31 +126,44 @@ def references(
     quick: Annotated[bool, typer.Option(help="fewer benchmark repetitions")] = False,
 ) -> None:
     """Compile, validate and benchmark the reference kernels on this machine (offline)."""
+    from szagents.backends.registry import get_backend
+    from szagents.cli.references import run_references
+    from szagents.tasks.task import kernel_names
+
     chosen = backend or [b for b in ("cpu", "cuda") if get_backend(b).availability().available]
-    ok = run_references(console, chosen, kernel or kernel_names(), quick)
-    raise typer.Exit(0 if ok else 1)
+    ok = run_references(make_console(), chosen, kernel or kernel_names(), quick)
+    raise typer.Exit(EXIT_OK if ok else EXIT_INCORRECT)
 
 
-def _budgets(task_id: str, text: Optional[str]) -> Optional[Budgets]:
-    """--budget iterations=40,tokens=2e6,wall=3600 over the task's budgets."""
-    if not text:
-        return None
-    names = {"iterations": "iterations", "tokens": "tokens", "wall": "wall_seconds", "wall_seconds": "wall_seconds"}
-    update = {}
-    for item in text.split(","):
-        key, _, value = item.partition("=")
-        if key.strip() not in names or not value:
-            raise SzAgentsError(f"bad --budget item {item!r}; use iterations=N,tokens=N,wall=SECONDS")
-        update[names[key.strip()]] = float(value)
-    merged = {**get_task(task_id).budgets.model_dump(), **update}
-    return Budgets(**{k: int(v) if k != "wall_seconds" else v for k, v in merged.items()})
+def _run_options(base_url: Optional[str], api: Optional[str], timeout: Optional[float], call_timeout: Optional[float],
+                 retry_seconds: Optional[float]) -> dict[str, Any]:
+    """RunConfig fields from the options a run (or a resume) may set; unset ones left out."""
+    fields = {"base_url": base_url, "api": choice("--api", api, APIS) if api else None,
+              "harness_timeout_s": positive("--timeout", timeout), "call_timeout_s": positive("--call-timeout", call_timeout),
+              "retry_seconds": retry_seconds}
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _team(model: str, team: Optional[str], optimizer_model: Optional[str], reviewer_model: Optional[str]):  # noqa: ANN202
+    from szagents.roles.team import Team
+    from szagents.sweep.run_models import replay_team
+
+    if team is None and not optimizer_model and not reviewer_model:
+        recorded = replay_team(model)  # a replay reproduces the recorded team by default
+        if recorded is not None:
+            return recorded
+    if choice("--team", team or "single", TEAMS) == "single":
+        return Team.single(model)
+    return Team.multi(model, optimizer_model, reviewer_model)
 
 
 @app.command()
 def run(
     task: Annotated[str, typer.Option(help="task id (see `szagents tasks`)")],
-    model: Annotated[str, typer.Option(help="model spec: openai:<model>, google_genai:<model>, scripted:<name>, replay:<run dir>")],
-    team: Annotated[str, typer.Option(help="single (one agent, all roles) or multi (translator + optimizer)")] = "single",
+    model: Annotated[str, typer.Option(help="model spec: openai:<model>, google_genai:<model>, anthropic:<model>, "
+                                            "ollama:<model> (any init_chat_model provider), scripted:<name>, replay:<run dir>")],
+    team: Annotated[Optional[str], typer.Option(help="single (one agent, all roles) or multi (translator + optimizer); "
+                                                     "replay: the recorded team")] = None,
     optimizer_model: Annotated[Optional[str], typer.Option(help="multi team: the optimizer's model (default: --model)")] = None,
     reviewer_model: Annotated[Optional[str], typer.Option(help="multi team: an LLM reviewer that diagnoses failed revisions")] = None,
     tier: Annotated[str, typer.Option(help="prompt tier: user, knowledgeable or expert")] = "user",
@@ -141,26 +172,50 @@ def run(
     runs_dir: Annotated[Path, typer.Option(help="folder that receives the run folder")] = Path("runs"),
     run_id: Annotated[str, typer.Option(help="run folder name (default: task-team-tier-timestamp)")] = "",
     base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible server for openai: models (vLLM, Ollama)")] = None,
+    api: Annotated[Optional[str], typer.Option(help="openai: models: auto (by model name), responses or chat")] = None,
     checkpoint: Annotated[Optional[str], typer.Option(help="checkpointer: default SQLite in the run folder, 'memory', or a postgres:// URL")] = None,
     shell: Annotated[bool, typer.Option(help="give the agent a sandboxed shell tool")] = False,
     quick: Annotated[bool, typer.Option(help="fewer benchmark repetitions")] = False,
+    timeout: Annotated[Optional[float], typer.Option(help=TIMEOUT_HELP)] = None,
+    call_timeout: Annotated[Optional[float], typer.Option(help="seconds one model call may take (default 600, capped by the wall budget)")] = None,
+    retry_seconds: Annotated[Optional[float], typer.Option(help="seconds spent retrying transient provider faults (default 180)")] = None,
+    preflight: Annotated[bool, typer.Option(help="check each hosted model with one tiny call before starting")] = True,
 ) -> None:
     """Run an agent (or a team) on a task, with a live progress view."""
-    if team not in ("single", "multi"):
-        raise SzAgentsError(f"unknown team {team!r}; use single or multi")
-    chosen = Team.single(model) if team == "single" else Team.multi(model, optimizer_model, reviewer_model)
-    config = RunConfig(task=task, team=chosen, tier=tier, backend=target, budgets=_budgets(task, budget),
-                       runs_dir=runs_dir, run_id=run_id, checkpoint=checkpoint, base_url=base_url, shell=shell, quick=quick)
-    outcome = start_run(config, observer=ProgressPrinter(console))
-    console.print(f"run folder: {outcome.run_dir}")
-    raise typer.Exit(0 if outcome.best else 1)
+    from szagents.cli.running import drive
+    from szagents.sweep.config import RunConfig
+    from szagents.tasks.catalog import get_task
+
+    choice("--tier", tier, TIERS)
+    budgets = parse_budgets(budget, get_task(task).budgets.model_dump())
+    config = RunConfig(task=task, team=_team(model, team, optimizer_model, reviewer_model), tier=tier, backend=target,
+                       budgets=budgets, runs_dir=runs_dir, run_id=run_id, checkpoint=checkpoint, shell=shell, quick=quick,
+                       preflight=preflight, **_run_options(base_url, api, timeout, call_timeout, retry_seconds))
+    raise typer.Exit(drive(make_console(), config))
 
 
 @app.command()
-def resume(run_dir: Annotated[Path, typer.Argument(help="a run folder written by `szagents run`", exists=True, file_okay=False)]) -> None:
-    """Continue an interrupted run from its last checkpoint."""
-    outcome = resume_run(run_dir, observer=ProgressPrinter(console))
-    raise typer.Exit(0 if outcome.best else 1)
+def resume(
+    run_dir: Annotated[Path, typer.Argument(help="a run folder written by `szagents run`", exists=True, file_okay=False)],
+    base_url: Annotated[Optional[str], typer.Option(help="a new OpenAI-compatible server address")] = None,
+    budget: Annotated[Optional[str], typer.Option(help="new budgets, e.g. iterations=60,wall=7200")] = None,
+    api: Annotated[Optional[str], typer.Option(help="openai: models: auto, responses or chat")] = None,
+    timeout: Annotated[Optional[float], typer.Option(help=TIMEOUT_HELP)] = None,
+    call_timeout: Annotated[Optional[float], typer.Option(help="seconds one model call may take")] = None,
+    retry_seconds: Annotated[Optional[float], typer.Option(help="seconds spent retrying transient provider faults")] = None,
+) -> None:
+    """Continue an interrupted run from its last checkpoint (options that may change can be given again)."""
+    from szagents.cli.running import drive_resume
+    from szagents.sweep.run import load_config
+
+    changes = _run_options(base_url, api, timeout, call_timeout, retry_seconds)
+    if budget:
+        current = load_config(run_dir)
+        from szagents.tasks.catalog import get_task
+
+        base = (current.budgets or get_task(current.task).budgets).model_dump()
+        changes["budgets"] = parse_budgets(budget, base).model_dump()
+    raise typer.Exit(drive_resume(make_console(), run_dir, changes))
 
 
 @app.command()
@@ -170,27 +225,26 @@ def demo(
 ) -> None:
     """Offline demo: a scripted agent optimizes SZx on the cpu backend, every step really compiled,
     validated and benchmarked; then the reference kernels for comparison."""
+    from szagents.cli.references import run_references
+    from szagents.cli.running import drive
+    from szagents.roles.team import Team
+    from szagents.sweep.config import RunConfig
+
+    choice("--tier", tier, TIERS)
+    console = make_console()
     config = RunConfig(task=DEMO_TASK, team=Team.single("scripted:demo"), tier=tier, runs_dir=runs_dir, quick=True)
-    outcome = start_run(config, observer=ProgressPrinter(console))
-    console.print(f"run folder: {outcome.run_dir} (trajectory.jsonl, revisions/, best/, checkpoints.sqlite)")
+    code = drive(console, config)
     run_references(console, ["cpu"], ["szx"], quick=True)
-    raise typer.Exit(0 if outcome.best else 1)
+    raise typer.Exit(code)
 
 
 app.command("report")(report_command)
 
 
 def main() -> None:
-    """Console entry point: usage and typed errors become a message and exit code 2."""
-    try:
-        code = app(standalone_mode=False)
-    except SzAgentsError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise SystemExit(2) from None
-    except typer.Exit as exc:
-        raise SystemExit(exc.exit_code) from None
-    except TyperException as exc:  # usage errors: bad option, missing file, unknown command
-        show = getattr(exc, "show", None)
-        show() if show else console.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise SystemExit(2) from None
-    raise SystemExit(code if isinstance(code, int) else 0)
+    """Console entry point: every failure becomes one line and an exit code (see cli/errors.py)."""
+    if sys.argv[1:] == ["--version"]:  # answer before anything else loads
+        print(f"szagents {__version__}")
+        raise SystemExit(0)
+    on_sigterm()
+    raise SystemExit(guarded(lambda: app(standalone_mode=False), debug="--debug" in sys.argv[1:]))

@@ -21,8 +21,9 @@ class ProgressPrinter:
 
     def __call__(self, event: EventBase) -> None:
         line = getattr(self, f"_{event.event}", None)
-        if line is not None:
-            self.console.print(line(event), highlight=False)
+        text = line(event) if line is not None else None
+        if text is not None:
+            self.console.print(text, highlight=False)
 
     def _run_start(self, e) -> str:  # noqa: ANN001 - events are typed by their discriminator
         state = "resumed" if e.resumed else "started"
@@ -31,6 +32,11 @@ class ProgressPrinter:
     def _llm_call(self, e) -> str:  # noqa: ANN001
         calls = ", ".join(c["name"] for c in e.response.get("tool_calls", [])) or "no tool call"
         return f"  {e.role} #{e.iteration}: {e.input_tokens}+{e.output_tokens} tokens, {e.latency_s:.2f} s -> {calls}"
+
+    def _node_enter(self, e) -> str | None:  # noqa: ANN001
+        if e.node != "validator":
+            return None
+        return "  [dim]validator: compiling, validating and benchmarking the submission ...[/dim]"
 
     def _tool_call(self, e) -> str:  # noqa: ANN001
         first = (e.output.strip().splitlines() or [""])[0][:100]
@@ -47,10 +53,12 @@ class ProgressPrinter:
         return f"  [yellow]rolled back[/yellow] revision {e.from_revision} -> {e.to_revision} ({e.reason})"
 
     def _error(self, e) -> str:  # noqa: ANN001
-        return f"  [red]error[/red] ({e.kind}): {e.message}"
+        color = "yellow" if e.kind in ("model_retry", "invalid_tool_call") else "red"
+        return f"  [{color}]{e.kind}[/{color}]: {e.message}"
 
     def _run_end(self, e) -> str:  # noqa: ANN001
         best = (f"best revision {e.best_revision}: {_gbps(e.best_compress_gbps)} / {_gbps(e.best_decompress_gbps)} GB/s, "
                 f"ratio {_gbps(e.best_ratio)}") if e.best_revision else "no correct revision"
-        return (f"[bold]stopped[/bold] ({e.stop_reason}) after {sum(e.iterations.values())} LLM calls, "
+        reason = f"{e.stop_reason}: {e.error_class}" if getattr(e, "error_class", None) else e.stop_reason
+        return (f"[bold]stopped[/bold] ({reason}) after {sum(e.iterations.values())} LLM calls, "
                 f"{e.input_tokens + e.output_tokens} tokens, {e.wall_seconds:.1f} s; {best}")

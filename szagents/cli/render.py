@@ -28,7 +28,7 @@ def print_validation(console: Console, result: ValidationResult, title: str = "v
     """Per-case verdicts, ratio and max error; the failure detail below."""
     table = Table(title=f"{title}: {result.verdict.value} ({result.wall_seconds:.2f} s)")
     for column in ("dataset", "eb", "verdict", "ratio", "max |x-x'|/eb"):
-        table.add_column(column, justify="right" if column != "dataset" else "left")
+        table.add_column(column, justify="right" if column != "dataset" else "left", no_wrap=column == "dataset")
     for case in result.cases:
         table.add_row(
             case.dataset, f"{case.eb:.3g}", _verdict(case.verdict),
@@ -48,7 +48,7 @@ def print_benchmark(console: Console, result: BenchmarkResult, title: str = "ben
     where = f" on {env.device}, {env.threads} threads" if env else ""
     table = Table(title=f"{title}{where}")
     for column in ("dataset", "eb", "ratio", "compress GB/s", "decompress GB/s", "reps", "PSNR dB"):
-        table.add_column(column, justify="right" if column != "dataset" else "left")
+        table.add_column(column, justify="right" if column != "dataset" else "left", no_wrap=column == "dataset")
     for case in result.cases:
         def spread(t, gbps):  # noqa: ANN001, ANN202 - local formatting helper
             lo, hi = case.input_bytes / t.max_seconds / 1e9, case.input_bytes / t.min_seconds / 1e9

@@ -8,22 +8,24 @@ from __future__ import annotations
 import time
 import warnings
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from szagents.analysis.compare import compare as compare_runs
-from szagents.analysis.load import Runs, find_run_dirs, load_runs
-from szagents.analysis.reference import load_reference
-from szagents.analysis.report import Report, write_report
 from szagents.errors import InputError
-from szagents.trajectory import TrajectoryWarning
+
+if TYPE_CHECKING:  # the analysis stack (pandas, matplotlib) loads only when a report is made
+    from szagents.analysis.load import Runs
+    from szagents.analysis.report import Report
 
 __all__ = ["report", "report_command"]
 
 
 def _load(paths: list[Path], notes: list[str]) -> Runs:
     """Runs under paths; reader warnings become report notes (and are shown on stderr)."""
+    from szagents.analysis.load import find_run_dirs, load_runs
+    from szagents.trajectory import TrajectoryWarning
+
     if not find_run_dirs(paths):
         raise InputError(f"no run folders (folders with trajectory.jsonl) under {', '.join(map(str, paths))}")
     with warnings.catch_warnings(record=True) as caught:
@@ -44,6 +46,8 @@ def _labels(a: list[Path], b: list[Path]) -> tuple[str, str]:
 
 def _subset(every: Runs, paths: list[Path]) -> Runs:
     """The runs of every that live under paths."""
+    from szagents.analysis.load import find_run_dirs
+
     folders = {str(d) for d in find_run_dirs(paths)}
     return every.select(every.runs.loc[every.runs["run_dir"].isin(folders), "run"])
 
@@ -51,6 +55,10 @@ def _subset(every: Runs, paths: list[Path]) -> Runs:
 def report(runs: list[Path], out: Path, compare: tuple[list[Path], list[Path]] | None = None,
            reference: Path | None = None, title: str = "szagents report") -> Report:
     """Write the report on the runs under `runs` (and both compared sets) into out."""
+    from szagents.analysis.compare import compare as compare_runs
+    from szagents.analysis.reference import load_reference
+    from szagents.analysis.report import write_report
+
     notes: list[str] = []
     refs = load_reference(reference) if reference is not None else None
     if compare is None:

@@ -24,6 +24,7 @@ __all__ = [
     "DEFAULT_MAX_RETRIES",
     "LOCAL_API_KEY",
     "RESPONSES_API_PREFIXES",
+    "init_chat_model_factory",
     "make_google_genai",
     "make_openai",
     "needs_responses_api",
@@ -125,3 +126,36 @@ def make_google_genai(
         options["api_key"] = key
     # google-genai counts attempts, and reads 0 as "its default": pass retries + 1.
     return ChatGoogleGenerativeAI(model=model, max_retries=max_retries + 1, timeout=timeout, **options)
+
+
+def _init_chat_model_error(provider: str, model: str, exc: Exception) -> ModelConfigError:
+    """The error for an init_chat_model provider that cannot be built (package or key missing)."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, ImportError):
+        return ModelConfigError(f"{provider}:{model} needs a package that is not installed: {text[:300]}")
+    return ModelConfigError(f"{provider}:{model} cannot be built: {text[:300].rstrip('.')}. Fix: export the "
+                            "credentials it names (an API key variable) or give the server address")
+
+
+def init_chat_model_factory(provider: str) -> Any:
+    """A factory building provider's models with langchain's init_chat_model; None without langchain,
+    False when langchain does not know provider.
+
+    Only the options the caller gives are passed on (max_retries and timeout are dropped: not
+    every provider class takes them, and szagents bounds and retries calls itself).
+    """
+    try:
+        from langchain.chat_models import init_chat_model
+        from langchain.chat_models.base import _BUILTIN_PROVIDERS as known  # noqa: PLC2701 - only its keys
+    except ImportError:
+        return None
+    if provider not in known:
+        return False
+
+    def make(model: str, *, max_retries: int | None = None, timeout: float | None = None, **options: Any) -> Any:
+        try:
+            return init_chat_model(model, model_provider=provider, **options)
+        except Exception as exc:  # noqa: BLE001 - missing package or credentials: say how to fix it
+            raise _init_chat_model_error(provider, model, exc) from exc
+
+    return make

@@ -6,7 +6,9 @@ Shape (keys always present unless marked optional):
      "usage": {"input_tokens": int, "output_tokens": int, "total_tokens": int, ...} or {},
      "model_name": str,                        # response_metadata["model_name"], "" if none
      "model_provider": str,                    # optional: response_metadata["model_provider"]
-     "invalid_tool_calls": [{"name", "args", "id", "error"}]}   # optional: only when non-empty
+     "invalid_tool_calls": [{"name", "args", "id", "error"}],   # optional: only when non-empty
+     "position": {"script": str, "scripted_step": int, "replay_index": int, "replay_role": str}}
+                                               # optional: where a scripted/replayed model stood
 `usage` is AIMessage.usage_metadata verbatim (detail dicts included); {} stands for None.
 """
 
@@ -20,7 +22,11 @@ from langchain_core.messages.tool import invalid_tool_call, tool_call
 
 from szagents.models.registry import ModelConfigError
 
-__all__ = ["message_to_record", "record_to_message"]
+__all__ = ["POSITION_KEYS", "message_to_record", "record_to_message"]
+
+POSITION_KEYS = ("script", "scripted_step", "replay_index", "replay_role")
+"""response_metadata keys by which scripted and replay models find their place in a conversation;
+kept in the record so a response reused on resume leaves the model where it was."""
 
 
 def message_to_record(message: AIMessage) -> dict[str, Any]:
@@ -35,6 +41,9 @@ def message_to_record(message: AIMessage) -> dict[str, Any]:
     provider = message.response_metadata.get("model_provider")
     if provider:
         record["model_provider"] = str(provider)
+    position = {k: message.response_metadata[k] for k in POSITION_KEYS if k in message.response_metadata}
+    if position:
+        record["position"] = copy.deepcopy(position)
     if message.invalid_tool_calls:
         record["invalid_tool_calls"] = [
             {k: c.get(k) for k in ("name", "args", "id", "error")} for c in message.invalid_tool_calls
@@ -50,6 +59,7 @@ def record_to_message(record: dict[str, Any]) -> AIMessage:
     metadata: dict[str, Any] = {"model_name": record.get("model_name", "")}
     if record.get("model_provider"):
         metadata["model_provider"] = record["model_provider"]
+    metadata.update(copy.deepcopy(record.get("position") or {}))
     return AIMessage(
         content=copy.deepcopy(record["content"]),
         tool_calls=[tool_call(name=c["name"], args=copy.deepcopy(c["args"]), id=c.get("id"))

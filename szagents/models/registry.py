@@ -4,6 +4,8 @@ Built-in providers map to `module:function` targets that are imported only when 
 so `import szagents.models` needs none of the provider packages. A third party adds a provider
 with an entry point in the group `szagents.models` whose name is the provider and whose object is
 a factory `(model: str, **options) -> BaseChatModel`. Built-in names cannot be overridden.
+Any other provider name goes to LangChain's `init_chat_model` (`anthropic:`, `ollama:`,
+`mistralai:`, ... when `langchain` and the provider's package are installed).
 """
 
 from __future__ import annotations
@@ -59,7 +61,8 @@ def _unknown(spec: str, why: str) -> UnknownSpecError:
     hint = f" Did you mean '{near[0]}:...'?" if near and ":" in spec and near[0] != provider else ""
     return UnknownSpecError(
         f"model spec {spec!r}: {why}. A spec is 'provider:model' with provider one of "
-        f"{', '.join(providers)} (e.g. 'openai:gpt-5.1-codex', 'scripted:hello').{hint}"
+        f"{', '.join(providers)}, or a LangChain init_chat_model provider such as anthropic, ollama, "
+        f"mistralai (e.g. 'openai:gpt-5.1-codex', 'scripted:hello').{hint}"
     )
 
 
@@ -85,7 +88,7 @@ def _factory(spec: str, provider: str) -> ModelFactory:
         return _load_target(_BUILTIN[provider])
     found = _entry_points().get(provider)
     if found is None:
-        raise _unknown(spec, f"unknown provider {provider!r}")
+        return _init_chat_model_factory(spec, provider)
     try:
         return found.load()
     except ImportError as exc:
@@ -93,6 +96,18 @@ def _factory(spec: str, provider: str) -> ModelFactory:
             f"model provider {provider!r} is registered by entry point {found.value!r} but cannot "
             f"be imported ({exc}); reinstall the package that provides it"
         ) from exc
+
+
+def _init_chat_model_factory(spec: str, provider: str) -> ModelFactory:
+    """A factory through langchain's init_chat_model for provider, or UnknownSpecError."""
+    from szagents.models.providers import init_chat_model_factory
+
+    factory = init_chat_model_factory(provider)
+    if factory is None:
+        raise _unknown(spec, f"unknown provider {provider!r} (other LangChain providers need: pip install langchain)")
+    if factory is False:
+        raise _unknown(spec, f"unknown provider {provider!r}")
+    return factory
 
 
 def make_model(spec: str, **options: Any) -> BaseChatModel:

@@ -4,8 +4,9 @@
 order by default: the graph calls roles in the same order on replay; `#role` keeps one role's
 calls, for a per-role model). Each reply is `record_to_message(event.response)` with the recorded
 token usage. Position: an in-process counter from `start_call`, never behind one past the last
-replayed reply found in the request (replies carry `response_metadata["replay_index"]`), so a
-resumed run picks up where its conversation stopped. Asking for more replies than were recorded
+replayed reply of the same role found in the request (replies carry
+`response_metadata["replay_index"]` and `["replay_role"]`, so one conversation can mix the replies
+of per-role models), so a resumed run picks up where its conversation stopped. Asking for more replies than were recorded
 raises ReplayExhaustedError.
 """
 
@@ -34,6 +35,7 @@ __all__ = [
     "load_recorded",
     "make_replay",
     "recorded_from_events",
+    "trajectory_path",
 ]
 
 
@@ -73,7 +75,7 @@ def recorded_from_events(events: Sequence[EventBase], role: str | None = None) -
     return found
 
 
-def _trajectory_path(source: str) -> Path:
+def trajectory_path(source: str) -> Path:
     """The trajectory file a replay source names: the file itself or a run folder holding one."""
     path = Path(source).expanduser()
     if path.is_dir():
@@ -85,13 +87,12 @@ def _trajectory_path(source: str) -> Path:
 
 
 def load_recorded(source: str, role: str | None = None) -> list[RecordedResponse]:
-    """The recorded responses of the run at source (a folder or trajectory file), at least one."""
-    path = _trajectory_path(source)
-    recorded = recorded_from_events(read_events(path), role)
-    if not recorded:
-        which = f"for role {role!r} " if role else ""
-        raise ModelConfigError(f"replay source {path} holds no llm_call events {which}to replay")
-    return recorded
+    """The recorded responses (of role, if given) of the run at source, a folder or trajectory file with at least one."""
+    path = trajectory_path(source)
+    events = read_events(path)
+    if not recorded_from_events(events):
+        raise ModelConfigError(f"replay source {path} holds no llm_call events to replay")
+    return recorded_from_events(events, role)  # a role that never spoke gets none (asking it raises)
 
 
 class ReplayChatModel(BaseChatModel):
@@ -120,7 +121,8 @@ class ReplayChatModel(BaseChatModel):
 
     def next_index(self, messages: Sequence[BaseMessage]) -> int:
         """The index of the next reply: the call counter, advanced past any replayed reply in messages."""
-        seen = [m.response_metadata.get("replay_index") for m in messages if isinstance(m, AIMessage)]
+        seen = [m.response_metadata.get("replay_index") for m in messages
+                if isinstance(m, AIMessage) and m.response_metadata.get("replay_role", self.role) == self.role]
         after = max((i + 1 for i in seen if isinstance(i, int)), default=0)
         with self._lock:
             index = max(self.start_call, self._next, after)
@@ -144,6 +146,7 @@ class ReplayChatModel(BaseChatModel):
                 "from the recording (different tool results or graph) or was given a larger budget")
         reply = self.recorded[index].message()
         reply.response_metadata["replay_index"] = index
+        reply.response_metadata["replay_role"] = self.role
         return ChatResult(generations=[ChatGeneration(message=reply)])
 
 

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from langchain_core.language_models import BaseChatModel
 from langchain_core.tools import BaseTool
 
+from szagents.models.calls import CallPolicy
 from szagents.roles.team import Team
 from szagents.tasks.evaluate import Evaluation
 from szagents.tasks.task import Budgets, Task
@@ -53,3 +54,5 @@ class RunContext:
     restore: Callable[[int], None]  # roll the workspace back to a revision
     on_turn: Callable[[str], None] = lambda role: None  # told which role acts (tools stamp events with it)
     policy: Policy = field(default_factory=Policy)
+    call_policy: CallPolicy = field(default_factory=CallPolicy)  # per-call timeout and retry bounds
+    recorded: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)  # (role, iteration) -> response logged

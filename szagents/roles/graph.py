@@ -15,22 +15,26 @@ from szagents.roles.state import AgentState
 from szagents.roles.validator import validator
 from szagents.trajectory.events import NodeEnter, NodeExit, RouteEvent, RunEnd
 
-__all__ = ["finish", "build_graph", "logged", "router"]
+__all__ = ["finish", "build_graph", "logged", "router", "run_end"]
 
 
-def finish(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
-    """Log the end of the run with its best revision."""
-    ctx = runtime.context
+def run_end(ctx: RunContext, state: AgentState, stop_reason: str | None = None, error_class: str | None = None) -> RunEnd:
+    """The run_end event of state (its totals and best revision), as logged."""
     best = next((r for r in state.get("revisions", []) if r["number"] == state.get("best")), None)
-    ctx.sink.emit(RunEnd(
-        run_id=ctx.run_id, stop_reason=state.get("stop_reason") or "unknown",
+    return ctx.sink.emit(RunEnd(
+        run_id=ctx.run_id, stop_reason=stop_reason or state.get("stop_reason") or "unknown",
         iterations=dict(state.get("iterations", {})), input_tokens=state.get("input_tokens", 0),
         output_tokens=state.get("output_tokens", 0), wall_seconds=state.get("elapsed_seconds", 0.0),
         best_revision=best["number"] if best else None,
         best_compress_gbps=best["compress_gbps"] if best else None,
         best_decompress_gbps=best["decompress_gbps"] if best else None,
-        best_ratio=best["ratio"] if best else None,
+        best_ratio=best["ratio"] if best else None, error_class=error_class,
     ))
+
+
+def finish(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """Log the end of the run with its best revision."""
+    run_end(runtime.context, state)
     return {}
 
 

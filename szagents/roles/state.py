@@ -30,6 +30,7 @@ class AgentState(TypedDict, total=False):
     best: int | None  # number of the best correct revision
     stale: int  # correct revisions in a row that did not beat the best
     stop_reason: str | None
+    invalid_streak: int  # author turns in a row whose tool calls were all unparseable
 
 
 def initial_state(run_id: str, first_role: str) -> AgentState:

@@ -10,11 +10,13 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from szagents.backends.diagnostics import summarize_log
+from szagents.errors import HarnessError, SzAgentsError
 from szagents.roles.budget import exhausted
 from szagents.roles.context import RunContext
+from szagents.roles.llm import call_model, deadline_of, usage_of
 from szagents.roles.state import AgentState
 from szagents.tasks.evaluate import Evaluation
-from szagents.trajectory.events import LlmCall, RevisionEvent, RollbackEvent
+from szagents.trajectory.events import ErrorEvent, RevisionEvent, RollbackEvent
 
 __all__ = ["validator", "summarize", "score"]
 
@@ -72,32 +74,48 @@ def _judge(ctx: RunContext, state: AgentState, summary: dict[str, Any]) -> dict[
     return {"stale": stale, "feedback": f"Revision {n} is correct ({gbps}) but not faster than revision {best['number']}."}
 
 
-def _review(ctx: RunContext, state: AgentState, text: str) -> tuple[str, dict[str, int]]:
-    """Optional LLM reviewer: turn a failure into a diagnosis (one counted iteration)."""
-    model = ctx.models.get("validator")
-    if model is None:
+def _review(ctx: RunContext, state: AgentState, text: str) -> tuple[str, dict[str, Any]]:
+    """Optional LLM reviewer: turn a failure into a diagnosis (one counted iteration, its tokens counted)."""
+    if ctx.models.get("validator") is None:
         return text, {}
     iteration = state.get("iterations", {}).get("validator", 0) + 1
-    start = time.perf_counter()
-    reply = model.invoke([SystemMessage(ctx.system_prompt("validator")), HumanMessage(text)])
-    usage = reply.usage_metadata or {}
-    ctx.sink.emit(LlmCall(run_id=ctx.run_id, role="validator", model=ctx.team.reviewer or "", iteration=iteration,
-                          input_tokens=int(usage.get("input_tokens", 0)), output_tokens=int(usage.get("output_tokens", 0)),
-                          latency_s=time.perf_counter() - start, request_messages=2, response={"content": reply.content, "tool_calls": []}))
-    return f"{text}\n\nReviewer's diagnosis:\n{reply.content}", {"validator": iteration}
+    messages = [SystemMessage(ctx.system_prompt("validator")), HumanMessage(text)]
+    reply = call_model(ctx, "validator", messages, iteration, deadline_of(ctx, state.get("elapsed_seconds", 0.0)))
+    if reply is None:  # the wall budget ended during the review: the author gets the plain verdict
+        return text, {}
+    tokens_in, tokens_out = usage_of(reply)
+    return f"{text}\n\nReviewer's diagnosis:\n{reply.content}", {
+        "iterations": {"validator": iteration}, "input_tokens": state.get("input_tokens", 0) + tokens_in,
+        "output_tokens": state.get("output_tokens", 0) + tokens_out}
+
+
+def _unevaluated(ctx: RunContext, state: AgentState, exc: Exception) -> dict[str, Any]:
+    """A submission the harness could not even start on (e.g. no kernel file): feedback, no revision."""
+    role = (state.get("submission") or {}).get("role") or state.get("active_role") or "optimizer"
+    ctx.sink.emit(ErrorEvent(run_id=ctx.run_id, kind="submit", message=f"{role}: submission not evaluated: {exc}"))
+    return {"submission": None, "active_role": role,
+            "feedback": {role: f"Your submission could not be evaluated: {exc}. Fix this and submit again."},
+            "stop_reason": exhausted(state, ctx.budgets)}
 
 
 def validator(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """Evaluate the workspace, record the revision, decide who acts next or whether to stop."""
     ctx = runtime.context
     start = time.perf_counter()
-    summary = _record(ctx, state, ctx.evaluate())
+    try:
+        evaluation = ctx.evaluate()
+    except HarnessError:
+        raise
+    except SzAgentsError as exc:
+        return {**_unevaluated(ctx, state, exc), "elapsed_seconds": state.get("elapsed_seconds", 0.0) + time.perf_counter() - start}
+    summary = _record(ctx, state, evaluation)
     previous = state.get("revisions", [])
     diff = ctx.revisions.diff(previous[-1]["number"], summary["number"]) if previous else ""
     verdict = _judge(ctx, state, summary)
-    feedback, iterations, rollback = verdict.pop("feedback"), {}, verdict.pop("rollback", None)
+    feedback, review, rollback = verdict.pop("feedback"), {}, verdict.pop("rollback", None)
     if not summary["correct"]:
-        feedback, iterations = _review(ctx, state, feedback)
+        feedback, review = _review(ctx, state, feedback)
+    iterations = review.pop("iterations", {})
     best = verdict.get("best", state.get("best"))
     ctx.sink.emit(RevisionEvent(run_id=ctx.run_id, diff=diff, is_best=best == summary["number"],
                                 **{k: v for k, v in summary.items() if k != "detail"}))
@@ -107,7 +125,7 @@ def validator(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]
                                     reason=rollback[1]))
     next_role = "optimizer" if best is not None and "optimizer" in ctx.team.roles else summary_role(summary)
     update: dict[str, Any] = {**verdict, "revisions": [*previous, summary], "submission": None,
-                              "active_role": next_role, "feedback": {next_role: feedback}, "iterations": iterations}
+                              "active_role": next_role, "feedback": {next_role: feedback}, "iterations": iterations, **review}
     merged = {**state, **update, "iterations": {**state.get("iterations", {}), **iterations}}
     update["stop_reason"] = exhausted(merged, ctx.budgets) or (
         "plateau" if update.get("stale", state.get("stale", 0)) >= ctx.policy.plateau else None)

@@ -7,16 +7,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from szagents.backends.protocol import BenchSettings
 from szagents.roles.context import Policy
 from szagents.roles.team import Team
 from szagents.tasks.task import Budgets
 
-__all__ = ["RunConfig", "RUN_FILE"]
+__all__ = ["RunConfig", "RUN_FILE", "RUN_ID_PATTERN"]
 
 RUN_FILE = "run.json"
+RUN_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}"
 
 
 class RunConfig(BaseModel):
@@ -36,6 +37,19 @@ class RunConfig(BaseModel):
     shell: bool = False
     quick: bool = False  # fewer benchmark repetitions (demos, tests)
     plateau: int = Field(default=4, ge=1)
+    api: Literal["auto", "responses", "chat"] = "auto"  # openai: models: Responses or Chat Completions API
+    harness_timeout_s: float | None = Field(default=None, gt=0)  # one harness child's wall limit (None: backend's)
+    call_timeout_s: float = Field(default=600.0, gt=0)  # one model-call attempt (also capped by the wall budget)
+    retry_seconds: float = Field(default=180.0, ge=0)  # time allowed for retrying transient provider faults
+    preflight: bool = True  # one tiny call per hosted model before anything is spent
+
+    @field_validator("run_id")
+    @classmethod
+    def _run_id_is_a_name(cls, value: str) -> str:
+        if value and (not re.fullmatch(RUN_ID_PATTERN, value) or ".." in value):
+            raise ValueError(f"run id {value!r} is not a folder name: use letters, digits, '_', '-' and '.' "
+                             "(no '/' or '..'), starting with a letter or digit")
+        return value
 
     def resolved_run_id(self) -> str:
         """The run id: given, or task-team-tier-UTC timestamp."""

@@ -70,7 +70,8 @@ class RunStart(EventBase):
 
 
 class RunEnd(EventBase):
-    """A run stops; stop_reason is budget_iterations, budget_tokens, budget_wall, plateau, agent_stop, error."""
+    """A run stops; stop_reason is budget_iterations, budget_tokens, budget_wall, plateau, agent_stop,
+    invalid_tool_calls, provider_error (error_class says which), interrupted, error."""
 
     event: Literal["run_end"] = "run_end"
     stop_reason: str
@@ -82,6 +83,7 @@ class RunEnd(EventBase):
     best_compress_gbps: float | None = None
     best_decompress_gbps: float | None = None
     best_ratio: float | None = None
+    error_class: str | None = None  # provider_error: auth, network, rate_limit, server, ... (models/faults.py)
 
 
 class NodeEnter(EventBase):
@@ -203,8 +205,9 @@ class ErrorEvent(EventBase):
     """An infrastructure error (not a kernel failure): model API down, harness bug."""
 
     event: Literal["error"] = "error"
-    kind: str
+    kind: str  # model, model_retry, provider_error, budget_wall, invalid_tool_call, submit, harness, ...
     message: str
+    error_class: str | None = None  # provider faults: auth, network, rate_limit, server, ...
 
 
 Event = Annotated[

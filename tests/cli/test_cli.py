@@ -43,9 +43,9 @@ def test_usage_and_environment_errors_exit_2():
     """Unknown kernels and backends exit 2 with a message naming the known ones."""
     source = str(kernels_dir() / "szx" / "reference.c")
     unknown_kernel = szagents("validate", "--kernel", "zfp", source)
-    assert unknown_kernel.returncode == 2 and "known kernels" in unknown_kernel.stdout
+    assert unknown_kernel.returncode == 2 and "known kernels" in unknown_kernel.stderr
     unknown_backend = szagents("validate", "--kernel", "szx", "--backend", "tpu", source)
-    assert unknown_backend.returncode == 2 and "known backends" in unknown_backend.stdout
+    assert unknown_backend.returncode == 2 and "known backends" in unknown_backend.stderr
     missing = szagents("validate", "--kernel", "szx", "no_such_file.c")
     assert missing.returncode == 2
 

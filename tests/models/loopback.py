@@ -1,9 +1,15 @@
-"""A loopback OpenAI-compatible HTTP server: /v1/chat/completions and /v1/responses, scripted replies."""
+"""A loopback OpenAI-compatible HTTP server: /v1/chat/completions and /v1/responses, scripted replies.
+
+Queued entries are (status, body, headers) tuples or Fault objects (hung, slow, dropped
+connection, malformed body). Pre-flight requests (szagents' one-line check before a run) are
+answered from `preflight` (default: a plain reply) and never consume `queued`.
+"""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,6 +62,20 @@ def responses_body(model: str, tool_call: bool = True) -> dict[str, Any]:
     }
 
 
+PREFLIGHT_PROMPT = "Reply with the single word OK."
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A misbehaving answer: hang (until the server stops or delay_s), slow (delay_s, then body),
+    drop (close the connection without answering), malformed (200 with a body that is not JSON)."""
+
+    kind: str
+    delay_s: float = 0.0
+    status: int = 200
+    body: dict[str, Any] | None = None
+
+
 @dataclass
 class Exchange:
     """One request the server received."""
@@ -63,6 +83,7 @@ class Exchange:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    received: float = field(default_factory=time.time)  # when the server read it (epoch seconds)
 
 
 @dataclass
@@ -71,18 +92,28 @@ class LoopbackOpenAI:
 
     url: str = ""
     requests: list[Exchange] = field(default_factory=list)
-    queued: deque[tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=deque)
+    queued: deque[Any] = field(default_factory=deque)
+    preflight: deque[Any] = field(default_factory=deque)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    chat_only: bool = False  # like many local servers: no /v1/responses route
 
-    def reply_for(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
-        """Next queued reply, else the realistic default for path."""
-        if self.queued:
-            return self.queued.popleft()
+    def reply_for(self, path: str, body: dict[str, Any]) -> Any:
+        """Next queued reply (pre-flight requests: from `preflight`), else the realistic default for path."""
+        queue = self.preflight if PREFLIGHT_PROMPT in json.dumps(body) else self.queued
+        if self.chat_only and path.endswith("/responses"):
+            return 404, {"error": {"message": f"no route {path}", "type": "invalid_request_error"}}, {}
+        if queue:
+            return queue.popleft()
         model = str(body.get("model", ""))
         if path.endswith("/chat/completions"):
             return 200, chat_completion_body(model), {}
         if path.endswith("/responses"):
             return 200, responses_body(model), {}
         return 404, {"error": {"message": f"no route {path}", "type": "invalid_request_error"}}, {}
+
+    def agent_requests(self) -> list[Exchange]:
+        """The requests that were not pre-flight checks."""
+        return [r for r in self.requests if PREFLIGHT_PROMPT not in json.dumps(r.body)]
 
 
 def _handler(state: LoopbackOpenAI) -> type[BaseHTTPRequestHandler]:
@@ -93,7 +124,33 @@ def _handler(state: LoopbackOpenAI) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("content-length", 0))
             body = json.loads(self.rfile.read(length) or b"{}")
             state.requests.append(Exchange(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-            status, reply, headers = state.reply_for(self.path, body)
+            answer = state.reply_for(self.path, body)
+            if isinstance(answer, Fault):
+                self._fault(answer)
+                return
+            self._send(*answer)
+
+        def _fault(self, fault: Fault) -> None:
+            if fault.kind == "hang":
+                state.stopping.wait(fault.delay_s or None)
+                self.close_connection = True
+                return
+            if fault.kind == "drop":
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+            if fault.kind == "slow":
+                time.sleep(fault.delay_s)
+                self._send(fault.status, fault.body or {}, {})
+                return
+            data = b'{"id": "chatcmpl-broken", "choices": [{"message": '  # malformed: cut-off JSON
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _send(self, status: int, reply: dict[str, Any], headers: dict[str, str]) -> None:
             if "id" in reply:  # real servers never repeat a response id; LangGraph keys messages by it
                 reply = {**reply, "id": f"{reply['id']}-{len(state.requests)}"}
             data = json.dumps(reply).encode()
@@ -122,6 +179,7 @@ def serve_loopback() -> Iterator[LoopbackOpenAI]:
     try:
         yield state
     finally:
+        state.stopping.set()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)

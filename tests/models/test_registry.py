@@ -122,3 +122,23 @@ def test_none_options_are_dropped_and_unknown_ones_rejected():
     assert isinstance(model, ScriptedChatModel) and model.start_step == 1
     with pytest.raises(TypeError, match="strat_step"):
         make_model("scripted:hello", strat_step=1)
+
+
+def test_init_chat_model_provider_missing_package_says_what_to_install():
+    """A LangChain provider whose package is absent fails with ModelConfigError naming the package."""
+    pytest.importorskip("langchain")
+    from szagents.models import ModelConfigError, make_model
+
+    with pytest.raises(ModelConfigError, match="pip install langchain-anthropic"):
+        make_model("anthropic:claude-sonnet-4-5")
+
+
+def test_init_chat_model_provider_without_credentials_names_the_fix(monkeypatch):
+    """An installed LangChain provider (azure_openai, from langchain-openai) without a key: a ModelConfigError."""
+    pytest.importorskip("langchain")
+    from szagents.models import ModelConfigError, make_model
+
+    for name in ("AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ModelConfigError, match="AZURE_OPENAI_API_KEY"):
+        make_model("azure_openai:gpt-4o")

@@ -116,7 +116,7 @@ def test_resume_after_kill_finishes_the_run(tmp_path):
     assert log.read_text().count('"event":"run_end"') == 0, "the run finished before it could be killed"
     outcome = resume_run(tmp_path / "run")
     actions = [r["action"] for r in outcome.state["revisions"]]
-    assert [a for i, a in enumerate(actions) if i == 0 or a != actions[i - 1]][-1].startswith("Simplify")
+    assert [a for i, a in enumerate(actions) if i == 0 or a != actions[i - 1]][-1].startswith("Simplify"), actions
     assert outcome.state["stop_reason"] == "agent_stop"
     starts = [e for e in read_run(tmp_path / "run") if e.event == "run_start"]
     assert [s.resumed for s in starts] == [False, True]
@@ -138,7 +138,7 @@ def test_openai_client_drives_a_run_over_loopback(tmp_path):
         server.queued.extend([(200, first, {}), (200, chat_completion_body("local-model", tool_call=False), {})])
         outcome = start_run(_config(tmp_path, team=Team.single("openai:local-model"), base_url=server.url))
     assert [r["verdict"] for r in outcome.state["revisions"]] == ["ok", "ok"]
-    bodies = [r.body for r in server.requests]
+    bodies = [r.body for r in server.agent_requests()]
     assert {t["function"]["name"] for t in bodies[0]["tools"]} >= {"write_file", "submit", "validate"}
     assert bodies[0]["messages"][0]["role"] == "system"
     assert any(m["role"] == "tool" for m in bodies[1]["messages"])

@@ -1,0 +1,81 @@
+"""Parsing and checking of CLI values: each bad value becomes one line naming it and the fix."""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from szagents.errors import SzAgentsError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from szagents.tasks.task import Budgets
+
+__all__ = ["TIERS", "TEAMS", "APIS", "choice", "parse_budgets", "check_rel", "positive", "make_console"]
+
+TIERS = ("user", "knowledgeable", "expert")
+TEAMS = ("single", "multi")
+APIS = ("auto", "responses", "chat")
+_BUDGET_NAMES = {"iterations": "iterations", "tokens": "tokens", "wall": "wall_seconds", "wall_seconds": "wall_seconds"}
+_BUDGET_HELP = "use e.g. --budget iterations=40,tokens=2000000,wall=3600 (positive numbers)"
+
+
+def choice(option: str, value: str, allowed: tuple[str, ...]) -> str:
+    """value if it is one of allowed, else a one-line error."""
+    if value not in allowed:
+        raise SzAgentsError(f"bad {option} {value!r}; use one of: {', '.join(allowed)}")
+    return value
+
+
+def _number(item: str, value: str, integer: bool) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise SzAgentsError(f"bad --budget item {item!r}: {value!r} is not a number; {_BUDGET_HELP}") from None
+    if not math.isfinite(number) or number <= 0 or (integer and number != int(number)):
+        kind = "a positive whole number" if integer else "a positive number"
+        raise SzAgentsError(f"bad --budget item {item!r}: must be {kind}; {_BUDGET_HELP}")
+    return number
+
+
+def parse_budgets(text: str | None, base: dict[str, Any]) -> Budgets | None:
+    """--budget iterations=40,tokens=2e6,wall=3600 over base (a Budgets dump); None when text is empty."""
+    from szagents.tasks.task import Budgets
+
+    if not text:
+        return None
+    update: dict[str, float] = {}
+    for item in text.split(","):
+        key, _, value = (part.strip() for part in item.partition("="))
+        if key not in _BUDGET_NAMES or not value:
+            raise SzAgentsError(f"bad --budget item {item!r}; {_BUDGET_HELP}")
+        update[_BUDGET_NAMES[key]] = _number(item, value, integer=key in ("iterations", "tokens"))
+    merged = {**base, **update}
+    return Budgets(**{k: int(v) if k != "wall_seconds" else float(v) for k, v in merged.items()})
+
+
+def check_rel(values: list[float] | None) -> list[float] | None:
+    """Relative error bounds: finite numbers in (0, 1)."""
+    for value in values or []:
+        if not (math.isfinite(value) and 0 < value < 1):
+            raise SzAgentsError(f"bad --rel {value!r}: a relative error bound must be a number in (0, 1), e.g. --rel 1e-3")
+    return values
+
+
+def positive(option: str, value: float | None) -> float | None:
+    """value if it is None or a finite positive number."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise SzAgentsError(f"bad {option} {value!r}: give a positive number of seconds")
+    return value
+
+
+def make_console(stderr: bool = False) -> Console:
+    """A console; when output is piped (and COLUMNS unset) it is wide, so tables never cut ids."""
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    wide = not stream.isatty() and "COLUMNS" not in os.environ
+    return Console(stderr=stderr, width=400 if wide else None)

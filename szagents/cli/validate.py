@@ -1,0 +1,73 @@
+"""`szagents validate`: compile and run the harness on files, with visible progress and result tables."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from szagents.cli import render
+
+__all__ = ["run_validate"]
+
+
+def _what(suite: Any, bench: bool, limit_s: float | None) -> str:
+    cases = len(suite.datasets) * len(suite.relative_bounds)
+    limit = f", harness limit {limit_s:.0f} s (--timeout)" if limit_s else ""
+    return f"compiling, then validating {cases} cases{' and benchmarking' if bench else ''}{limit} ..."
+
+
+def run_validate(console: Console, backend: Any, info: Any, files: list[Path], suite: Any, variant: str | None,
+                 format_check: bool, workdir: Path | None, bench: bool) -> bool:
+    """Evaluate files on backend, print the tables; True when correct (and the benchmark, if any, ran)."""
+    from szagents.tasks.evaluate import build_problems, evaluate, kernel_spec
+
+    spec = kernel_spec(info, variant, format_check)
+    limit = getattr(getattr(backend, "run_limits", None), "wall_seconds", None)
+    problems = build_problems(suite, info.dtype)
+    with tempfile.TemporaryDirectory(prefix="szagents-") as tmp:
+        folder = workdir or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        with _progress(console, _what(suite, bench, limit)):
+            result = evaluate(backend, files, spec, folder, problems,
+                              build_problems(info.benchmark, info.dtype) if bench else ())
+        render.print_compile(console, result.build)
+        if result.validation is not None:
+            render.print_validation(console, result.validation)
+            if result.validation.verdict.value == "crash" and not result.validation.cases:
+                with _progress(console, "locating the crash: running the cases one by one ..."):
+                    where = _crashing_case(evaluate, backend, files, spec, folder, problems)
+                console.print(f"  the crash happens on case {where}" if where else
+                              "  no single case crashes on its own (the crash depends on the sequence)", highlight=False)
+    if result.benchmark is not None:
+        render.print_benchmark(console, result.benchmark)
+    return result.correct and (result.benchmark is None or result.benchmark.ok)
+
+
+def _progress(console: Console, text: str) -> Any:
+    """A spinner on a terminal; one line when output is piped."""
+    return console.status(text) if console.is_terminal else _Line(console, text)
+
+
+def _crashing_case(evaluate: Any, backend: Any, files: list[Path], spec: Any, folder: Path, problems: list[Any]) -> str | None:
+    """The case (dataset@rel=...) that first crashes when run alone, if any."""
+    for problem in problems:
+        alone = evaluate(backend, files, spec, folder, [problem], ())
+        if alone.validation is not None and alone.validation.verdict.value == "crash":
+            return problem.dataset
+    return None
+
+
+class _Line:
+    """Progress for piped output: one line before the work (a spinner would only clutter a log)."""
+
+    def __init__(self, console: Console, text: str) -> None:
+        self.console, self.text = console, text
+
+    def __enter__(self) -> None:
+        self.console.print(self.text, highlight=False)
+
+    def __exit__(self, *exc: object) -> None:
+        return None

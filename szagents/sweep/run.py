@@ -19,6 +19,7 @@ from szagents.models import make_model
 from szagents.prompts.render import render_template, system_prompt
 from szagents.roles.context import EventSink, RunContext
 from szagents.roles.graph import build_graph
+from szagents.roles.remeasure import files_benchmark
 from szagents.roles.state import AgentState, initial_state
 from szagents.sweep.config import RUN_FILE, RunConfig
 from szagents.tasks.catalog import get_task
@@ -97,6 +98,7 @@ def _context(config: RunConfig, task: Task, run_dir: Path, run_id: str, sink: Ev
         snapshot=workspace.snapshot, revisions=revisions,
         restore=lambda number: revisions.restore(number, workspace),
         policy=config.policy(), on_turn=lambda role: acting.update(role=role),
+        measure=files_benchmark(tool_ctx, run_dir / ".remeasure") if tool_ctx.benchmark_problems else None,
     )
 
 

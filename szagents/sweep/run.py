@@ -16,6 +16,7 @@ from szagents import __version__
 from szagents.backends.registry import get_backend
 from szagents.errors import TaskError, ToolchainError
 from szagents.models import make_model
+from szagents.models.replay import check_replay_task
 from szagents.prompts.render import render_template, system_prompt
 from szagents.roles.context import EventSink, RunContext
 from szagents.roles.graph import build_graph
@@ -85,6 +86,7 @@ def _context(config: RunConfig, task: Task, run_dir: Path, run_id: str, sink: Ev
     tools = make_tools(tool_ctx, shell=config.shell)
     models = {}
     for role, spec in config.team.models().items():
+        check_replay_task(spec, task.id)
         model = make_model(spec, base_url=config.base_url) if spec.startswith("openai:") else make_model(spec)
         models[role] = model if role == "validator" else model.bind_tools(tools)
     revisions = RevisionStore(run_dir)

@@ -8,13 +8,16 @@ from pathlib import Path
 import pytest
 
 from szagents.backends.registry import get_backend
+from szagents.errors import ModelConfigError
+from szagents.models.replay import OTHER_TASK_ENV, check_replay_task
 from szagents.roles.floor import REFERENCE_RATIOS_FILE
 from szagents.roles.team import Team
 from szagents.sweep.config import RunConfig
 from szagents.sweep.run import start_run
 from szagents.tasks.catalog import get_task
 from szagents.tasks.evaluate import build_problems, evaluate, kernel_spec
-from szagents.trajectory import read_run
+from szagents.trajectory import TrajectoryWriter, read_run
+from szagents.trajectory.events import LlmCall, RunStart
 
 SCRIPTS = Path(__file__).parent / "scripts"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -91,3 +94,27 @@ def test_identical_files_reuse_the_earlier_result(tmp_path):
     assert not [e for e in events if e.event in ("rollback", "comparison")]
     told = outcome.state["conversations"]["agent"]
     assert any("not compiled or measured again" in str(m.content) for m in told)
+
+
+def _recording(folder: Path, task_id: str) -> Path:
+    """A run folder whose trajectory starts a run of task_id and holds one LLM call."""
+    folder.mkdir(parents=True)
+    with TrajectoryWriter(folder / "trajectory.jsonl", "rec") as writer:
+        writer.emit(RunStart(run_id="rec", task_id=task_id, kernel="szx", mode="optimize", target="cpu",
+                             variant="default", team="single", tier="expert", models={"agent": "scripted:demo"},
+                             budgets={}, szagents_version="test"))
+        writer.emit(LlmCall(run_id="rec", role="agent", model="scripted:demo", iteration=1, latency_s=0.0,
+                            request_messages=2, response={"content": "stop", "tool_calls": []}))
+    return folder
+
+
+def test_replay_on_another_task_is_refused(tmp_path, monkeypatch):
+    """A recording of szx-optimize-cpu cannot drive szx-translate-cpu: a clear error naming both; the env var warns."""
+    recording = _recording(tmp_path / "rec", "szx-optimize-cpu")
+    with pytest.raises(ModelConfigError, match="recorded task 'szx-optimize-cpu', not 'szx-translate-cpu'"):
+        start_run(RunConfig(task="szx-translate-cpu", team=Team.single(f"replay:{recording}"), runs_dir=tmp_path / "runs",
+                            quick=True, run_id="other"))
+    check_replay_task(f"replay:{recording}#agent", "szx-optimize-cpu")  # its own task: fine
+    monkeypatch.setenv(OTHER_TASK_ENV, "1")
+    with pytest.warns(UserWarning, match="recorded task 'szx-optimize-cpu'"):
+        check_replay_task(f"replay:{recording}", "szp-optimize-cpu")

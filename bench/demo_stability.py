@@ -1,6 +1,7 @@
 """How stable is the demo's final answer? Run `szagents demo`'s agent run N times and count best-revision changes.
 
     python bench/demo_stability.py --runs 5 [--out /tmp/stability]
+    python bench/demo_stability.py --runs 8 --script tests/roles/scripts/noop_change.json   # a no-op change
 
 Prints, per run, the final best revision, every revision's verdict and Tc/Td (GB/s), the rollbacks,
 the interleaved re-measurements (if the trajectory has any) and the run's wall time; then how often
@@ -20,10 +21,10 @@ from szagents.sweep.run import start_run
 from szagents.trajectory import read_run
 
 
-def _one(runs_dir: Path, index: int) -> tuple[int | None, str]:
-    """Run the demo once; (final best, one-line description)."""
+def _one(runs_dir: Path, index: int, script: str) -> tuple[int | None, str]:
+    """Run the demo (or another scripted run of szx-optimize-cpu) once; (final best, one-line description)."""
     start = time.perf_counter()
-    config = RunConfig(task="szx-optimize-cpu", team=Team.single("scripted:demo"), tier="expert",
+    config = RunConfig(task="szx-optimize-cpu", team=Team.single(f"scripted:{script}"), tier="expert",
                        runs_dir=runs_dir, quick=True, run_id=f"demo{index}")
     outcome = start_run(config)
     wall = time.perf_counter() - start
@@ -44,11 +45,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--out", type=Path, default=None, help="folder for the run folders (default: a temp dir)")
+    parser.add_argument("--script", default="demo", help="scripted model: a bundled name or a .json file")
     args = parser.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="szagents-stability-"))
     bests = []
     for index in range(args.runs):
-        best, text = _one(out, index)
+        best, text = _one(out, index, args.script)
         bests.append(best)
         print(f"run {index + 1}: {text}", flush=True)
     changes = sum(1 for a, b in zip(bests, bests[1:]) if a != b)

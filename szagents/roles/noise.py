@@ -1,8 +1,8 @@
 """Noise-aware decisions: is one revision really faster or slower than another?
 
 Before the validator declares a new best or rolls a regression back, it re-measures both revisions
-interleaved (A B A B ..., each round one full benchmark of each revision's stored files, so a change
-in machine load hits both alike) and decides on the per-round objective values with a one-sided
+interleaved (A B B A A B ..., each round one full benchmark of each revision's stored files, so a
+change in machine load hits both alike and a steady drift favours neither) and decides on the per-round objective values with a one-sided
 exact Mann–Whitney test and the size of the change:
 
 - `better`: the candidate's rounds rank above the baseline's with p <= alpha, and its median beats

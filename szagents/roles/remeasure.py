@@ -71,11 +71,14 @@ def interleaved(
     objective: Objective, question: Literal["better", "worse"], rounds: int, improvement: float,
     regression: float, alpha: float,
 ) -> Comparison:
-    """Measure baseline and candidate files A B A B ... (rounds each) and decide (see `roles.noise`)."""
+    """Measure baseline and candidate files, rounds each, in the order A B B A A B ... and decide (see `roles.noise`).
+
+    The order alternates so that a machine getting steadily faster or slower favours neither side.
+    """
     start = time.perf_counter()
     values: tuple[list[float], list[float]] = ([], [])
-    for _ in range(rounds):
-        for side in (0, 1):
+    for index in range(rounds):
+        for side in ((0, 1) if index % 2 == 0 else (1, 0)):
             values[side].append(_value(measure(files[side]), objective))
     comparison = decide(numbers[0], numbers[1], objective.value, question, values[0], values[1],
                         improvement=improvement, regression=regression, alpha=alpha)

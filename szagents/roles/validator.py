@@ -11,10 +11,10 @@ from langgraph.runtime import Runtime
 from szagents.backends.diagnostics import summarize_log
 from szagents.roles.budget import exhausted
 from szagents.roles.context import RunContext
-from szagents.roles.state import AgentState
 from szagents.roles.floor import start_ratios
 from szagents.roles.noise import Comparison
 from szagents.roles.remeasure import interleaved
+from szagents.roles.state import AgentState
 from szagents.tasks.evaluate import Evaluation
 from szagents.tasks.integrity import Objective, floors, objective_value
 from szagents.trajectory.events import ComparisonEvent, LlmCall, RevisionEvent, RollbackEvent

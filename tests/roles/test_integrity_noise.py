@@ -7,7 +7,10 @@ import math
 
 import pytest
 
+from szagents.backends.results import BenchmarkCase, BenchmarkResult, Timing, Verdict
 from szagents.roles.noise import decide, mann_whitney_greater, spread
+from szagents.roles.remeasure import interleaved
+from szagents.tasks.integrity import Objective
 from szagents.roles.team import Team
 from szagents.sweep.config import RunConfig
 from szagents.sweep.run import start_run
@@ -68,3 +71,30 @@ def test_demo_final_best_is_stable_and_every_decision_was_remeasured(tmp_path):
         assert all(any(c.candidate == n and c.decision == "better" for c in compared.values()) for n in new_bests)
         assert all(len(c.baseline_values) == len(c.candidate_values) == 3 for c in compared.values())
     assert len(set(bests)) == 1, bests
+
+
+def _drifting_machine():
+    """A Measure for a machine that gets 5 % faster at every call, whatever the files (a drift no real box repeats)."""
+    calls = []
+
+    def measure(files):
+        calls.append(dict(files))
+        gbps = 1.0 * 1.05 ** len(calls)
+        timing = Timing(median_seconds=1 / gbps, min_seconds=1 / gbps, max_seconds=1 / gbps, iqr_seconds=0.0,
+                        repetitions=3, cv=0.0)
+        case = BenchmarkCase(dataset="d", n=1, dtype="float32", eb=0.1, input_bytes=10**9, compressed_bytes=10**8,
+                             ratio=10.0, compress=timing, decompress=timing, compress_gbps=gbps, decompress_gbps=gbps,
+                             psnr_db=90.0, nrmse=0.0, max_error_over_eb=0.5)
+        return BenchmarkResult(verdict=Verdict.ok, cases=[case])
+
+    return measure, calls
+
+
+def test_interleaving_order_cancels_a_steady_drift():
+    """Order A B B A A B: a machine speeding up at every call does not make identical code look faster."""
+    measure, calls = _drifting_machine()
+    a, b = {"kernel.c": b"a"}, {"kernel.c": b"b"}
+    result = interleaved(measure, (a, b), (1, 2), objective=Objective.compress_gbps, question="better", rounds=3,
+                         **_MARGINS)
+    assert [c["kernel.c"] for c in calls] == [b"a", b"b", b"b", b"a", b"a", b"b"]
+    assert result.decision == "within_noise" and result.seconds >= 0

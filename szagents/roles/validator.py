@@ -78,8 +78,13 @@ def _failed(summary: dict[str, Any]) -> str:
 
 
 def _compare(ctx: RunContext, best: dict[str, Any], summary: dict[str, Any], question: str) -> Comparison | None:
-    """Re-measure best and summary interleaved (None without a measure hook) and log the comparison."""
-    if ctx.measure is None:
+    """Re-measure best and summary interleaved and log the comparison.
+
+    None (decide on the one measurement) without a measure hook, or when neither measurement has a
+    spread (cycle-counted device time, e.g. Cerebras, reports none and does not vary).
+    """
+    spreads = [r.get(k) for r in (best, summary) for k in ("compress_cv", "decompress_cv")]
+    if ctx.measure is None or all(v is None for v in spreads):
         return None
     policy = ctx.policy
     comparison = interleaved(

@@ -7,6 +7,7 @@ import shutil
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from statistics import geometric_mean
 from typing import Literal
 
 from szagents.backends.results import BenchmarkResult, Verdict
@@ -57,13 +58,8 @@ def _value(result: BenchmarkResult, objective: Objective) -> float:
     """The objective of one benchmark (geometric mean over cases); NaN when it failed."""
     if not result.ok or not result.cases:
         return float("nan")
-    count = len(result.cases)
-    c = 1.0
-    d = 1.0
-    for case in result.cases:
-        c *= case.compress_gbps ** (1 / count)
-        d *= case.decompress_gbps ** (1 / count)
-    return objective_value(objective, c, d)
+    return objective_value(objective, geometric_mean([c.compress_gbps for c in result.cases]),
+                           geometric_mean([c.decompress_gbps for c in result.cases]))
 
 
 def interleaved(

@@ -157,9 +157,22 @@ def _step_medians(walk: _Walk) -> dict[str, Any]:
     return out
 
 
+def _own_measurement(measured: dict[str, Any], e: Any) -> dict[str, Any]:
+    """Step medians; where the step has no benchmark of its code (a reused result), the revision's own numbers."""
+    if measured["measurements"]:
+        return measured
+    own = {"compress_gbps": e.compress_gbps, "decompress_gbps": e.decompress_gbps, "ratio": e.ratio}
+    return {**measured, **{f"{k}_median": as_float(v) for k, v in own.items()}}
+
+
+def _on_comparison(walk: _Walk, e: Any) -> None:
+    """An interleaved re-measurement before the next revision's decision: kept for its row."""
+    walk.pending["comparison"] = e
+
+
 def _on_revision(walk: _Walk, e: Any) -> None:
     """One revision row with the step's medians, failure mode and cost so far."""
-    measured = _step_medians(walk)
+    measured = _own_measurement(_step_medians(walk), e)
     exec_time = measured.pop("exec_time_s")
     exec_time = exec_time_s(e.model_extra) if math.isnan(exec_time) else exec_time
     runnable = bool(e.correct) and exec_time != 0
@@ -168,9 +181,11 @@ def _on_revision(walk: _Walk, e: Any) -> None:
         number=e.number, role=e.role, action=e.action, verdict=e.verdict, correct=bool(e.correct),
         runnable=runnable, failure=failure_mode(e.verdict, exec_time), is_best=e.is_best,
         compress_gbps=as_float(e.compress_gbps), decompress_gbps=as_float(e.decompress_gbps), ratio=as_float(e.ratio),
-        **measured, exec_time_s=exec_time, detail=getattr(validation, "detail", "") or "",
+        **measured, exec_time_s=exec_time, detail=e.detail or getattr(validation, "detail", "") or "",
         iteration=walk.calls, tokens=walk.tokens, seconds=_seconds(walk, e), diff=e.diff,
-        path=f"revisions/{e.number:03d}",
+        path=f"revisions/{e.number:03d}", compress_cv=as_float(e.compress_cv),
+        decompress_cv=as_float(e.decompress_cv), reused_from=e.reused_from,
+        remeasured=getattr(walk.pending.get("comparison"), "decision", None),
     ))
     walk.pending, walk.step = {}, []
     walk.context = "tuning" if runnable else "debugging"
@@ -195,7 +210,7 @@ def _on_other(walk: _Walk, e: Any) -> None:
 
 _HANDLERS = {"run_start": _on_start, "llm_call": _on_llm, "tool_call": _on_tool, "compile": _on_compile,
              "validation": _on_validation, "benchmark": _on_benchmark, "revision": _on_revision, "run_end": _on_end,
-             "rollback": _on_other, "error": _on_other}
+             "rollback": _on_other, "error": _on_other, "comparison": _on_comparison}
 
 
 def _run_json_backend(run_dir: Path) -> str | None:

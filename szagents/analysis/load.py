@@ -21,7 +21,8 @@ CONFIG_COLUMNS = ["model", "tier", "task", "team"]
 _RUN_COLUMNS = [
     "run", "run_id", "task", "kernel", "mode", "target", "backend", "variant", "team", "tier", "model",
     "stop_reason", "finished", "iterations", "input_tokens", "output_tokens", "tokens", "wall_seconds",
-    "revisions", "correct_revisions", "success", "budget_exhausted", "best_tc_gbps", "best_td_gbps", "best_ratio",
+    "revisions", "correct_revisions", "success", "budget_exhausted", "best_revision", "best_tc_gbps", "best_td_gbps",
+    "best_ratio",
     "final_revision", "final_tc_gbps", "final_td_gbps", "final_ratio", "baseline_tc_gbps", "baseline_td_gbps",
     "first_correct_revision", "first_correct_iteration", "first_correct_tokens", "first_correct_seconds",
     "exec_time_s", "tc_bandwidth_fraction", "td_bandwidth_fraction", "device", "rollbacks", "errors", "run_dir",
@@ -31,7 +32,7 @@ _TABLE_COLUMNS = {
                   "compress_gbps", "decompress_gbps", "ratio", "measurements", "compress_gbps_median",
                   "decompress_gbps_median", "ratio_median", "compress_bandwidth_fraction_median",
                   "decompress_bandwidth_fraction_median", "exec_time_s", "device", "detail", "iteration", "tokens",
-                  "seconds", "diff", "path"],
+                  "seconds", "diff", "path", "compress_cv", "decompress_cv", "reused_from", "remeasured"],
     "llm_calls": ["run", "call", "role", "model", "iteration", "input_tokens", "output_tokens", "latency_s", "tools",
                   "action", "context", "phase", "seconds"],
     "tool_calls": ["run", "call", "role", "tool", "ok", "duration_s", "path"],
@@ -94,25 +95,21 @@ def _first(rows: list[dict[str, Any]], key: str, default: Any = math.nan) -> Any
     return rows[0][key] if rows else default
 
 
-def _max(rows: list[dict[str, Any]], key: str) -> float:
-    """The largest non-NaN value of key over rows (NaN when none)."""
-    values = [r[key] for r in rows if not math.isnan(r[key])]
-    return max(values) if values else math.nan
-
-
 def _derive(rows: RunRows) -> dict[str, Any]:
     """Run-level numbers from the run's revisions: success, peaks, the final answer, first correct version."""
     run, revs = dict(rows.run), rows.revisions
     good = [r for r in revs if r["runnable"]]
     authored = [r for r in good if r["role"] != "baseline"]
     final = [r for r in revs if r["number"] == run.get("final_revision")] or [r for r in revs if r["is_best"]][-1:]
+    best = [r for r in final if r["runnable"]]  # one revision gives best Tc, Td and ratio: the run's answer
     timed = [r for r in revs if not math.isnan(r["exec_time_s"])]
     baseline = [r for r in revs if r["role"] == "baseline"]
     run.update(
         revisions=len(revs), correct_revisions=len(good), success=bool(authored),
         budget_exhausted=str(run.get("stop_reason", "")).startswith("budget"),
-        best_tc_gbps=_max(good, "compress_gbps"), best_td_gbps=_max(good, "decompress_gbps"),
-        best_ratio=_max(good, "ratio"), final_revision=_first(final, "number", None),
+        best_revision=_first(best, "number", None), best_tc_gbps=_first(best, "compress_gbps"),
+        best_td_gbps=_first(best, "decompress_gbps"), best_ratio=_first(best, "ratio"),
+        final_revision=_first(final, "number", None),
         final_tc_gbps=_first(final, "compress_gbps"), final_td_gbps=_first(final, "decompress_gbps"),
         final_ratio=_first(final, "ratio"), baseline_tc_gbps=_first(baseline, "compress_gbps"),
         baseline_td_gbps=_first(baseline, "decompress_gbps"),

@@ -24,7 +24,7 @@ def sort_configs(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.Da
 
 
 def summary_table(runs: Runs) -> Table:
-    """One row per run: configuration, iterations, tokens, wall time, success, peak Tc/Td/ratio, stop reason."""
+    """One row per run: configuration, iterations, tokens, wall time, success, best revision's Tc/Td/ratio, stop reason."""
     columns = ["run", "model", "tier", "team", "task", "iterations", "tokens", "wall_seconds", "success",
                "best_tc_gbps", "best_td_gbps", "best_ratio", "first_correct_iteration", "stop_reason"]
     data = sort_configs(runs.runs)[columns]
@@ -35,7 +35,8 @@ def summary_table(runs: Runs) -> Table:
              Cell(r.stop_reason)] for r in data.itertuples()]
     header = ["Run", "Model", "Tier", "Team", "Task", "Iterations", "Tokens", "Wall (s)", "Success", "Best Tc (GB/s)",
               "Best Td (GB/s)", "Best ratio", "First correct at", "Stop"]
-    notes = ["Best Tc/Td/ratio: the highest value over the run's correct revisions (each column on its own); "
+    notes = ["Best Tc/Td/ratio: the run's best revision (its final answer, chosen on the task's objective among "
+             "revisions at or above the ratio floor), all three from that one revision; "
              "first correct at: LLM calls up to the first correct revision the agent wrote."]
     return Table("summary", "Runs", header, rows, data, align="lllllrrrlrrrrl", notes=notes)
 

@@ -37,6 +37,7 @@ _VERDICT_MODES = {
     "size_error": "size/format error", "wrong_output": "size/format error", "format_error": "size/format error",
     "cheat_detected": "cheat detected",
     "zero_exec_time": "zero execution time",
+    "ratio_regression": "ratio regression",  # below the task's ratio floor (not a compressor of its kind)
 }
 
 # Field names a backend may use for the runtime-reported execution time (Cerebras); first found wins.

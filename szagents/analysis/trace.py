@@ -48,12 +48,13 @@ def trace_data(revisions: pd.DataFrame) -> pd.DataFrame:
     data = pd.DataFrame({"run": steps["run"], "step": steps["number"], "action": steps["action"],
                          "verdict": steps["verdict"], "correct": steps["runnable"],
                          "measurements": steps["measurements"]})
+    shown = steps["runnable"] | (steps["verdict"] == "ratio_regression")  # below the floor: measured, shown, never best
     for short, (column, fmt) in _COLUMNS.items():
-        values = [v if ok else math.nan for v, ok in zip(steps[column].astype(float), steps["runnable"])]
+        values = [v if ok else math.nan for v, ok in zip(steps[column].astype(float), shown)]
         data[short] = values
         if short != "ratio":
             data[f"{short}_change"] = _changes(values, [fmt(v) for v in values])
-        data[f"{short}_best"] = _best(values)
+        data[f"{short}_best"] = _best([v if ok else math.nan for v, ok in zip(values, steps["runnable"])])
     return data.reset_index(drop=True)
 
 
@@ -77,8 +78,9 @@ def trace_table(runs: Runs, run: str) -> Table:
                      Cell(action, css="" if row["correct"] else "bad")])
     title = f"Optimization trace of {run} ({info['model']}, {info['tier']}, {info['task']})"
     return Table("trace", title, ["Step", "Tc (GB/s)", "Td (GB/s)", "Ratio", "Action"], rows, data, align="rrrrl",
-                 notes=[f"{UP}/{DOWN}: change from the previous measured step; {STAR}: best value of the column; "
-                        "medians over every measurement of a step's code; [verdict]: the step failed."])
+                 notes=[f"{UP}/{DOWN}: change from the previous measured step; {STAR}: best value of the column among "
+                        "correct steps; medians over every measurement of a step's code; [verdict]: the step failed "
+                        "([ratio_regression]: measured, but below the task's ratio floor, so never best)."])
 
 
 def trace_tables(runs: Runs) -> list[Table]:

@@ -19,7 +19,7 @@ import numpy as np
 
 from szagents.backends import checks
 from szagents.backends.arena import Arena
-from szagents.backends.conversation import BenchRecord, ChildReport
+from szagents.backends.conversation import BenchRecord, ChildReport, ended
 from szagents.backends.device import _llc_bytes
 from szagents.backends.protocol import BenchSettings
 from szagents.backends.results import BenchmarkCase, BenchmarkResult, Environment, Timing
@@ -158,8 +158,8 @@ class BenchRun:
                            f"sz_compress failed its warm-up on {case.dataset} (status {record.warm.get('status')}, "
                            f"out_bytes {record.warm.get('out_bytes')})")
         if len(record.done) != len(record.reps) or not record.reps:
-            return ended(self._rc, self.launch.limits) if self._rc else None or Failure(
-                "crash", f"compression of {case.dataset} stopped before its repetitions finished")
+            gone = ended(self._rc, self.launch.limits) if self._rc else None
+            return gone or Failure("crash", f"compression of {case.dataset} stopped before its repetitions finished")
         for r, done in enumerate(record.done):
             status, nbytes = done.get("status"), done.get("out_bytes")
             if status != 0:
@@ -174,8 +174,6 @@ class BenchRun:
 
     def result(self, rc: ChildReport, rd: ChildReport, d_arena: Arena, common: dict[str, Any]) -> BenchmarkResult:
         """The benchmark verdict and numbers; any failure of any case makes the whole result fail."""
-        from szagents.backends.isolated import ended
-
         cases, environment = [], None
         for i, case in enumerate(self.cases):
             failure = None

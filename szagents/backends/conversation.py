@@ -20,8 +20,9 @@ from szagents.backends.arena import Arena
 from szagents.backends.channel import Channel, ChildFault, ChildGone, ProtocolBreak
 from szagents.backends.runner import ARENA_FD, CONTROL_FD, LIBRARY_FD, REPS_FD
 from szagents.backends.sandbox import Limits, ProcessOutcome, SandboxProcess, SandboxSpec
+from szagents.backends.verify import Failure
 
-__all__ = ["ChildReport", "BenchRecord", "converse", "NULL_HANDSHAKES"]
+__all__ = ["ChildReport", "BenchRecord", "converse", "ended", "NULL_HANDSHAKES"]
 
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 NULL_HANDSHAKES = 24
@@ -159,3 +160,25 @@ def converse(
 def _open_library(path: Path) -> int:
     """A read-only descriptor of the built library (never through a link)."""
     return os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+
+
+def ended(report: ChildReport, limits: Limits) -> Failure | None:
+    """How a child that did not finish ended: abi_error, timeout or crash, with where."""
+    where = f" during {report.phase}" if report.phase else ""
+    outcome = report.outcome
+    if report.abi_error is not None:
+        return Failure("abi_error", f"the kernel library could not be loaded: {report.abi_error}")
+    if report.timed_out:
+        return Failure("timeout", f"no result after {limits.wall_seconds:g} s{where}")
+    if outcome is not None and outcome.out_of_memory:
+        return Failure("crash", f"the kernel's processes hit the sandbox memory cap{where}")
+    if report.fault is not None:
+        return Failure("crash", f"device error{where}: {report.fault.strip().splitlines()[-1][:300]}")
+    if report.broke is not None:
+        return Failure("crash", report.broke + where)
+    if outcome is not None and outcome.signal:
+        return Failure("crash", f"killed by {outcome.signal}{where}")
+    if report.gone:
+        code = outcome.returncode if outcome is not None else None
+        return Failure("crash", f"process exited with status {code}{where} without a result")
+    return None

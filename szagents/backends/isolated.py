@@ -18,14 +18,14 @@ import numpy as np
 from szagents.backends import checks
 from szagents.backends.arena import Arena
 from szagents.backends.benchrun import BenchRun
-from szagents.backends.conversation import ChildReport, converse
+from szagents.backends.conversation import ChildReport, converse, ended
 from szagents.backends.protocol import BenchSettings, KernelSpec, Problem
 from szagents.backends.results import BenchmarkResult, CompileResult, ValidationResult, Verdict
 from szagents.backends.sandbox import Limits, tail
 from szagents.backends.staging import Case, stage_cases
 from szagents.backends.verify import Failure, compress_failure, decode_failure, decode_stats
 
-__all__ = ["run_harness", "run_evaluation", "Launch", "ended"]
+__all__ = ["run_harness", "run_evaluation", "Launch"]
 
 DIAGNOSIS_SECONDS = 180.0
 _REFINES = {"bound_violation", "unwritten_output", "crash"}  # decode failures a cheat may explain
@@ -55,28 +55,6 @@ class Launch:
         finally:
             if own:
                 reps.close()
-
-
-def ended(report: ChildReport, limits: Limits) -> Failure | None:
-    """How a child that did not finish ended: abi_error, timeout or crash, with where."""
-    where = f" during {report.phase}" if report.phase else ""
-    outcome = report.outcome
-    if report.abi_error is not None:
-        return Failure("abi_error", f"the kernel library could not be loaded: {report.abi_error}")
-    if report.timed_out:
-        return Failure("timeout", f"no result after {limits.wall_seconds:g} s{where}")
-    if outcome is not None and outcome.out_of_memory:
-        return Failure("crash", f"the kernel's processes hit the sandbox memory cap{where}")
-    if report.fault is not None:
-        return Failure("crash", f"device error{where}: {report.fault.strip().splitlines()[-1][:300]}")
-    if report.broke is not None:
-        return Failure("crash", report.broke + where)
-    if outcome is not None and outcome.signal:
-        return Failure("crash", f"killed by {outcome.signal}{where}")
-    if report.gone:
-        code = outcome.returncode if outcome is not None else None
-        return Failure("crash", f"process exited with status {code}{where} without a result")
-    return None
 
 
 def _compress_arena(cases: Sequence[Case], arena: Arena) -> list[dict[str, Any]]:

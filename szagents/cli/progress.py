@@ -47,7 +47,13 @@ class ProgressPrinter:
         color = "green" if e.correct else "red"
         best = " [bold]best[/bold]" if e.is_best else ""
         return (f"  revision {e.number} [{color}]{e.verdict}[/{color}]{best}: comp {_gbps(e.compress_gbps)} / "
-                f"dec {_gbps(e.decompress_gbps)} GB/s, ratio {_gbps(e.ratio)} - {e.action}")
+                f"dec {_gbps(e.decompress_gbps)} GB/s, ratio {_gbps(e.ratio)} - {e.action}"
+                + (f" (same files as revision {e.reused_from}: result reused)" if e.reused_from else ""))
+
+    def _comparison(self, e) -> str:  # noqa: ANN001
+        return (f"  re-measured revisions {e.baseline} and {e.candidate} interleaved ({len(e.candidate_values)} rounds "
+                f"each, {e.seconds:.1f} s): {e.objective} {_gbps(e.baseline_median)} vs {_gbps(e.candidate_median)}, "
+                f"p = {_gbps(e.p_value)} -> {e.decision.replace('_', ' ')}")
 
     def _rollback(self, e) -> str:  # noqa: ANN001
         return f"  [yellow]rolled back[/yellow] revision {e.from_revision} -> {e.to_revision} ({e.reason})"

@@ -7,6 +7,7 @@ from rich.table import Table
 
 from szagents.backends.diagnostics import summarize_log
 from szagents.backends.results import BenchmarkResult, CompileResult, ValidationResult, Verdict
+from szagents.cli.noise import print_noise_warnings
 
 __all__ = ["print_compile", "print_validation", "print_benchmark"]
 
@@ -59,5 +60,6 @@ def print_benchmark(console: Console, result: BenchmarkResult, title: str = "ben
             f"{case.compress.repetitions}/{case.decompress.repetitions}", f"{case.psnr_db:.1f}",
         )
     console.print(table)
+    print_noise_warnings(console, result)
     if not result.ok:
         console.print(f"[red]{result.verdict.value}[/red]: {result.detail}", highlight=False)

@@ -12,7 +12,9 @@ raises ReplayExhaustedError.
 
 from __future__ import annotations
 
+import os
 import threading
+import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -36,7 +38,11 @@ __all__ = [
     "make_replay",
     "recorded_from_events",
     "trajectory_path",
+    "check_replay_task",
+    "OTHER_TASK_ENV",
 ]
+
+OTHER_TASK_ENV = "SZAGENTS_REPLAY_OTHER_TASK"  # "1": replay a recording on another task, with a warning
 
 
 class ReplayExhaustedError(ModelConfigError):
@@ -157,3 +163,18 @@ def make_replay(
     source, _, role = model.partition("#")
     return ReplayChatModel(recorded=load_recorded(source, role or None), source=source,
                            role=role or None, start_call=start_call)
+
+
+def check_replay_task(model: str, task_id: str) -> None:
+    """Refuse `replay:<run>` on a task other than the recording's (warn instead when OTHER_TASK_ENV=1)."""
+    if not model.startswith("replay:"):
+        return
+    path = trajectory_path(model.removeprefix("replay:").partition("#")[0])
+    recorded = next((getattr(e, "task_id", None) for e in read_events(path) if e.event == "run_start"), None)
+    if recorded is None or recorded == task_id:
+        return
+    message = (f"replay source {path} recorded task {recorded!r}, not {task_id!r}: its code was written for that "
+               f"task, so replaying it here measures the wrong thing")
+    if os.environ.get(OTHER_TASK_ENV) != "1":
+        raise ModelConfigError(f"{message}; run with --task {recorded}, or set {OTHER_TASK_ENV}=1 to replay anyway")
+    warnings.warn(message, stacklevel=2)

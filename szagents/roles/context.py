@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -31,6 +31,8 @@ class Policy:
     improvement: float = 0.02  # score must beat the best by 2 % to become the new best
     regression: float = 0.10  # a correct revision 10 % below the best is rolled back
     plateau: int = 4  # this many correct revisions in a row without a new best stop the run
+    rounds: int = 3  # interleaved re-measurement rounds per revision before a new best or a rollback
+    alpha: float = 0.05  # one-sided Mann-Whitney level those rounds must reach (see roles.noise)
 
 
 @dataclass
@@ -56,3 +58,5 @@ class RunContext:
     policy: Policy = field(default_factory=Policy)
     call_policy: CallPolicy = field(default_factory=CallPolicy)  # per-call timeout and retry bounds
     recorded: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)  # (role, iteration) -> response logged
+    # benchmark a stored revision's files again (interleaved re-measurement); None: decide on one measurement
+    measure: Callable[[Mapping[str, bytes]], Any] | None = None

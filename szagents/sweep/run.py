@@ -16,9 +16,11 @@ from szagents import __version__
 from szagents.backends.registry import get_backend
 from szagents.errors import TaskError, ToolchainError
 from szagents.models.calls import ProviderError
+from szagents.models.replay import check_replay_task
 from szagents.prompts.render import render_template, system_prompt
 from szagents.roles.context import EventSink, RunContext
 from szagents.roles.graph import build_graph, run_end
+from szagents.roles.remeasure import files_benchmark
 from szagents.roles.state import AgentState, initial_state
 from szagents.sweep.config import RUN_FILE, RunConfig
 from szagents.sweep.run_models import build_models, call_policy, preflight
@@ -105,6 +107,8 @@ def _context(config: RunConfig, task: Task, run_dir: Path, sink: EventSink, back
     tool_ctx = ToolContext.for_task(task, workspace, backend, sink=sink, run_id=run_id,
                                     role=lambda: acting["role"], bench_settings=config.bench_settings())
     tools = make_tools(tool_ctx, shell=config.shell)
+    for spec in config.team.models().values():
+        check_replay_task(spec, task.id)
     bound = {role: model if role == "validator" else model.bind_tools(tools) for role, model in models.items()}
     revisions = RevisionStore(run_dir)
     team_kind = "single" if len({r.conversation for r in config.team.roles.values()}) == 1 else "multi"
@@ -118,6 +122,7 @@ def _context(config: RunConfig, task: Task, run_dir: Path, sink: EventSink, back
         restore=lambda number: revisions.restore(number, workspace),
         policy=config.policy(), on_turn=lambda role: acting.update(role=role), call_policy=call_policy(config),
         recorded=_recorded(run_dir),
+        measure=files_benchmark(tool_ctx, run_dir / ".remeasure") if tool_ctx.benchmark_problems else None,
     )
 
 

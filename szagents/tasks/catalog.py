@@ -16,11 +16,15 @@ def kernel_tasks(kernel: KernelInfo) -> list[Task]:
     for entry in kernel.tasks:
         variant, _ = kernel.variant(entry.variant)
         suffix = f"-{entry.variant}" if entry.variant else ""
+        integrity = entry.integrity or kernel.integrity
+        own = kernel  # a task that declares strict format on its own gets a kernel whose validation checks it
+        if integrity.format == "strict" and not kernel.validation.format_check:
+            own = kernel.model_copy(update={"validation": kernel.validation.model_copy(update={"format_check": True})})
         tasks.append(
             Task(
                 id=f"{kernel.name}-{entry.mode.value}-{entry.target}{suffix}",
-                kernel=kernel, mode=entry.mode, target=entry.target, source=entry.source,
-                variant=variant, budgets=entry.budgets or kernel.budgets,
+                kernel=own, mode=entry.mode, target=entry.target, source=entry.source,
+                variant=variant, budgets=entry.budgets or kernel.budgets, integrity=integrity,
             )
         )
     return tasks

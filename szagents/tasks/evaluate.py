@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +11,7 @@ import numpy as np
 from szagents.backends.protocol import Backend, BenchSettings, KernelSpec, Problem
 from szagents.backends.results import BenchmarkResult, CompileResult, ValidationResult
 from szagents.tasks.datasets import get_dataset
+from szagents.tasks.integrity import FloorCheck, case_ratios, check_floor
 from szagents.tasks.task import KernelInfo, Suite
 
 __all__ = ["Evaluation", "kernel_spec", "build_problems", "evaluate"]
@@ -23,11 +24,23 @@ class Evaluation:
     build: CompileResult
     validation: ValidationResult | None
     benchmark: BenchmarkResult | None
+    floor: FloorCheck | None = None  # the task's ratio floor, once the trusted side applied it
 
     @property
     def correct(self) -> bool:
-        """Compiled and passed validation."""
-        return self.build.ok and self.validation is not None and self.validation.ok
+        """Compiled, passed validation and (when applied) stayed at or above the ratio floor."""
+        passed = self.build.ok and self.validation is not None and self.validation.ok
+        return passed and (self.floor is None or self.floor.ok)
+
+    def ratios(self) -> dict[str, float]:
+        """Ratio per validation and benchmark case (see `integrity.case_ratios`)."""
+        return case_ratios(self.validation, self.benchmark)
+
+    def with_floor(self, floors: Mapping[str, float], min_ratio: float | None = None) -> Evaluation:
+        """This evaluation with the ratio floor checked on every case that passed the harness."""
+        if not (self.build.ok and self.validation is not None and self.validation.ok):
+            return self
+        return replace(self, floor=check_floor(self.ratios(), floors, min_ratio))
 
 
 def kernel_spec(kernel: KernelInfo, variant: str | None = None, format_check: bool = False) -> KernelSpec:

@@ -6,10 +6,13 @@ import tomllib
 from enum import Enum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from szagents.errors import TaskError, UnknownSpecError
 from szagents.paths import kernels_dir
+from szagents.tasks.integrity import Integrity
 
 __all__ = ["Mode", "Variant", "Budgets", "Suite", "KernelInfo", "Task", "load_kernel", "kernel_names"]
 
@@ -61,6 +64,7 @@ class _TaskEntry(_Frozen):
     source: str
     variant: str | None = None
     budgets: Budgets | None = None
+    integrity: Integrity | None = None  # None: the kernel's
 
 
 class KernelInfo(_Frozen):
@@ -76,7 +80,23 @@ class KernelInfo(_Frozen):
     validation: Suite
     benchmark: Suite
     budgets: Budgets = Budgets()
+    integrity: Integrity = Integrity()
     tasks: tuple[_TaskEntry, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strict_format(cls, raw: Any) -> Any:
+        """`[integrity] format = "strict"` and `[validation] format_check = true` say the same; both are kept in step."""
+        if not isinstance(raw, dict):
+            return raw
+        integrity, validation = dict(raw.get("integrity") or {}), dict(raw.get("validation") or {})
+        declared, checked = integrity.get("format"), bool(validation.get("format_check", False))
+        if declared == "free" and checked:
+            raise ValueError('[integrity] format = "free" contradicts [validation] format_check = true; keep one')
+        if declared == "strict" or checked:
+            integrity["format"], validation["format_check"] = "strict", True
+            return {**raw, "integrity": integrity, "validation": validation}
+        return raw
 
     def source_path(self, role: str) -> Path:
         """The file that plays role (e.g. reference_c, serial_c, baseline_cu)."""
@@ -102,6 +122,7 @@ class Task(_Frozen):
     source: str
     variant: str
     budgets: Budgets
+    integrity: Integrity = Integrity()
 
 
 def kernel_names(root: Path | None = None) -> list[str]:

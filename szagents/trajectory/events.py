@@ -26,6 +26,7 @@ __all__ = [
     "BenchmarkEvent",
     "RevisionEvent",
     "RollbackEvent",
+    "ComparisonEvent",
     "RouteEvent",
     "ErrorEvent",
     "Event",
@@ -181,6 +182,10 @@ class RevisionEvent(EventBase):
     ratio: float | None = None
     is_best: bool = False
     diff: str = ""
+    compress_cv: float | None = None  # spread (std / mean) of the timed repetitions behind compress_gbps
+    decompress_cv: float | None = None
+    reused_from: int | None = None  # identical files: this revision repeats that revision's result, unmeasured
+    detail: str = ""  # why the validator (not the harness) failed it, e.g. the ratio floor
 
 
 class RollbackEvent(EventBase):
@@ -190,6 +195,27 @@ class RollbackEvent(EventBase):
     from_revision: int
     to_revision: int
     reason: str
+
+
+class ComparisonEvent(EventBase):
+    """Two revisions re-measured interleaved (A B A B ...) before a new best or a rollback was declared."""
+
+    event: Literal["comparison"] = "comparison"
+    baseline: int  # revision number (the best so far)
+    candidate: int  # revision number (the submission)
+    objective: str
+    question: str  # "better" or "worse": what the single measurement suggested
+    baseline_values: list[float]  # objective per round, GB/s
+    candidate_values: list[float]
+    baseline_median: float | None = None
+    candidate_median: float | None = None
+    change: float | None = None  # candidate / baseline - 1
+    baseline_cv: float | None = None
+    candidate_cv: float | None = None
+    p_value: float | None = None
+    decision: str  # better, worse, within_noise, failed
+    seconds: float = 0.0
+    detail: str = ""
 
 
 class RouteEvent(EventBase):
@@ -213,7 +239,7 @@ class ErrorEvent(EventBase):
 Event = Annotated[
     Union[
         RunStart, RunEnd, NodeEnter, NodeExit, LlmCall, ToolCall, CompileEvent, ValidationEvent,
-        BenchmarkEvent, RevisionEvent, RollbackEvent, RouteEvent, ErrorEvent,
+        BenchmarkEvent, RevisionEvent, RollbackEvent, ComparisonEvent, RouteEvent, ErrorEvent,
     ],
     Field(discriminator="event"),
 ]
@@ -221,5 +247,5 @@ Event = Annotated[
 EVENT_TYPES: dict[str, type[EventBase]] = {
     cls.model_fields["event"].default: cls
     for cls in (RunStart, RunEnd, NodeEnter, NodeExit, LlmCall, ToolCall, CompileEvent, ValidationEvent,
-                BenchmarkEvent, RevisionEvent, RollbackEvent, RouteEvent, ErrorEvent)
+                BenchmarkEvent, RevisionEvent, RollbackEvent, ComparisonEvent, RouteEvent, ErrorEvent)
 }

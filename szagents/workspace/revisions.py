@@ -3,8 +3,11 @@
 Layout: run_dir/revisions/<NNN>/files/... and run_dir/revisions/<NNN>/revision.json (written last,
 so a folder without it is an interrupted save and is ignored, then overwritten).
 
-Score of a correct revision: the geometric mean of its compression and decompression GB/s (0 when
-it was not benchmarked). best() is the correct revision with the highest score, the earlier on ties.
+Score of a correct revision: its task's objective (`tasks.integrity.Objective`; by default the
+geometric mean of compression and decompression GB/s here, 0 when it was not benchmarked). best()
+is the correct revision with the highest score, the earlier on ties. A revision below the task's
+ratio floor keeps its measurements but is not correct (verdict `ratio_regression`), so never best.
+Identical files are saved again as a new revision that reuses (and names) the earlier result.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from szagents.backends.results import BenchmarkResult
 from szagents.tasks.evaluate import Evaluation
+from szagents.tasks.integrity import Objective, objective_value
 from szagents.workspace.workspace import Workspace, WorkspaceError
 
 __all__ = ["Revision", "RevisionStore", "revision_score", "unified_diff", "one_line", "files_sha256"]
@@ -67,6 +71,10 @@ class Revision(BaseModel):
     compress_gbps: float | None = None
     decompress_gbps: float | None = None
     ratio: float | None = None
+    compress_cv: float | None = None  # spread (std/mean) of the timed repetitions, worst case
+    decompress_cv: float | None = None
+    case_ratios: dict[str, float] = {}  # 'validation:<case>' / 'benchmark:<case>' -> ratio
+    reused_from: int | None = None  # identical files: the revision whose result this one repeats
     created_at: str
     format_version: int = _FORMAT_VERSION
 
@@ -75,14 +83,23 @@ class Revision(BaseModel):
         """The ranking score (see the module docstring); 0 when not correct."""
         return revision_score(self.compress_gbps, self.decompress_gbps) if self.correct else 0.0
 
+    def objective(self, objective: Objective) -> float:
+        """The task's objective for this revision; 0 when not correct."""
+        return objective_value(objective, self.compress_gbps, self.decompress_gbps) if self.correct else 0.0
+
 
 def _gmean(values: list[float]) -> float | None:
     positive = [v for v in values if v > 0]
     return math.prod(positive) ** (1 / len(positive)) if positive else None
 
 
+def _worst(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return max(known) if known else None
+
+
 def _measurements(bench: BenchmarkResult | None) -> dict[str, float | None]:
-    """Across benchmark cases: geometric-mean GB/s, overall ratio (total in / total compressed)."""
+    """Across benchmark cases: geometric-mean GB/s, overall ratio (total in / total compressed), worst CV."""
     if bench is None or not bench.ok or not bench.cases:
         return {"compress_gbps": None, "decompress_gbps": None, "ratio": None}
     compressed = sum(c.compressed_bytes for c in bench.cases)
@@ -90,6 +107,8 @@ def _measurements(bench: BenchmarkResult | None) -> dict[str, float | None]:
         "compress_gbps": _gmean([c.compress_gbps for c in bench.cases]),
         "decompress_gbps": _gmean([c.decompress_gbps for c in bench.cases]),
         "ratio": sum(c.input_bytes for c in bench.cases) / compressed if compressed else None,
+        "compress_cv": _worst([c.compress.cv for c in bench.cases]),
+        "decompress_cv": _worst([c.decompress.cv for c in bench.cases]),
     }
 
 
@@ -104,6 +123,8 @@ def _outcome(evaluation: Evaluation | None) -> tuple[str, str, bool]:
     for stage in stages:
         if not stage.ok:
             return stage.verdict.value, stage.detail[:300], False
+    if evaluation.floor is not None and not evaluation.floor.ok:
+        return "ratio_regression", evaluation.floor.detail(), False
     return "ok", "", evaluation.correct
 
 
@@ -147,6 +168,27 @@ class RevisionStore:
 
     def save(self, files: Mapping[str, bytes], *, role: str, action: str, evaluation: Evaluation | None) -> Revision:
         """Store files with the evaluation's verdict and measurements as the next revision."""
+        verdict, detail, correct = _outcome(evaluation)
+        measured = correct or verdict == "ratio_regression"  # below the floor: shown with its numbers, never best
+        return self._write(files, dict(
+            role=role, action=one_line(action), verdict=verdict, detail=detail, correct=correct,
+            **_measurements(evaluation.benchmark if evaluation and measured else None),
+            case_ratios=evaluation.ratios() if evaluation else {},
+        ))
+
+    def save_reused(self, files: Mapping[str, bytes], *, role: str, action: str, source: Revision) -> Revision:
+        """Store files identical to source's as the next revision, repeating source's verdict and measurements."""
+        fields = source.model_dump(exclude={"number", "role", "action", "sha256", "files", "created_at",
+                                            "format_version", "reused_from"})
+        return self._write(files, dict(fields, role=role, action=one_line(action), reused_from=source.number))
+
+    def same_files(self, files: Mapping[str, bytes]) -> Revision | None:
+        """The earliest revision with exactly these files, if any."""
+        sha = files_sha256(files)
+        return next((r for r in self._revisions.values() if r.sha256 == sha), None)
+
+    def _write(self, files: Mapping[str, bytes], fields: dict) -> Revision:
+        """Write files and revision.json (last) as the next revision."""
         number = max(self._revisions, default=0) + 1
         target = self._dir(number)
         if target.exists():  # an interrupted save left it without revision.json
@@ -155,13 +197,8 @@ class RevisionStore:
             path = target / "files" / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        verdict, detail, correct = _outcome(evaluation)
-        revision = Revision(
-            number=number, role=role, action=one_line(action), sha256=files_sha256(files), files=sorted(files),
-            verdict=verdict, detail=detail, correct=correct,
-            **(_measurements(evaluation.benchmark) if evaluation and correct else _measurements(None)),
-            created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        )
+        revision = Revision(number=number, sha256=files_sha256(files), files=sorted(files),
+                            created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), **fields)
         tmp = target / "revision.json.tmp"
         tmp.write_text(revision.model_dump_json(indent=1))
         os.replace(tmp, target / "revision.json")
@@ -183,10 +220,11 @@ class RevisionStore:
         """The most recent revision, if any."""
         return self.all()[-1] if self._revisions else None
 
-    def best(self) -> Revision | None:
-        """The correct revision with the highest score; the earlier one on ties."""
+    def best(self, objective: Objective | None = None) -> Revision | None:
+        """The correct revision with the highest objective (default: score); the earlier one on ties."""
         correct = [r for r in self._revisions.values() if r.correct]
-        return max(correct, key=lambda r: (r.score, -r.number)) if correct else None
+        key = (lambda r: r.score) if objective is None else (lambda r: r.objective(objective))  # noqa: E731
+        return max(correct, key=lambda r: (key(r), -r.number)) if correct else None
 
     def files(self, number: int) -> dict[str, bytes]:
         """The stored files of revision number."""

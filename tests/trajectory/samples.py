@@ -43,6 +43,10 @@ def sample_events(run_id: str = RUN_ID) -> dict[str, EventBase]:
                              compress_gbps=212.3, decompress_gbps=240.1, ratio=5.25, is_best=True,
                              diff="--- a\n+++ b\n@@ -1 +1 @@\n-a\n+b\n"),
         events.RollbackEvent(run_id=run_id, from_revision=5, to_revision=4, reason="regression"),
+        events.ComparisonEvent(run_id=run_id, baseline=4, candidate=5, objective="compress_gbps", question="worse",
+                               baseline_values=[2.0, 2.1, 1.9], candidate_values=[1.2, 1.3, 1.1], baseline_median=2.0,
+                               candidate_median=1.2, change=-0.4, baseline_cv=0.05, candidate_cv=0.08, p_value=0.05,
+                               decision="worse", seconds=9.5),
         events.RouteEvent(run_id=run_id, source="validator", target="optimizer", reason="correct; optimize"),
         events.ErrorEvent(run_id=run_id, kind="model_api", message="HTTP 503 from provider, retrying"),
     ]

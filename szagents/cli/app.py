@@ -17,6 +17,7 @@ from szagents.cli.references import run_references
 from szagents.errors import SzAgentsError
 from szagents.cli.progress import ProgressPrinter
 from szagents.cli.report import report_command
+from szagents.cli.mcp import external_run, mcp_command
 from szagents.roles.team import Team
 from szagents.sweep.config import RunConfig
 from szagents.sweep.run import resume_run, start_run
@@ -131,7 +132,7 @@ def _budgets(task_id: str, text: Optional[str]) -> Optional[Budgets]:
 @app.command()
 def run(
     task: Annotated[str, typer.Option(help="task id (see `szagents tasks`)")],
-    model: Annotated[str, typer.Option(help="model spec: openai:<model>, google_genai:<model>, scripted:<name>, replay:<run dir>")],
+    model: Annotated[Optional[str], typer.Option(help="model spec: openai:<model>, google_genai:<model>, scripted:<name>, replay:<run dir>")] = None,
     team: Annotated[str, typer.Option(help="single (one agent, all roles) or multi (translator + optimizer)")] = "single",
     optimizer_model: Annotated[Optional[str], typer.Option(help="multi team: the optimizer's model (default: --model)")] = None,
     reviewer_model: Annotated[Optional[str], typer.Option(help="multi team: an LLM reviewer that diagnoses failed revisions")] = None,
@@ -144,13 +145,22 @@ def run(
     checkpoint: Annotated[Optional[str], typer.Option(help="checkpointer: default SQLite in the run folder, 'memory', or a postgres:// URL")] = None,
     shell: Annotated[bool, typer.Option(help="give the agent a sandboxed shell tool")] = False,
     quick: Annotated[bool, typer.Option(help="fewer benchmark repetitions")] = False,
+    agent: Annotated[str, typer.Option(help="graph (the LangGraph team) or external (--command, through MCP)")] = "graph",
+    command: Annotated[Optional[str], typer.Option(help="--agent external: the agent's command line (README, MCP)")] = None,
+    tools: Annotated[str, typer.Option(help="inprocess, or mcp: the agents' tools through an MCP server")] = "inprocess",
 ) -> None:
     """Run an agent (or a team) on a task, with a live progress view."""
+    if agent == "external":
+        raise typer.Exit(external_run(console, task=task, command=command, tier=tier, target=target, budget=budget,
+                                      runs_dir=runs_dir, run_id=run_id, shell=shell, quick=quick))
+    if agent != "graph" or model is None or tools not in ("inprocess", "mcp"):
+        raise SzAgentsError("use --agent graph with --model SPEC (and --tools inprocess or mcp), or --agent external --command CMD")
     if team not in ("single", "multi"):
         raise SzAgentsError(f"unknown team {team!r}; use single or multi")
     chosen = Team.single(model) if team == "single" else Team.multi(model, optimizer_model, reviewer_model)
     config = RunConfig(task=task, team=chosen, tier=tier, backend=target, budgets=_budgets(task, budget),
-                       runs_dir=runs_dir, run_id=run_id, checkpoint=checkpoint, base_url=base_url, shell=shell, quick=quick)
+                       runs_dir=runs_dir, run_id=run_id, checkpoint=checkpoint, base_url=base_url, shell=shell, quick=quick,
+                       tools=tools)
     outcome = start_run(config, observer=ProgressPrinter(console))
     console.print(f"run folder: {outcome.run_dir}")
     raise typer.Exit(0 if outcome.best else 1)
@@ -178,6 +188,7 @@ def demo(
 
 
 app.command("report")(report_command)
+app.command("mcp")(mcp_command)
 
 
 def main() -> None:

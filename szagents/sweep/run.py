@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from langgraph.graph import StateGraph
 from szagents import __version__
 from szagents.backends.registry import get_backend
 from szagents.errors import TaskError, ToolchainError
+from szagents.mcp.bridge import mcp_tools
 from szagents.models import make_model
 from szagents.prompts.render import render_template, system_prompt
 from szagents.roles.context import EventSink, RunContext
@@ -75,13 +76,14 @@ def _brief(task: Task, role: str) -> str:
     return render_template("brief.md.j2", **task_context(task), role=role)
 
 
-def _context(config: RunConfig, task: Task, run_dir: Path, run_id: str, sink: EventSink) -> RunContext:
+def _context(config: RunConfig, task: Task, run_dir: Path, run_id: str, sink: EventSink, stack: ExitStack) -> RunContext:
     """Wire the run-scoped handles: workspace, tools, models, revisions."""
     workspace = materialize(task, run_dir)
     acting = {"role": "agent"}
     tool_ctx = ToolContext.for_task(task, workspace, _backend(config, task), sink=sink, run_id=run_id,
                                     role=lambda: acting["role"], bench_settings=config.bench_settings())
-    tools = make_tools(tool_ctx, shell=config.shell)
+    tools = (stack.enter_context(mcp_tools(tool_ctx, shell=config.shell)) if config.tools == "mcp"
+             else make_tools(tool_ctx, shell=config.shell))
     models = {}
     for role, spec in config.team.models().items():
         model = make_model(spec, base_url=config.base_url) if spec.startswith("openai:") else make_model(spec)
@@ -103,9 +105,9 @@ def _context(config: RunConfig, task: Task, run_dir: Path, run_id: str, sink: Ev
 @contextmanager
 def _opened(config: RunConfig, run_dir: Path, run_id: str, observer: Any | None, resumed: bool) -> Iterator[RunContext]:
     task = get_task(config.task)
-    with TrajectoryWriter(run_dir / "trajectory.jsonl", run_id) as writer:
+    with TrajectoryWriter(run_dir / "trajectory.jsonl", run_id) as writer, ExitStack() as stack:
         sink = _Tee(writer, observer)
-        ctx = _context(config, task, run_dir, run_id, sink)
+        ctx = _context(config, task, run_dir, run_id, sink, stack)
         sink.emit(RunStart(
             run_id=run_id, task_id=task.id, kernel=task.kernel.name, mode=task.mode.value, target=task.target,
             variant=task.variant, team=config.team.name, tier=config.tier, models=config.team.models(),

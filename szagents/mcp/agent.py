@@ -19,10 +19,9 @@ from pathlib import Path
 
 import mcp.types as types
 from mcp import ClientSession
-from mcp.client.streamable_http import streamablehttp_client
 from mcp.shared.exceptions import McpError
 
-from szagents import __version__
+from szagents.mcp.client import http_session
 
 __all__ = ["AGENT_NAME", "play", "main"]
 
@@ -43,7 +42,6 @@ async def _call(session: ClientSession, name: str, args: dict[str, object]) -> s
 
 async def play(session: ClientSession, writes: list[tuple[str, str]], action: str, extra_calls: int) -> None:
     """The script: look around, write the files, validate, submit, then spend extra_calls list_files calls."""
-    await session.initialize()
     tools = await session.list_tools()
     brief = await session.get_prompt("brief")
     resources = await session.list_resources()
@@ -59,11 +57,8 @@ async def play(session: ClientSession, writes: list[tuple[str, str]], action: st
 
 
 async def _over_http(url: str, token: str | None, args: argparse.Namespace) -> None:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    info = types.Implementation(name=AGENT_NAME, version=__version__)
-    async with streamablehttp_client(url, headers=headers) as (read, write, _):
-        async with ClientSession(read, write, client_info=info) as session:
-            await play(session, args.write, args.action, args.extra_calls)
+    async with http_session(url, token, name=AGENT_NAME) as session:
+        await play(session, args.write, args.action, args.extra_calls)
 
 
 def _pair(text: str) -> tuple[str, str]:

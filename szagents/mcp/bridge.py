@@ -12,16 +12,15 @@ import asyncio
 import secrets
 import threading
 from collections.abc import Iterator
-from contextlib import AsyncExitStack, contextmanager
+from contextlib import contextmanager
 from typing import Any
 
 from langchain_core.tools import BaseTool, StructuredTool
 from langchain_mcp_adapters.tools import load_mcp_tools
-from mcp import ClientSession
-from mcp.client.streamable_http import streamablehttp_client
 from mcp.shared.exceptions import McpError
 
 from szagents.errors import HarnessError
+from szagents.mcp.client import http_session
 from szagents.mcp.host import LocalTools, message_text
 from szagents.mcp.server import HARNESS_ERROR, HttpServer, build_server, http_app
 from szagents.tools.context import ToolContext
@@ -33,7 +32,7 @@ class McpClientThread:
     """An MCP client session over streamable HTTP, held open by an event loop in a background thread."""
 
     def __init__(self, url: str, token: str | None = None, *, timeout_s: float = 30.0) -> None:
-        self.url, self.headers, self.timeout_s = url, {"Authorization": f"Bearer {token}"} if token else {}, timeout_s
+        self.url, self.token, self.timeout_s = url, token, timeout_s
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, name="szagents-mcp-client", daemon=True)
         self._ready = threading.Event()
@@ -45,11 +44,8 @@ class McpClientThread:
         """Open the session, load its tools, then keep it until asked to stop (one task enters and exits)."""
         self._stop = asyncio.Event()
         try:
-            async with AsyncExitStack() as stack:
-                read, write, _ = await stack.enter_async_context(streamablehttp_client(self.url, headers=self.headers))
-                self.session = await stack.enter_async_context(ClientSession(read, write))
-                await self.session.initialize()
-                self.tools = await load_mcp_tools(self.session)
+            async with http_session(self.url, self.token, name="szagents-langgraph") as session:
+                self.tools = await load_mcp_tools(session)
                 self._ready.set()
                 await self._stop.wait()
         finally:

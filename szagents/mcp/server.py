@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hmac
 import ipaddress
+import logging
 import threading
 from collections.abc import AsyncIterator
 from typing import Any
@@ -20,6 +21,7 @@ import mcp.types as types
 import uvicorn
 from mcp.server.auth.middleware.bearer_auth import BearerAuthBackend, RequireAuthMiddleware
 from mcp.server.auth.provider import AccessToken
+from mcp.server.fastmcp.server import StreamableHTTPASGIApp
 from mcp.server.lowlevel import Server
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.stdio import stdio_server
@@ -28,7 +30,7 @@ from mcp.shared.exceptions import McpError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
-from starlette.routing import Mount
+from starlette.routing import Route
 
 from szagents import __version__
 from szagents.errors import HarnessError, SzAgentsError
@@ -132,9 +134,7 @@ class _StaticToken:
 def http_app(server: Server, token: str | None = None) -> Starlette:
     """Starlette app serving server's streamable HTTP transport at /mcp; requests need the token when set."""
     manager = StreamableHTTPSessionManager(app=server)
-
-    async def endpoint(scope: Any, receive: Any, send: Any) -> None:
-        await manager.handle_request(scope, receive, send)
+    endpoint = StreamableHTTPASGIApp(manager)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -142,9 +142,9 @@ def http_app(server: Server, token: str | None = None) -> Starlette:
             yield
 
     if token is None:
-        return Starlette(routes=[Mount("/mcp", app=endpoint)], lifespan=lifespan)
+        return Starlette(routes=[Route("/mcp", endpoint=endpoint)], lifespan=lifespan)
     guarded = RequireAuthMiddleware(endpoint, required_scopes=[])
-    return Starlette(routes=[Mount("/mcp", app=guarded)], lifespan=lifespan,
+    return Starlette(routes=[Route("/mcp", endpoint=guarded)], lifespan=lifespan,
                      middleware=[Middleware(AuthenticationMiddleware, backend=BearerAuthBackend(_StaticToken(token)))])
 
 
@@ -156,6 +156,17 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+class _QuietClosedStream(logging.Filter):
+    """Drop the SDK's error log for a client that closed its GET stream at session end (benign, no action)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        closed = record.exc_info is not None and isinstance(record.exc_info[1], anyio.ClosedResourceError)
+        return not (closed and record.getMessage() == "Error in standalone SSE writer")
+
+
+_HTTP_LOGGER = logging.getLogger("mcp.server.streamable_http")
 
 
 class HttpServer:
@@ -175,6 +186,8 @@ class HttpServer:
 
     def start(self, timeout_s: float = 20.0) -> HttpServer:
         """Start serving; return once uvicorn accepts connections."""
+        if not any(isinstance(f, _QuietClosedStream) for f in _HTTP_LOGGER.filters):
+            _HTTP_LOGGER.addFilter(_QuietClosedStream())
         self._thread.start()
         waited = threading.Event()
         while not self._server.started and self._thread.is_alive() and not waited.wait(0.01):

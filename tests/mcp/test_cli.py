@@ -1,0 +1,47 @@
+"""The command line: `szagents mcp` and `szagents run --agent external` refuse bad input with exit code 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from szagents.cli.mcp import TOOL_CALLS_PER_ITERATION, parse_budgets
+from szagents.errors import SzAgentsError
+from szagents.tasks.catalog import get_task
+from tests.mcp.clients import TASK
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "szagents.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_budget_defaults_and_overrides():
+    """No --budget: 4 tool calls per iteration of the task and its wall time; tool_calls/wall override them."""
+    task = get_task(TASK)
+    _, budgets = parse_budgets(TASK, None)
+    assert budgets.tool_calls == TOOL_CALLS_PER_ITERATION * task.budgets.iterations
+    assert budgets.wall_seconds == task.budgets.wall_seconds
+    recorded, budgets = parse_budgets(TASK, "tool_calls=7,wall=90")
+    assert (budgets.tool_calls, budgets.wall_seconds, recorded.wall_seconds) == (7, 90.0, 90.0)
+
+
+@pytest.mark.parametrize("text", ["tool_calls=0", "calls=5", "wall=soon", "tool_calls"])
+def test_bad_budget_items_are_named(text):
+    """Each bad item is named in the error with the accepted form."""
+    with pytest.raises(SzAgentsError, match="bad --budget item"):
+        parse_budgets(TASK, text)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("mcp", "--task", TASK, "--transport", "sse"), "unknown --transport 'sse'"),
+    (("mcp", "--task", TASK, "--tier", "guru"), "unknown --tier 'guru'"),
+    (("run", "--task", TASK, "--agent", "external"), "--agent external needs --command"),
+    (("run", "--task", TASK, "--agent", "robot"), "use --agent graph with --model"),
+])
+def test_bad_input_exits_2_with_one_line(tmp_path, args, message):
+    """Bad options end with exit code 2 and a one-line error naming the value and the fix."""
+    result = _cli(*args, "--runs-dir", str(tmp_path))
+    assert result.returncode == 2 and message in " ".join(result.stdout.split() + result.stderr.split())
+    assert not list(tmp_path.iterdir())  # nothing was started

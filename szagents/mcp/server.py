@@ -133,7 +133,9 @@ class _StaticToken:
 
 def http_app(server: Server, token: str | None = None) -> Starlette:
     """Starlette app serving server's streamable HTTP transport at /mcp; requests need the token when set."""
-    manager = StreamableHTTPSessionManager(app=server)
+    # Plain JSON answers (allowed by the transport; every client must accept them): we stream nothing
+    # during a call, and an SSE stream per call costs several ms more per call on loopback.
+    manager = StreamableHTTPSessionManager(app=server, json_response=True)
     endpoint = StreamableHTTPASGIApp(manager)
 
     @contextlib.asynccontextmanager

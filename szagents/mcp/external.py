@@ -6,7 +6,8 @@ bash. The command finds everything in its environment:
 
     SZAGENTS_MCP_URL      the server's endpoint (http://127.0.0.1:PORT/mcp)
     SZAGENTS_MCP_TOKEN    the bearer token (header `Authorization: Bearer $SZAGENTS_MCP_TOKEN`)
-    SZAGENTS_MCP_CONFIG   an `mcpServers` JSON file (Claude Code / Gemini CLI format) naming both
+    SZAGENTS_MCP_CONFIG   an `mcpServers` JSON file (Claude Code's --mcp-config format) naming both
+                          (Gemini CLI's form of it is written as .gemini/settings.json in the folder)
     SZAGENTS_PROMPT_FILE  the brief; the same text is also written to the command's stdin
 
 The runner stops the command (SIGTERM to its process group, SIGKILL after a grace period) when
@@ -37,12 +38,15 @@ GRACE_SECONDS = 5.0
 
 
 def agent_environment(run: McpRun, url: str, token: str) -> dict[str, str]:
-    """Write run_dir/agent/{mcp.json,prompt.md}; the variables that tell the command where they are."""
+    """Write the agent's MCP configurations and prompt into run_dir/agent; the variables naming them."""
     folder = run.run_dir / "agent"
-    folder.mkdir(exist_ok=True)
-    config = {"mcpServers": {SERVER_NAME: {"type": "http", "url": url, "httpUrl": url,
-                                           "headers": {"Authorization": f"Bearer {token}"}}}}
-    (folder / "mcp.json").write_text(json.dumps(config, indent=2))
+    (folder / ".gemini").mkdir(parents=True, exist_ok=True)
+    headers = {"Authorization": f"Bearer {token}"}
+    claude = {"mcpServers": {SERVER_NAME: {"type": "http", "url": url, "headers": headers}}}
+    gemini = {"mcpServers": {SERVER_NAME: {"httpUrl": url, "headers": headers, "trust": True,
+                                           "timeout": int(run.budgets.wall_seconds * 1000)}}}
+    (folder / "mcp.json").write_text(json.dumps(claude, indent=2))
+    (folder / ".gemini" / "settings.json").write_text(json.dumps(gemini, indent=2))  # Gemini CLI's project settings
     (folder / "prompt.md").write_text(run.brief())
     return {"SZAGENTS_MCP_URL": url, "SZAGENTS_MCP_TOKEN": token, "SZAGENTS_MCP_CONFIG": str(folder / "mcp.json"),
             "SZAGENTS_PROMPT_FILE": str(folder / "prompt.md"), "SZAGENTS_RUN_DIR": str(run.run_dir)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import time
 from pathlib import Path
 from typing import Annotated, Optional
@@ -21,7 +22,7 @@ from szagents.sweep.config import RunConfig
 from szagents.tasks.catalog import get_task
 from szagents.tasks.task import Budgets
 
-__all__ = ["TOOL_CALLS_PER_ITERATION", "parse_budgets", "mcp_command", "external_run"]
+__all__ = ["TOOL_CALLS_PER_ITERATION", "parse_budgets", "required_token", "mcp_command", "external_run"]
 
 TOOL_CALLS_PER_ITERATION = 4  # default tool-call budget: 4 x the task's iteration (LLM-call) budget
 TRANSPORTS = ("stdio", "streamable-http")
@@ -59,6 +60,18 @@ def _config(task: str, tier: str, target: Optional[str], budget: Optional[str], 
     return config, budgets
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM ends the run like the end of the session: run_end written, best/ exported."""
+    raise SystemExit(0)
+
+
+def required_token(transport: str, host: str, token: Optional[str]) -> tuple[Optional[str], bool]:
+    """(the token HTTP clients must send, whether it was generated): one is always required off loopback."""
+    if transport == "stdio" or token or is_loopback(host):
+        return token or None, False
+    return secrets.token_urlsafe(24), True
+
+
 def _serve_http(run: McpRun, host: str, port: int, token: Optional[str], err: Console) -> None:
     """Serve run on host:port until the run ends (or Ctrl-C)."""
     server = build_server(run, instructions=run.instructions())
@@ -91,12 +104,12 @@ def mcp_command(
     if transport not in TRANSPORTS:
         raise SzAgentsError(f"unknown --transport {transport!r}; use stdio or streamable-http")
     err = Console(stderr=True)  # stdout belongs to the stdio transport
-    token = token or os.environ.get("SZAGENTS_MCP_TOKEN") or None
-    if transport != "stdio" and not is_loopback(host) and not token:
-        token = secrets.token_urlsafe(24)
+    token, generated = required_token(transport, host, token or os.environ.get("SZAGENTS_MCP_TOKEN"))
+    if generated:
         err.print(f"bound off loopback: clients must send 'Authorization: Bearer {token}'", highlight=False)
     config, budgets = _config(task, tier, target, budget, runs_dir, run_id, shell, quick)
     run = McpRun(config, budgets, observer=ProgressPrinter(err))
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # a client closing a stdio server may send SIGTERM
     with run:
         if transport == "stdio":
             anyio.run(serve_stdio, build_server(run, instructions=run.instructions()))

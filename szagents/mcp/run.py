@@ -130,8 +130,9 @@ class McpRun:
     def __enter__(self) -> McpRun:
         return self.open()
 
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self.close("agent_stop" if exc_type is None else "error")
+    def __exit__(self, exc_type: type[BaseException] | None, exc: object, tb: object) -> None:
+        stopped = exc_type is None or issubclass(exc_type, (KeyboardInterrupt, SystemExit))  # the client or a user ended it
+        self.close("agent_stop" if stopped else "error")
 
     # -- state -----------------------------------------------------------------------------------
     @property
@@ -205,7 +206,7 @@ class McpRun:
     def call(self, name: str, args: dict[str, Any], caller: Caller) -> ToolAnswer:
         """Run one tool call of the agent, recorded as a tool_call event; RunOver once the run takes no more."""
         with self._lock:
-            refusal = self._refusal(caller)
+            refusal = self._admission(caller)
             if refusal:
                 self._record(name, args, caller, ToolAnswer(refusal, True), 0.0)
                 raise RunOver(refusal)
@@ -222,8 +223,8 @@ class McpRun:
                 raise RunOver(f"the harness failed ({exc}); the run has ended") from None
             return self._after(answer)
 
-    def _refusal(self, caller: Caller) -> str:
-        """Why the run takes no more calls ('' when it does); starts the run at its first call."""
+    def _admission(self, caller: Caller) -> str:
+        """'' when the run takes this call (starting the run at its first call), else why it does not."""
         if self._finished:
             return f"the run has ended (stop reason {self.state.get('stop_reason')}); it takes no more tool calls"
         if not self.started:

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from szagents.cli.mcp import TOOL_CALLS_PER_ITERATION, parse_budgets
+from szagents.cli.mcp import TOOL_CALLS_PER_ITERATION, parse_budgets, required_token
 from szagents.errors import SzAgentsError
 from szagents.tasks.catalog import get_task
 from tests.mcp.clients import TASK
@@ -25,6 +25,16 @@ def test_budget_defaults_and_overrides():
     assert budgets.wall_seconds == task.budgets.wall_seconds
     recorded, budgets = parse_budgets(TASK, "tool_calls=7,wall=90")
     assert (budgets.tool_calls, budgets.wall_seconds, recorded.wall_seconds) == (7, 90.0, 90.0)
+
+
+def test_a_token_is_required_off_loopback():
+    """Loopback and stdio need no token; any other address gets a generated one unless one is given."""
+    assert required_token("streamable-http", "127.0.0.1", None) == (None, False)
+    assert required_token("streamable-http", "::1", "given") == ("given", False)
+    assert required_token("stdio", "0.0.0.0", None) == (None, False)
+    token, generated = required_token("streamable-http", "0.0.0.0", None)
+    assert generated and len(token) >= 32 and token != required_token("streamable-http", "10.1.2.3", None)[0]
+    assert required_token("streamable-http", "192.0.2.7", "mine") == ("mine", False)
 
 
 @pytest.mark.parametrize("text", ["tool_calls=0", "calls=5", "wall=soon", "tool_calls"])

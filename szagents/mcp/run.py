@@ -91,17 +91,22 @@ class McpRun:
         """Create the run folder, workspace, trajectory and checkpoint (the run itself starts at the first call)."""
         if self.run_dir.exists():
             raise TaskError(f"run folder {self.run_dir} already exists; pass another --run-id")
+        backend = _backend(self.config, self.task)  # a backend that cannot run here fails before anything is written
         self.run_dir.mkdir(parents=True)
         self._write_config("mcp")
-        writer = self._stack.enter_context(TrajectoryWriter(self.run_dir / "trajectory.jsonl", self.run_id))
-        self.sink = _Tee(writer, self.observer)
-        self.workspace = materialize(self.task, self.run_dir)
-        tool_ctx = ToolContext.for_task(self.task, self.workspace, _backend(self.config, self.task), sink=self.sink,
-                                        run_id=self.run_id, role=self.role, bench_settings=self.config.bench_settings())
-        self.local = LocalTools(tool_ctx, shell=self.config.shell, brief=self.brief)
-        self.ctx = self._run_context(tool_ctx)
-        saver = self._stack.enter_context(open_checkpointer(self.config.checkpoint, self.run_dir))
-        self.graph = mcp_graph().compile(checkpointer=saver)
+        try:
+            writer = self._stack.enter_context(TrajectoryWriter(self.run_dir / "trajectory.jsonl", self.run_id))
+            self.sink = _Tee(writer, self.observer)
+            self.workspace = materialize(self.task, self.run_dir)
+            tool_ctx = ToolContext.for_task(self.task, self.workspace, backend, sink=self.sink, run_id=self.run_id,
+                                            role=self.role, bench_settings=self.config.bench_settings())
+            self.local = LocalTools(tool_ctx, shell=self.config.shell, brief=self.brief)
+            self.ctx = self._run_context(tool_ctx)
+            saver = self._stack.enter_context(open_checkpointer(self.config.checkpoint, self.run_dir))
+            self.graph = mcp_graph().compile(checkpointer=saver)
+        except BaseException:
+            self._stack.close()
+            raise
         return self
 
     def _run_context(self, tool_ctx: ToolContext) -> RunContext:

@@ -48,6 +48,7 @@ def test_bad_budget_items_are_named(text):
     (("mcp", "--task", TASK, "--transport", "sse"), "unknown --transport 'sse'"),
     (("mcp", "--task", TASK, "--tier", "guru"), "unknown --tier 'guru'"),
     (("run", "--task", TASK, "--agent", "external"), "--agent external needs --command"),
+    (("run", "--task", "szx-optimize-cuda", "--agent", "external", "--command", "true"), "cannot run task"),
     (("run", "--task", TASK, "--agent", "robot"), "use --agent graph with --model"),
 ])
 def test_bad_input_exits_2_with_one_line(tmp_path, args, message):

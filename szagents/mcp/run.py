@@ -83,6 +83,7 @@ class McpRun:
         self.agent: str | None = None
         self._t0: float | None = None
         self._finished = False
+        self._note = ""  # validator feedback not yet told to the agent (the baseline's)
         self._lock = threading.RLock()
         self._stack = ExitStack()
 
@@ -193,6 +194,7 @@ class McpRun:
         self._t0 = time.monotonic()
         if baseline:
             self._invoke(dict(initial_state(self.run_id, self.first_role)))
+            self._note = self.state.get("feedback", {}).get(self.role(), "")  # the baseline's report, told once
 
     def end(self, reason: str) -> None:
         """Write run_end through the finish node with reason (unless the run ended already); export best/."""
@@ -241,14 +243,14 @@ class McpRun:
         return ""
 
     def _after(self, answer: ToolAnswer) -> ToolAnswer:
-        """End the run when this call spent the last of the tool-call budget (and say so)."""
+        """Add the validator's pending report; end the run when this call spent the last of the tool-call budget."""
+        text, self._note = answer.text + (f"\n\n{self._note}" if self._note else ""), ""
         if not self._finished and self.calls >= self.budgets.tool_calls:
             self.end("budget_tool_calls")
         if self._finished:
-            note = (f"\n\nThe run has ended (stop reason {self.state.get('stop_reason')}): its best revision is kept "
-                    "and no more tool calls are taken. Stop working.")
-            return ToolAnswer(answer.text + note, answer.is_error)
-        return answer
+            text += (f"\n\nThe run has ended (stop reason {self.state.get('stop_reason')}): its best revision is kept "
+                     "and no more tool calls are taken. Stop working.")
+        return ToolAnswer(text, answer.is_error)
 
     def _record(self, name: str, args: dict[str, Any], caller: Caller, answer: ToolAnswer, seconds: float) -> None:
         self.sink.emit(ToolCall(run_id=self.run_id, role=self.role(), tool=name, call_id=caller.request_id,

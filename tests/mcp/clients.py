@@ -26,15 +26,15 @@ def text(result: types.CallToolResult) -> str:
     return "\n".join(c.text for c in result.content if isinstance(c, types.TextContent))
 
 
-def config(runs_dir: Path, run_id: str, shell: bool = False) -> RunConfig:
-    return RunConfig(task=TASK, team=external_team("mcp"), runs_dir=runs_dir, run_id=run_id, quick=True, shell=shell)
+def config(runs_dir: Path, run_id: str, shell: bool = False, task: str = TASK) -> RunConfig:
+    return RunConfig(task=task, team=external_team("mcp"), runs_dir=runs_dir, run_id=run_id, quick=True, shell=shell)
 
 
 @contextmanager
 def served(runs_dir: Path, run_id: str, *, tool_calls: int = 50, wall_seconds: float = 600.0,
-           token: str | None = None, shell: bool = False) -> Iterator[tuple[McpRun, str]]:
+           token: str | None = None, shell: bool = False, task: str = TASK) -> Iterator[tuple[McpRun, str]]:
     """A recorded MCP run served over streamable HTTP on 127.0.0.1 (any free port): (run, url)."""
-    with McpRun(config(runs_dir, run_id, shell), McpBudgets(tool_calls=tool_calls, wall_seconds=wall_seconds)) as run:
+    with McpRun(config(runs_dir, run_id, shell, task), McpBudgets(tool_calls=tool_calls, wall_seconds=wall_seconds)) as run:
         with HttpServer(http_app(build_server(run, instructions=run.instructions()), token)) as http:
             yield run, http.url
 

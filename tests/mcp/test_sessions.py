@@ -85,3 +85,17 @@ def test_shell_tool_only_when_asked(tmp_path):
         names, listing = anyio.run(scenario)
     assert names == [*TOOL_NAMES, "shell"]
     assert "exit status 0" in text(listing) and "reference.cu" in text(listing)
+
+
+def test_an_optimize_run_measures_the_baseline_and_tells_the_agent_once(tmp_path):
+    """For an optimize task the first call measures the starting code (revision 1, baseline); its answer says so once."""
+    with served(tmp_path, "o", task="szx-optimize-cpu") as (run, url):
+        async def scenario():
+            async with http_session(url, "optimizer-client") as session:
+                return [text(await session.call_tool("list_files", {})) for _ in range(2)]
+
+        first, second = anyio.run(scenario)
+    assert "Revision 1 is correct and the best so far" in first and "Revision 1" not in second
+    revisions = [e for e in read_run(tmp_path / "o") if e.event == "revision"]
+    assert [(r.number, r.role, r.action) for r in revisions] == [(1, "baseline", "Baseline")]
+    assert [c.role for c in read_run(tmp_path / "o") if c.event == "tool_call"] == ["optimizer", "optimizer"]

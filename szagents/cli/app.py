@@ -145,14 +145,14 @@ def run(
     checkpoint: Annotated[Optional[str], typer.Option(help="checkpointer: default SQLite in the run folder, 'memory', or a postgres:// URL")] = None,
     shell: Annotated[bool, typer.Option(help="give the agent a sandboxed shell tool")] = False,
     quick: Annotated[bool, typer.Option(help="fewer benchmark repetitions")] = False,
-    agent: Annotated[str, typer.Option(help="graph (the LangGraph team) or external (--command, through MCP)")] = "graph",
+    agent: Annotated[str, typer.Option(help="graph (the LangGraph team), or external / external-stdio (--command, through MCP)")] = "graph",
     command: Annotated[Optional[str], typer.Option(help="--agent external: the agent's command line (README, MCP)")] = None,
     tools: Annotated[str, typer.Option(help="inprocess, or mcp: the agents' tools through an MCP server")] = "inprocess",
 ) -> None:
     """Run an agent (or a team) on a task, with a live progress view."""
-    if agent == "external":
+    if agent in ("external", "external-stdio"):
         raise typer.Exit(external_run(console, task=task, command=command, tier=tier, target=target, budget=budget,
-                                      runs_dir=runs_dir, run_id=run_id, shell=shell, quick=quick))
+                                      runs_dir=runs_dir, run_id=run_id, shell=shell, quick=quick, stdio=agent != "external"))
     if agent != "graph" or model is None or tools not in ("inprocess", "mcp"):
         raise SzAgentsError("use --agent graph with --model SPEC (and --tools inprocess or mcp), or --agent external --command CMD")
     if team not in ("single", "multi"):

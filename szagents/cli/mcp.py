@@ -16,6 +16,7 @@ from rich.console import Console
 from szagents.cli.progress import ProgressPrinter
 from szagents.errors import SzAgentsError
 from szagents.mcp.external import run_external
+from szagents.mcp.external_stdio import run_external_stdio
 from szagents.mcp.run import McpBudgets, McpRun, external_team
 from szagents.mcp.server import HttpServer, build_server, http_app, is_loopback, serve_stdio
 from szagents.sweep.config import RunConfig
@@ -28,11 +29,11 @@ TOOL_CALLS_PER_ITERATION = 4  # default tool-call budget: 4 x the task's iterati
 TRANSPORTS = ("stdio", "streamable-http")
 TIERS = ("user", "knowledgeable", "expert")
 _BUDGET_KEYS = {"tool_calls": "tool_calls", "wall": "wall_seconds", "wall_seconds": "wall_seconds",
-                "iterations": "iterations", "tokens": "tokens"}
+                "iterations": "iterations", "tokens": "tokens", "deadline": "deadline"}
 
 
 def parse_budgets(task_id: str, text: str | None) -> tuple[Budgets, McpBudgets]:
-    """--budget tool_calls=N,wall=SECONDS over the task's budgets (iterations/tokens are only recorded)."""
+    """--budget tool_calls=N,wall=SECONDS[,deadline=UNIX_TIME] over the task's budgets (iterations/tokens are recorded)."""
     task_budgets = get_task(task_id).budgets
     values = {**task_budgets.model_dump(), "tool_calls": TOOL_CALLS_PER_ITERATION * task_budgets.iterations}
     for item in filter(None, (text or "").split(",")):
@@ -47,7 +48,8 @@ def parse_budgets(task_id: str, text: str | None) -> tuple[Budgets, McpBudgets]:
         values[name] = number
     budgets = Budgets(iterations=int(values["iterations"]), tokens=int(values["tokens"]),
                       wall_seconds=values["wall_seconds"])
-    return budgets, McpBudgets(tool_calls=int(values["tool_calls"]), wall_seconds=values["wall_seconds"])
+    return budgets, McpBudgets(tool_calls=int(values["tool_calls"]), wall_seconds=values["wall_seconds"],
+                               deadline_epoch=values.get("deadline"))
 
 
 def _config(task: str, tier: str, target: Optional[str], budget: Optional[str], runs_dir: Path, run_id: str,
@@ -119,11 +121,15 @@ def mcp_command(
 
 
 def external_run(console: Console, *, task: str, command: Optional[str], tier: str, target: Optional[str],
-                 budget: Optional[str], runs_dir: Path, run_id: str, shell: bool, quick: bool) -> int:
-    """`szagents run --agent external --command ...`: the exit code (0 when a correct revision exists)."""
+                 budget: Optional[str], runs_dir: Path, run_id: str, shell: bool, quick: bool, stdio: bool = False) -> int:
+    """`szagents run --agent external[-stdio] --command ...`: the exit code (0 when a correct revision exists).
+
+    external serves the run over HTTP on loopback; external-stdio lets the agent start the server itself.
+    """
     if not command:
         raise SzAgentsError("--agent external needs --command '<agent command line>' (README, section MCP, has recipes)")
     config, budgets = _config(task, tier, target, budget, runs_dir, run_id, shell, quick)
-    outcome = run_external(config, budgets, command, observer=ProgressPrinter(console))
+    runner = run_external_stdio if stdio else run_external
+    outcome = runner(config, budgets, command, observer=ProgressPrinter(console))
     console.print(f"run folder: {outcome.run_dir} (the agent's output is in agent/)")
     return 0 if outcome.best else 1

@@ -6,21 +6,25 @@ demos (`szagents run --agent external --command 'python -m szagents.mcp.agent --
 
     python -m szagents.mcp.agent [--url URL] [--write NAME=PATH]... [--action TEXT] [--extra-calls N]
 
---url and the token default to $SZAGENTS_MCP_URL and $SZAGENTS_MCP_TOKEN (set by the runner).
+--url and the token default to $SZAGENTS_MCP_URL and $SZAGENTS_MCP_TOKEN (set by the runner); without a
+URL it starts or reaches the server named in $SZAGENTS_MCP_CONFIG (an `mcpServers` JSON), stdio included.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 from pathlib import Path
 
 import mcp.types as types
-from mcp import ClientSession
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
 from mcp.shared.exceptions import McpError
 
+from szagents import __version__
 from szagents.mcp.client import http_session
 
 __all__ = ["AGENT_NAME", "play", "main"]
@@ -40,8 +44,9 @@ async def _call(session: ClientSession, name: str, args: dict[str, object]) -> s
     return text
 
 
-async def play(session: ClientSession, writes: list[tuple[str, str]], action: str, extra_calls: int) -> None:
-    """The script: look around, write the files, validate, submit, then spend extra_calls list_files calls."""
+async def play(session: ClientSession, writes: list[tuple[str, str]], action: str, extra_calls: int,
+               linger_s: float = 0.0) -> None:
+    """The script: look around, write the files, validate, submit, spend extra_calls list_files calls, linger."""
     tools = await session.list_tools()
     brief = await session.get_prompt("brief")
     resources = await session.list_resources()
@@ -54,11 +59,25 @@ async def play(session: ClientSession, writes: list[tuple[str, str]], action: st
     await _call(session, "submit", {"action": action})
     for _ in range(extra_calls):
         await _call(session, "list_files", {})
+    await asyncio.sleep(linger_s)  # a hung agent, for tests of the runner's wall-time stop
 
 
-async def _over_http(url: str, token: str | None, args: argparse.Namespace) -> None:
-    async with http_session(url, token, name=AGENT_NAME) as session:
-        await play(session, args.write, args.action, args.extra_calls)
+async def _connect(args: argparse.Namespace) -> None:
+    """Over HTTP to --url, or to the first server of the --config file (an `mcpServers` JSON), as a real client would."""
+    if args.url:
+        async with http_session(args.url, os.environ.get("SZAGENTS_MCP_TOKEN"), name=AGENT_NAME) as session:
+            return await play(session, args.write, args.action, args.extra_calls, args.linger)
+    entry = next(iter(json.loads(Path(args.config).read_text())["mcpServers"].values()))
+    if "url" in entry:
+        token = entry.get("headers", {}).get("Authorization", "").removeprefix("Bearer ") or None
+        async with http_session(entry["url"], token, name=AGENT_NAME) as session:
+            return await play(session, args.write, args.action, args.extra_calls, args.linger)
+    server = StdioServerParameters(command=entry["command"], args=entry.get("args", []))
+    async with stdio_client(server) as (read, write):
+        info = types.Implementation(name=AGENT_NAME, version=__version__)
+        async with ClientSession(read, write, client_info=info) as session:
+            await session.initialize()
+            await play(session, args.write, args.action, args.extra_calls, args.linger)
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -69,18 +88,21 @@ def _pair(text: str) -> tuple[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Play the script against the server at --url; 0 when it ran through or the run told it to stop."""
+    """Play the script against the server; 0 when it ran through or the run told it to stop."""
     parser = argparse.ArgumentParser(prog="python -m szagents.mcp.agent", description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=os.environ.get("SZAGENTS_MCP_URL"), help="MCP endpoint (default $SZAGENTS_MCP_URL)")
     parser.add_argument("--write", type=_pair, action="append", default=[], metavar="NAME=PATH",
                         help="write the file PATH into the workspace as NAME (repeatable)")
     parser.add_argument("--action", default="scripted agent: write the given files", help="the submit summary")
     parser.add_argument("--extra-calls", type=int, default=0, help="list_files calls after the submit")
+    parser.add_argument("--linger", type=float, default=0.0, help="seconds to keep the session open at the end")
+    parser.add_argument("--config", default=os.environ.get("SZAGENTS_MCP_CONFIG"),
+                        help="an mcpServers JSON naming the server, used without --url (default $SZAGENTS_MCP_CONFIG)")
     args = parser.parse_args(argv)
-    if not args.url:
-        parser.error("no server: pass --url or set SZAGENTS_MCP_URL")
+    if not args.url and not args.config:
+        parser.error("no server: pass --url or --config (or set SZAGENTS_MCP_URL or SZAGENTS_MCP_CONFIG)")
     try:
-        asyncio.run(_over_http(args.url, os.environ.get("SZAGENTS_MCP_TOKEN"), args))
+        asyncio.run(_connect(args))
     except* McpError as group:  # the run is over (budget, plateau): a well-behaved agent stops here
         print(f"stopped by the server: {group.exceptions[0].error.message}", flush=True)
     return 0

@@ -11,7 +11,8 @@ bash. The command finds everything in its environment:
     SZAGENTS_PROMPT_FILE  the brief; the same text is also written to the command's stdin
 
 The runner stops the command (SIGTERM to its process group, SIGKILL after a grace period) when
-the run ends (budget spent, plateau) or the wall-time budget passes, then ends the run.
+the run ends (budget spent, plateau) or the wall-time budget passes, then ends the run. An agent
+that starts the server itself over stdio is run by `external_stdio.run_external_stdio`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import secrets
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,28 +33,34 @@ from szagents.sweep.config import RunConfig
 from szagents.sweep.run import RunOutcome
 from szagents.trajectory.events import ErrorEvent
 
-__all__ = ["SERVER_NAME", "agent_environment", "run_external"]
+__all__ = ["SERVER_NAME", "write_agent_files", "agent_environment", "launch", "stop_process", "supervise",
+           "exit_reason", "run_external"]
 
 SERVER_NAME = "szagents"  # the MCP server's name in the agent's configuration (tools appear as szagents.*)
 GRACE_SECONDS = 5.0
 
 
-def agent_environment(run: McpRun, url: str, token: str) -> dict[str, str]:
-    """Write the agent's MCP configurations and prompt into run_dir/agent; the variables naming them."""
-    folder = run.run_dir / "agent"
+def write_agent_files(folder: Path, claude: dict[str, Any], gemini: dict[str, Any], prompt: str) -> dict[str, str]:
+    """The server entry in Claude Code's and Gemini CLI's config formats, and the prompt; variables naming them."""
     (folder / ".gemini").mkdir(parents=True, exist_ok=True)
+    (folder / "mcp.json").write_text(json.dumps({"mcpServers": {SERVER_NAME: claude}}, indent=2))
+    settings = {"mcpServers": {SERVER_NAME: {**gemini, "trust": True}}}
+    (folder / ".gemini" / "settings.json").write_text(json.dumps(settings, indent=2))  # Gemini CLI's project settings
+    (folder / "prompt.md").write_text(prompt)
+    return {"SZAGENTS_MCP_CONFIG": str(folder / "mcp.json"), "SZAGENTS_PROMPT_FILE": str(folder / "prompt.md"),
+            "SZAGENTS_RUN_DIR": str(folder.parent)}
+
+
+def agent_environment(run: McpRun, url: str, token: str) -> dict[str, str]:
+    """Write the agent's MCP configurations (the HTTP server) and prompt into run_dir/agent; the variables."""
     headers = {"Authorization": f"Bearer {token}"}
-    claude = {"mcpServers": {SERVER_NAME: {"type": "http", "url": url, "headers": headers}}}
-    gemini = {"mcpServers": {SERVER_NAME: {"httpUrl": url, "headers": headers, "trust": True,
-                                           "timeout": int(run.budgets.wall_seconds * 1000)}}}
-    (folder / "mcp.json").write_text(json.dumps(claude, indent=2))
-    (folder / ".gemini" / "settings.json").write_text(json.dumps(gemini, indent=2))  # Gemini CLI's project settings
-    (folder / "prompt.md").write_text(run.brief())
-    return {"SZAGENTS_MCP_URL": url, "SZAGENTS_MCP_TOKEN": token, "SZAGENTS_MCP_CONFIG": str(folder / "mcp.json"),
-            "SZAGENTS_PROMPT_FILE": str(folder / "prompt.md"), "SZAGENTS_RUN_DIR": str(run.run_dir)}
+    timeout_ms = int(run.budgets.wall_seconds * 1000)
+    files = write_agent_files(run.run_dir / "agent", {"type": "http", "url": url, "headers": headers},
+                              {"httpUrl": url, "headers": headers, "timeout": timeout_ms}, run.brief())
+    return {"SZAGENTS_MCP_URL": url, "SZAGENTS_MCP_TOKEN": token, **files}
 
 
-def _launch(command: str, folder: Path, env: dict[str, str], prompt: str) -> subprocess.Popen:
+def launch(command: str, folder: Path, env: dict[str, str], prompt: str) -> subprocess.Popen:
     """Start command with bash in folder, its own process group, output to files, prompt on stdin."""
     with open(folder / "stdout.log", "wb") as out, open(folder / "stderr.log", "wb") as err:
         process = subprocess.Popen(["/bin/bash", "-c", command], cwd=folder, env={**os.environ, **env},
@@ -65,7 +73,7 @@ def _launch(command: str, folder: Path, env: dict[str, str], prompt: str) -> sub
     return process
 
 
-def _stop(process: subprocess.Popen, grace_s: float) -> None:
+def stop_process(process: subprocess.Popen, grace_s: float) -> None:
     """SIGTERM the command's process group; SIGKILL what is left after grace_s."""
     for sig, wait_s in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 5.0)):
         try:
@@ -79,20 +87,24 @@ def _stop(process: subprocess.Popen, grace_s: float) -> None:
             continue
 
 
-def _supervise(run: McpRun, process: subprocess.Popen, budgets: McpBudgets, grace_s: float) -> str | None:
-    """Wait for the command; stop it when the run ends or wall time passes. The stop reason it implies."""
-    deadline = time.monotonic() + budgets.wall_seconds + grace_s
+def supervise(process: subprocess.Popen, ended: Callable[[], bool], wall_seconds: float, grace_s: float) -> str | None:
+    """Wait for the command; stop it when ended() or wall time passes. "budget_wall", or None when it exited or was stopped."""
+    deadline = time.monotonic() + wall_seconds + grace_s
     while process.poll() is None:
-        if run.ended:
+        if ended():
             break
         if time.monotonic() > deadline:
-            _stop(process, grace_s)
+            stop_process(process, grace_s)
             return "budget_wall"
         time.sleep(0.1)
     if process.poll() is None:
-        _stop(process, grace_s)
-        return None
-    if process.returncode != 0 and not run.ended:
+        stop_process(process, grace_s)
+    return None
+
+
+def exit_reason(run: McpRun, process: subprocess.Popen) -> str:
+    """agent_stop, or error (with an error event quoting its stderr) when the command failed before the run ended."""
+    if process.returncode not in (0, None) and not run.ended:
         tail = (run.run_dir / "agent" / "stderr.log").read_text(errors="replace")[-1500:]
         run.sink.emit(ErrorEvent(run_id=run.run_id, kind="agent",
                                  message=f"the agent command exited with status {process.returncode}: {tail}"))
@@ -102,19 +114,17 @@ def _supervise(run: McpRun, process: subprocess.Popen, budgets: McpBudgets, grac
 
 def run_external(config: RunConfig, budgets: McpBudgets, command: str, observer: Any | None = None,
                  grace_s: float = GRACE_SECONDS) -> RunOutcome:
-    """Serve config's task over MCP, run command as its agent within budgets, end the run like any other."""
+    """Serve config's task over MCP (HTTP), run command as its agent within budgets, end the run like any other."""
     token = secrets.token_urlsafe(24)
     run = McpRun(config, budgets, observer)
     with run:
         server = build_server(run, instructions=run.instructions())
         with HttpServer(http_app(server, token)) as http:
             env = agent_environment(run, http.url, token)
-            process = _launch(command, run.run_dir / "agent", env, run.brief())
+            process = launch(command, run.run_dir / "agent", env, run.brief())
             try:
-                reason = _supervise(run, process, budgets, grace_s)
+                reason = supervise(process, lambda: run.ended, budgets.wall_seconds, grace_s)
             finally:
-                if process.poll() is None:
-                    _stop(process, grace_s)
-            if reason is not None:
-                run.end(reason)
+                stop_process(process, grace_s)
+            run.end(reason or exit_reason(run, process))
     return RunOutcome(run.run_dir, run.run_id, run.state)

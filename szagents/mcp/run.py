@@ -48,6 +48,7 @@ class McpBudgets(BaseModel):
 
     tool_calls: int = Field(gt=0)
     wall_seconds: float = Field(gt=0)
+    deadline_epoch: float | None = None  # Unix time when the run's time is up however late it started (a runner's)
 
 
 def external_team(agent: str) -> Team:
@@ -90,10 +91,10 @@ class McpRun:
     # -- lifecycle -------------------------------------------------------------------------------
     def open(self) -> McpRun:
         """Create the run folder, workspace, trajectory and checkpoint (the run itself starts at the first call)."""
-        if self.run_dir.exists():
+        if (self.run_dir / RUN_FILE).exists():  # (a runner may have made the folder, with only agent/ in it)
             raise TaskError(f"run folder {self.run_dir} already exists; pass another --run-id")
         backend = _backend(self.config, self.task)  # a backend that cannot run here fails before anything is written
-        self.run_dir.mkdir(parents=True)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
         self._write_config("mcp")
         try:
             writer = self._stack.enter_context(TrajectoryWriter(self.run_dir / "trajectory.jsonl", self.run_id))
@@ -127,10 +128,10 @@ class McpRun:
         (self.run_dir / RUN_FILE).write_text(config.model_dump_json(indent=2))
 
     def close(self, reason: str = "agent_stop") -> None:
-        """End the run (if it has not ended) and close its files."""
+        """End the run (if it has not ended; an agent stopping after its time is up ran out of it) and close its files."""
         with self._lock:
             if not self.ended:
-                self.end(reason)
+                self.end("budget_wall" if reason == "agent_stop" and self.time_up() else reason)
             self._stack.close()
 
     def __enter__(self) -> McpRun:
@@ -158,6 +159,11 @@ class McpRun:
     def elapsed_seconds(self) -> float:
         """Wall time since the run started (0 before)."""
         return time.monotonic() - self._t0 if self._t0 is not None else 0.0
+
+    def time_up(self) -> bool:
+        """Whether the wall-time budget is spent (since the first call, or past the deadline)."""
+        deadline = self.budgets.deadline_epoch
+        return self.elapsed_seconds() >= self.budgets.wall_seconds or (deadline is not None and time.time() >= deadline)
 
     def brief(self) -> str:
         """The agent's instructions: the system prompt and the first message of its role."""
@@ -236,7 +242,7 @@ class McpRun:
             return f"the run has ended (stop reason {self.state.get('stop_reason')}); it takes no more tool calls"
         if not self.started:
             self._start(caller, baseline=True)
-        if self.elapsed_seconds() >= self.budgets.wall_seconds:
+        if self.time_up():
             self.end("budget_wall")
             return (f"budget spent: the wall-time budget of {self.budgets.wall_seconds:g} s is used; the run has "
                     "ended and its best revision is kept. Stop working.")

@@ -9,6 +9,7 @@ import time
 
 from szagents.mcp.agent import AGENT_NAME
 from szagents.mcp.external import run_external
+from szagents.mcp.external_stdio import run_external_stdio
 from szagents.mcp.run import McpBudgets
 from szagents.trajectory import read_run
 from tests.mcp.clients import REFERENCE, config
@@ -59,3 +60,24 @@ def test_the_runner_stops_the_agent_when_the_budget_is_spent(tmp_path):
     log = (outcome.run_dir / "agent" / "stdout.log").read_text()
     assert outcome.state["stop_reason"] == "budget_tool_calls"
     assert sum(1 for e in read_run(outcome.run_dir) if e.event == "tool_call") <= 4 and "validate" in log
+
+
+def test_an_agent_that_starts_the_server_over_stdio(tmp_path):
+    """--agent external-stdio: the agent starts `szagents mcp` from its config over stdio; the same run is recorded."""
+    command = f"{AGENT} --write kernel.c={shlex.quote(str(REFERENCE))} --action 'over stdio'"
+    outcome = run_external_stdio(config(tmp_path, "stdio"), McpBudgets(tool_calls=20, wall_seconds=300), command)
+    assert outcome.best is not None and outcome.best["action"] == "over stdio"
+    events = read_run(outcome.run_dir)
+    assert events[0].models["translator"].startswith(f"mcp:{AGENT_NAME}/")
+    assert [e.tool for e in events if e.event == "tool_call"] == ["list_files", "write_file", "validate", "submit"]
+    assert [e.stop_reason for e in events if e.event == "run_end"] == ["agent_stop"]
+    assert '"command"' in (outcome.run_dir / "agent" / "mcp.json").read_text()
+
+
+def test_over_stdio_a_hung_agent_is_stopped_and_recorded_as_out_of_time(tmp_path):
+    """The server carries the runner's deadline: an agent stopped at its wall time leaves a budget_wall run."""
+    command = f"{AGENT} --extra-calls 1 --linger 60"
+    outcome = run_external_stdio(config(tmp_path, "hung"), McpBudgets(tool_calls=20, wall_seconds=8), command,
+                                 grace_s=1.0)
+    assert outcome.state["stop_reason"] == "budget_wall"
+    assert [e.stop_reason for e in read_run(outcome.run_dir) if e.event == "run_end"] == ["budget_wall"]

@@ -58,14 +58,17 @@ class McpClientThread:
     def __enter__(self) -> McpClientThread:
         self._thread.start()
         self._held = asyncio.run_coroutine_threadsafe(self._hold(), self.loop)
-        if not self._ready.wait(self.timeout_s) or not self.tools:
-            self._held.result(timeout=1)  # raises the connection error, if any
-            raise HarnessError(f"the MCP client could not load the tools of {self.url}")
-        return self
+        if self._ready.wait(self.timeout_s) and self.tools:
+            return self
+        failure = self._held.exception(timeout=0) if self._held.done() else "no answer in time"
+        self.__exit__()
+        raise HarnessError(f"the MCP client could not load the tools of {self.url}: {failure}")
 
     def __exit__(self, *exc: object) -> None:
         if self._stop is not None:
             self.loop.call_soon_threadsafe(self._stop.set)
+        else:
+            self._held.cancel()  # still connecting
         if self._held is not None:
             try:
                 self._held.result(timeout=10)

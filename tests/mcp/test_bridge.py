@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from szagents.errors import HarnessError
+from szagents.mcp.bridge import McpClientThread
 from szagents.roles.team import Team
 from szagents.sweep.config import RunConfig
 from szagents.sweep.run import start_run
@@ -38,3 +40,10 @@ def test_tools_through_mcp_give_an_equivalent_trajectory(tmp_path):
     kinds = [row[0] for row in in_process]
     assert kinds.count("tool_call") >= 10 and "rollback" in kinds
     assert [r[2] for r in in_process if r[0] == "revision"] == ["ok", "compile_error", "bound_violation", "ok", "ok", "ok"]
+
+
+def test_no_server_is_a_harness_error_naming_the_address():
+    """A bridge that cannot reach its server fails with a HarnessError naming the URL (nothing hangs)."""
+    with pytest.raises(HarnessError, match="127.0.0.1:9/mcp"):
+        with McpClientThread("http://127.0.0.1:9/mcp", timeout_s=2):
+            pass

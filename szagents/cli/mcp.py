@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import socket
 import time
 from pathlib import Path
 from typing import Annotated, Optional
@@ -74,6 +75,16 @@ def required_token(transport: str, host: str, token: Optional[str]) -> tuple[Opt
     return secrets.token_urlsafe(24), True
 
 
+def _check_port(host: str, port: int) -> None:
+    """Fail before the run folder is written when host:port cannot be bound."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise SzAgentsError(f"cannot serve on {host}:{port} ({exc.strerror}; is the port taken? pass another "
+                                "--port, or 0 for any free port)") from None
+
+
 def _serve_http(run: McpRun, host: str, port: int, token: Optional[str], err: Console) -> None:
     """Serve run on host:port until the run ends (or Ctrl-C)."""
     server = build_server(run, instructions=run.instructions())
@@ -110,6 +121,8 @@ def mcp_command(
     if generated:
         err.print(f"bound off loopback: clients must send 'Authorization: Bearer {token}'", highlight=False)
     config, budgets = _config(task, tier, target, budget, runs_dir, run_id, shell, quick)
+    if transport != "stdio":
+        _check_port(host, port)
     run = McpRun(config, budgets, observer=ProgressPrinter(err))
     signal.signal(signal.SIGTERM, _exit_on_sigterm)  # a client closing a stdio server may send SIGTERM
     with run:

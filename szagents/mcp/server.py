@@ -12,6 +12,7 @@ import hmac
 import ipaddress
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -191,13 +192,13 @@ class HttpServer:
         if not any(isinstance(f, _QuietClosedStream) for f in _HTTP_LOGGER.filters):
             _HTTP_LOGGER.addFilter(_QuietClosedStream())
         self._thread.start()
-        waited = threading.Event()
-        while not self._server.started and self._thread.is_alive() and not waited.wait(0.01):
-            timeout_s -= 0.01
-            if timeout_s <= 0:
-                raise SzAgentsError(f"the MCP HTTP server on {self.url} did not start within its timeout")
+        deadline = time.monotonic() + timeout_s
+        while not self._server.started and self._thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
         if not self._server.started:
-            raise SzAgentsError(f"the MCP HTTP server on {self.url} failed to start (see the log above)")
+            self.stop()
+            raise SzAgentsError(f"the MCP HTTP server did not start on {self.url} (is the port taken? pass another "
+                                "--port, or 0 for any free port)")
         self.port = self._server.servers[0].sockets[0].getsockname()[1]  # the port chosen when given 0
         return self
 

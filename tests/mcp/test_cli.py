@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 
@@ -56,3 +57,15 @@ def test_bad_input_exits_2_with_one_line(tmp_path, args, message):
     result = _cli(*args, "--runs-dir", str(tmp_path))
     assert result.returncode == 2 and message in " ".join(result.stdout.split() + result.stderr.split())
     assert not list(tmp_path.iterdir())  # nothing was started
+
+
+def test_a_taken_port_is_a_clear_error(tmp_path):
+    """Serving on a port that is already bound fails with exit 2 and the fix, and writes no run folder."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _cli("mcp", "--task", TASK, "--transport", "streamable-http", "--port", str(port),
+                      "--runs-dir", str(tmp_path))
+    assert result.returncode == 2 and "is the port taken" in " ".join(result.stdout.split() + result.stderr.split())
+    assert not list(tmp_path.iterdir())

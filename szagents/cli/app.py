@@ -17,6 +17,7 @@ from szagents import __version__
 from szagents.cli.errors import EXIT_INCORRECT, EXIT_OK, guarded, on_sigterm
 from szagents.cli.options import APIS, TEAMS, TIERS, check_rel, choice, make_console, parse_budgets, positive
 from szagents.cli.report import report_command
+from szagents.cli.mcp import external_run, mcp_command
 from szagents.errors import SzAgentsError
 
 DEMO_TASK = "szx-optimize-cpu"
@@ -160,8 +161,8 @@ def _team(model: str, team: Optional[str], optimizer_model: Optional[str], revie
 @app.command()
 def run(
     task: Annotated[str, typer.Option(help="task id (see `szagents tasks`)")],
-    model: Annotated[str, typer.Option(help="model spec: openai:<model>, google_genai:<model>, anthropic:<model>, "
-                                            "ollama:<model> (any init_chat_model provider), scripted:<name>, replay:<run dir>")],
+    model: Annotated[Optional[str], typer.Option(help="model spec: openai:<model>, google_genai:<model>, anthropic:<model>, "
+                                            "ollama:<model> (any init_chat_model provider), scripted:<name>, replay:<run dir>")] = None,
     team: Annotated[Optional[str], typer.Option(help="single (one agent, all roles) or multi (translator + optimizer); "
                                                      "replay: the recorded team")] = None,
     optimizer_model: Annotated[Optional[str], typer.Option(help="multi team: the optimizer's model (default: --model)")] = None,
@@ -180,6 +181,9 @@ def run(
     call_timeout: Annotated[Optional[float], typer.Option(help="seconds one model call may take (default 600, capped by the wall budget)")] = None,
     retry_seconds: Annotated[Optional[float], typer.Option(help="seconds spent retrying transient provider faults (default 180)")] = None,
     preflight: Annotated[bool, typer.Option(help="check each hosted model with one tiny call before starting")] = True,
+    agent: Annotated[str, typer.Option(help="graph (the LangGraph team), or external / external-stdio (--command, through MCP)")] = "graph",
+    command: Annotated[Optional[str], typer.Option(help="--agent external: the agent's command line (README, MCP)")] = None,
+    tools: Annotated[str, typer.Option(help="inprocess, or mcp: the agents' tools through an MCP server")] = "inprocess",
 ) -> None:
     """Run an agent (or a team) on a task, with a live progress view."""
     from szagents.cli.running import drive
@@ -187,10 +191,17 @@ def run(
     from szagents.tasks.catalog import get_task
 
     choice("--tier", tier, TIERS)
+    if agent in ("external", "external-stdio"):
+        raise typer.Exit(external_run(make_console(), task=task, command=command, tier=tier, target=target, budget=budget,
+                                      runs_dir=runs_dir, run_id=run_id, shell=shell, quick=quick, stdio=agent != "external"))
+    choice("--agent", agent, ("graph", "external", "external-stdio"))
+    choice("--tools", tools, ("inprocess", "mcp"))
+    if model is None:
+        raise SzAgentsError("--model is required with --agent graph (e.g. --model scripted:demo)")
     budgets = parse_budgets(budget, get_task(task).budgets.model_dump())
     config = RunConfig(task=task, team=_team(model, team, optimizer_model, reviewer_model), tier=tier, backend=target,
                        budgets=budgets, runs_dir=runs_dir, run_id=run_id, checkpoint=checkpoint, shell=shell, quick=quick,
-                       preflight=preflight, **_run_options(base_url, api, timeout, call_timeout, retry_seconds))
+                       preflight=preflight, tools=tools, **_run_options(base_url, api, timeout, call_timeout, retry_seconds))
     raise typer.Exit(drive(make_console(), config))
 
 
@@ -239,6 +250,7 @@ def demo(
 
 
 app.command("report")(report_command)
+app.command("mcp")(mcp_command)
 
 
 def main() -> None:

@@ -35,6 +35,7 @@ class RunConfig(BaseModel):
     checkpoint: str | None = None  # None: SQLite in the run folder; "memory"; a postgres:// URL
     base_url: str | None = None  # OpenAI-compatible server for openai: models
     shell: bool = False
+    tools: Literal["inprocess", "mcp"] = "inprocess"  # mcp: the agents reach their tools through an MCP server
     quick: bool = False  # fewer benchmark repetitions (demos, tests)
     plateau: int = Field(default=4, ge=1)
     api: Literal["auto", "responses", "chat"] = "auto"  # openai: models: Responses or Chat Completions API

@@ -17,6 +17,7 @@ from szagents.backends.registry import get_backend
 from szagents.errors import TaskError, ToolchainError
 from szagents.models.calls import ProviderError
 from szagents.models.replay import check_replay_task
+from szagents.mcp.bridge import mcp_tools
 from szagents.prompts.render import render_template, system_prompt
 from szagents.roles.context import EventSink, RunContext
 from szagents.roles.graph import build_graph, run_end
@@ -99,14 +100,15 @@ def _recorded(run_dir: Path) -> dict[tuple[str, int], dict[str, Any]]:
 
 
 def _context(config: RunConfig, task: Task, run_dir: Path, sink: EventSink, backend: Any,
-             models: dict[str, BaseChatModel]) -> RunContext:
+             models: dict[str, BaseChatModel], stack: ExitStack) -> RunContext:
     """Wire the run-scoped handles: workspace, tools, models (tools bound to the authors'), revisions."""
     run_id = config.run_id
     workspace = materialize(task, run_dir)
     acting = {"role": "agent"}
     tool_ctx = ToolContext.for_task(task, workspace, backend, sink=sink, run_id=run_id,
                                     role=lambda: acting["role"], bench_settings=config.bench_settings())
-    tools = make_tools(tool_ctx, shell=config.shell)
+    tools = (stack.enter_context(mcp_tools(tool_ctx, shell=config.shell)) if config.tools == "mcp"
+             else make_tools(tool_ctx, shell=config.shell))
     for spec in config.team.models().values():
         check_replay_task(spec, task.id)
     bound = {role: model if role == "validator" else model.bind_tools(tools) for role, model in models.items()}
@@ -132,7 +134,7 @@ def _opened(config: RunConfig, task: Task, run_dir: Path, observer: Any | None, 
     models = build_models(config)
     preflight(config, models)
     writer = stack.enter_context(TrajectoryWriter(run_dir / TRAJECTORY_FILENAME, config.run_id))
-    return _context(config, task, run_dir, _Tee(writer, observer), backend, models)
+    return _context(config, task, run_dir, _Tee(writer, observer), backend, models, stack)
 
 
 def _drive(ctx: RunContext, config: RunConfig, state: AgentState | None, graph: StateGraph | None,

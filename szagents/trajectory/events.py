@@ -130,6 +130,7 @@ class ToolCall(EventBase):
     ok: bool
     output: str  # as given to the model (already sized for the context)
     duration_s: float
+    agent: str | None = None  # an MCP client's name/version from its handshake (None: an in-process model)
 
 
 class CompileEvent(EventBase):

@@ -1,0 +1,169 @@
+"""`szagents mcp` (one task run served over MCP) and `szagents run --agent external` (an outside agent as a run)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from szagents.errors import SzAgentsError
+
+if TYPE_CHECKING:  # the MCP SDK, LangGraph and the run machinery load only when a command needs them
+    from rich.console import Console
+
+    from szagents.mcp.run import McpBudgets, McpRun
+    from szagents.sweep.config import RunConfig
+    from szagents.tasks.task import Budgets
+
+__all__ = ["TOOL_CALLS_PER_ITERATION", "parse_budgets", "required_token", "mcp_command", "external_run"]
+
+TOOL_CALLS_PER_ITERATION = 4  # default tool-call budget: 4 x the task's iteration (LLM-call) budget
+TRANSPORTS = ("stdio", "streamable-http")
+TIERS = ("user", "knowledgeable", "expert")
+_BUDGET_KEYS = {"tool_calls": "tool_calls", "wall": "wall_seconds", "wall_seconds": "wall_seconds",
+                "iterations": "iterations", "tokens": "tokens", "deadline": "deadline"}
+
+
+def parse_budgets(task_id: str, text: str | None) -> tuple[Budgets, McpBudgets]:
+    """--budget tool_calls=N,wall=SECONDS[,deadline=UNIX_TIME] over the task's budgets (iterations/tokens are recorded)."""
+    from szagents.mcp.run import McpBudgets
+    from szagents.tasks.catalog import get_task
+    from szagents.tasks.task import Budgets
+
+    task_budgets = get_task(task_id).budgets
+    values = {**task_budgets.model_dump(), "tool_calls": TOOL_CALLS_PER_ITERATION * task_budgets.iterations}
+    for item in filter(None, (text or "").split(",")):
+        key, _, raw = item.partition("=")
+        name = _BUDGET_KEYS.get(key.strip())
+        try:
+            number = float(raw)
+        except ValueError:
+            number = 0.0
+        if name is None or number <= 0:
+            raise SzAgentsError(f"bad --budget item {item!r}; use tool_calls=N,wall=SECONDS with positive numbers")
+        values[name] = number
+    budgets = Budgets(iterations=int(values["iterations"]), tokens=int(values["tokens"]),
+                      wall_seconds=values["wall_seconds"])
+    return budgets, McpBudgets(tool_calls=int(values["tool_calls"]), wall_seconds=values["wall_seconds"],
+                               deadline_epoch=values.get("deadline"))
+
+
+def _config(task: str, tier: str, target: Optional[str], budget: Optional[str], runs_dir: Path, run_id: str,
+            shell: bool, quick: bool) -> tuple[RunConfig, McpBudgets]:
+    from szagents.mcp.run import external_team
+    from szagents.sweep.config import RunConfig
+
+    if tier not in TIERS:
+        raise SzAgentsError(f"unknown --tier {tier!r}; use one of {', '.join(TIERS)}")
+    task_budgets, budgets = parse_budgets(task, budget)
+    config = RunConfig(task=task, team=external_team("mcp"), tier=tier, backend=target, budgets=task_budgets,
+                       runs_dir=runs_dir, run_id=run_id, shell=shell, quick=quick)
+    return config, budgets
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM ends the run like the end of the session: run_end written, best/ exported."""
+    raise SystemExit(0)
+
+
+def required_token(transport: str, host: str, token: Optional[str]) -> tuple[Optional[str], bool]:
+    """(the token HTTP clients must send, whether it was generated): one is always required off loopback."""
+    from szagents.mcp.server import is_loopback
+
+    if transport == "stdio" or token or is_loopback(host):
+        return token or None, False
+    return secrets.token_urlsafe(24), True
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail before the run folder is written when host:port cannot be bound."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise SzAgentsError(f"cannot serve on {host}:{port} ({exc.strerror}; is the port taken? pass another "
+                                "--port, or 0 for any free port)") from None
+
+
+def _serve_http(run: McpRun, host: str, port: int, token: Optional[str], err: Console) -> None:
+    """Serve run on host:port until the run ends (or Ctrl-C)."""
+    from szagents.mcp.server import HttpServer, build_server, http_app
+
+    server = build_server(run, instructions=run.instructions())
+    with HttpServer(http_app(server, token), host, port) as http:
+        err.print(f"MCP server for run {run.run_id} (task {run.task.id}): {http.url}"
+                  + (" (bearer token required)" if token else ""), highlight=False)
+        try:
+            while not run.ended:
+                time.sleep(0.2)
+            time.sleep(1.0)  # let the answer that ended the run reach its client
+        except KeyboardInterrupt:
+            err.print("interrupted: ending the run")
+
+
+def mcp_command(
+    task: Annotated[str, typer.Option(help="task id (see `szagents tasks`)")],
+    runs_dir: Annotated[Path, typer.Option(help="folder that receives the run folder")] = Path("runs"),
+    run_id: Annotated[str, typer.Option(help="run folder name (default: task-external-tier-timestamp)")] = "",
+    tier: Annotated[str, typer.Option(help="prompt tier of the brief: user, knowledgeable or expert")] = "user",
+    budget: Annotated[Optional[str], typer.Option(help="e.g. tool_calls=160,wall=3600 (default: 4 x the task's iterations, its wall time)")] = None,
+    transport: Annotated[str, typer.Option(help="stdio or streamable-http")] = "stdio",
+    host: Annotated[str, typer.Option(help="HTTP address to bind (off loopback a bearer token is required)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP port (0: any free port)")] = 8765,
+    token: Annotated[Optional[str], typer.Option(help="bearer token clients must send (default $SZAGENTS_MCP_TOKEN; generated off loopback)")] = None,
+    shell: Annotated[bool, typer.Option(help="offer the sandboxed shell tool")] = False,
+    quick: Annotated[bool, typer.Option(help="fewer benchmark repetitions")] = False,
+    target: Annotated[Optional[str], typer.Option(help="backend to run on (default: the task's target)")] = None,
+) -> None:
+    """Serve one task run to an MCP client: the agent tools, the brief (prompt) and the workspace (resources)."""
+    import anyio
+    from rich.console import Console
+
+    from szagents.cli.progress import ProgressPrinter
+    from szagents.mcp.run import McpRun
+    from szagents.mcp.server import build_server, serve_stdio
+
+    if transport not in TRANSPORTS:
+        raise SzAgentsError(f"unknown --transport {transport!r}; use stdio or streamable-http")
+    err = Console(stderr=True)  # stdout belongs to the stdio transport
+    token, generated = required_token(transport, host, token or os.environ.get("SZAGENTS_MCP_TOKEN"))
+    if generated:
+        err.print(f"bound off loopback: clients must send 'Authorization: Bearer {token}'", highlight=False)
+    config, budgets = _config(task, tier, target, budget, runs_dir, run_id, shell, quick)
+    if transport != "stdio":
+        _check_port(host, port)
+    run = McpRun(config, budgets, observer=ProgressPrinter(err))
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # a client closing a stdio server may send SIGTERM
+    with run:
+        if transport == "stdio":
+            anyio.run(serve_stdio, build_server(run, instructions=run.instructions()))
+        else:
+            _serve_http(run, host, port, token, err)
+    err.print(f"run folder: {run.run_dir}", highlight=False)
+
+
+def external_run(console: Console, *, task: str, command: Optional[str], tier: str, target: Optional[str],
+                 budget: Optional[str], runs_dir: Path, run_id: str, shell: bool, quick: bool, stdio: bool = False) -> int:
+    """`szagents run --agent external[-stdio] --command ...`: the exit code (0 when a correct revision exists).
+
+    external serves the run over HTTP on loopback; external-stdio lets the agent start the server itself.
+    """
+    from szagents.cli.progress import ProgressPrinter
+    from szagents.mcp.external import run_external
+    from szagents.mcp.external_stdio import run_external_stdio
+
+    if not command:
+        raise SzAgentsError("--agent external needs --command '<agent command line>' (README, section MCP, has recipes)")
+    config, budgets = _config(task, tier, target, budget, runs_dir, run_id, shell, quick)
+    runner = run_external_stdio if stdio else run_external
+    outcome = runner(config, budgets, command, observer=ProgressPrinter(console))
+    console.print(f"run folder: {outcome.run_dir} (the agent's output is in agent/)")
+    return 0 if outcome.best else 1

@@ -1,0 +1,273 @@
+"""A recorded run whose agent is an MCP client: same workspace, events, revisions and validator as a graph run.
+
+The agent acts outside the graph; the graph holds only the validator and finish nodes (with the
+same router), so its checkpoint keeps the run's state. The run starts at the first tool call (the
+client's name/version from the handshake becomes the agent), measures the baseline then for an
+optimize task, and each submit runs the validator. Tool calls and wall time are budgeted here.
+"""
+
+from __future__ import annotations
+
+import platform
+import threading
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from pydantic import BaseModel, ConfigDict, Field
+
+from szagents import __version__
+from szagents.errors import HarnessError, TaskError
+from szagents.mcp.host import Caller, LocalTools, RunOver, ToolAnswer, ToolSpec
+from szagents.prompts.render import system_prompt
+from szagents.roles.context import RunContext
+from szagents.roles.graph import finish, logged, router
+from szagents.roles.state import AgentState, initial_state
+from szagents.roles.team import AUTHOR_ROLES, RoleSpec, Team
+from szagents.roles.validator import validator
+from szagents.sweep.config import RUN_FILE, RunConfig
+from szagents.sweep.run import _backend, _brief, _export_best, _Tee
+from szagents.tasks.catalog import get_task
+from szagents.tasks.task import Mode
+from szagents.tools.context import ToolContext
+from szagents.tools.kernel import SUBMIT_TOOL, evaluate_workspace
+from szagents.trajectory import TrajectoryWriter, open_checkpointer
+from szagents.trajectory.events import ErrorEvent, RunStart, ToolCall
+from szagents.workspace.materialize import materialize
+from szagents.workspace.revisions import RevisionStore, one_line
+
+__all__ = ["McpBudgets", "McpRun", "external_team", "mcp_graph"]
+
+
+class McpBudgets(BaseModel):
+    """What the server enforces for an MCP agent (its LLM calls and tokens are invisible here)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tool_calls: int = Field(gt=0)
+    wall_seconds: float = Field(gt=0)
+    deadline_epoch: float | None = None  # Unix time when the run's time is up however late it started (a runner's)
+
+
+def external_team(agent: str) -> Team:
+    """The team of an MCP run: one outside agent (a conversation we do not see) in every role."""
+    return Team(name="external", roles={r: RoleSpec(model=agent, conversation="agent") for r in AUTHOR_ROLES})
+
+
+def mcp_graph() -> StateGraph:
+    """validator and finish with the standard router; an author's turn ends the invocation (the agent is outside)."""
+    graph = StateGraph(AgentState, context_schema=RunContext)
+    turns = {"translator": END, "optimizer": END}
+    graph.add_node("validator", logged("validator", validator))
+    graph.add_node("finish", logged("finish", finish))
+    targets = ["validator", "finish", END]
+    graph.add_conditional_edges(START, router(START, turns), targets)
+    graph.add_conditional_edges("validator", router("validator", turns), targets)
+    graph.add_edge("finish", END)
+    return graph
+
+
+class McpRun:
+    """One run served over MCP (a ToolHost): open, answer tool calls from any thread, close."""
+
+    def __init__(self, config: RunConfig, budgets: McpBudgets, observer: Any | None = None) -> None:
+        self.config = config.model_copy(update={"run_id": config.resolved_run_id()})
+        self.run_id = self.config.run_id
+        self.run_dir = Path(self.config.runs_dir) / self.run_id
+        self.budgets, self.observer = budgets, observer
+        self.task = get_task(self.config.task)
+        self.first_role = "translator" if self.task.mode is Mode.translate else "optimizer"
+        self.state: dict[str, Any] = {}
+        self.calls = 0
+        self.agent: str | None = None
+        self._t0: float | None = None
+        self._finished = False
+        self._note = ""  # validator feedback not yet told to the agent (the baseline's)
+        self._lock = threading.RLock()
+        self._stack = ExitStack()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def open(self) -> McpRun:
+        """Create the run folder, workspace, trajectory and checkpoint (the run itself starts at the first call)."""
+        if (self.run_dir / RUN_FILE).exists():  # (a runner may have made the folder, with only agent/ in it)
+            raise TaskError(f"run folder {self.run_dir} already exists; pass another --run-id")
+        backend = _backend(self.config, self.task)  # a backend that cannot run here fails before anything is written
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self._write_config("mcp")
+        try:
+            writer = self._stack.enter_context(TrajectoryWriter(self.run_dir / "trajectory.jsonl", self.run_id))
+            self.sink = _Tee(writer, self.observer)
+            self.workspace = materialize(self.task, self.run_dir)
+            tool_ctx = ToolContext.for_task(self.task, self.workspace, backend, sink=self.sink, run_id=self.run_id,
+                                            role=self.role, bench_settings=self.config.bench_settings())
+            self.local = LocalTools(tool_ctx, shell=self.config.shell, brief=self.brief)
+            self.ctx = self._run_context(tool_ctx)
+            saver = self._stack.enter_context(open_checkpointer(self.config.checkpoint, self.run_dir))
+            self.graph = mcp_graph().compile(checkpointer=saver)
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def _run_context(self, tool_ctx: ToolContext) -> RunContext:
+        revisions = RevisionStore(self.run_dir)
+        return RunContext(
+            run_id=self.run_id, run_dir=self.run_dir, task=self.task, team=self.config.team, tier=self.config.tier,
+            budgets=self.config.budgets or self.task.budgets, models={}, tools=self.local.tools, sink=self.sink,
+            system_prompt=lambda role: system_prompt("single", role, self.config.tier, self.task),
+            brief=lambda role: _brief(self.task, role),
+            evaluate=lambda: evaluate_workspace(tool_ctx, by="validator", bench=True),
+            snapshot=self.workspace.snapshot, revisions=revisions,
+            restore=lambda number: revisions.restore(number, self.workspace), policy=self.config.policy(),
+        )
+
+    def _write_config(self, agent: str) -> None:
+        config = self.config.model_copy(update={"team": external_team(agent)})
+        (self.run_dir / RUN_FILE).write_text(config.model_dump_json(indent=2))
+
+    def close(self, reason: str = "agent_stop") -> None:
+        """End the run (if it has not ended; an agent stopping after its time is up ran out of it) and close its files."""
+        with self._lock:
+            if not self.ended:
+                self.end("budget_wall" if reason == "agent_stop" and self.time_up() else reason)
+            self._stack.close()
+
+    def __enter__(self) -> McpRun:
+        return self.open()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: object, tb: object) -> None:
+        stopped = exc_type is None or issubclass(exc_type, (KeyboardInterrupt, SystemExit))  # the client or a user ended it
+        self.close("agent_stop" if stopped else "error")
+
+    # -- state -----------------------------------------------------------------------------------
+    @property
+    def started(self) -> bool:
+        """Whether run_start has been written."""
+        return self._t0 is not None
+
+    @property
+    def ended(self) -> bool:
+        """Whether run_end has been written (by the finish node)."""
+        return self._finished
+
+    def role(self) -> str:
+        """The author role the agent plays now (translator until a correct version exists, then optimizer)."""
+        return self.state.get("active_role", self.first_role)
+
+    def elapsed_seconds(self) -> float:
+        """Wall time since the run started (0 before)."""
+        return time.monotonic() - self._t0 if self._t0 is not None else 0.0
+
+    def time_up(self) -> bool:
+        """Whether the wall-time budget is spent (since the first call, or past the deadline)."""
+        deadline = self.budgets.deadline_epoch
+        return self.elapsed_seconds() >= self.budgets.wall_seconds or (deadline is not None and time.time() >= deadline)
+
+    def brief(self) -> str:
+        """The agent's instructions: the system prompt and the first message of its role."""
+        role = self.role()
+        return system_prompt("single", role, self.config.tier, self.task) + "\n\n" + _brief(self.task, role)
+
+    def specs(self) -> list[ToolSpec]:
+        """The in-process tools' names, descriptions and schemas."""
+        return self.local.specs()
+
+    def instructions(self) -> str:
+        """What the server tells a client at the handshake."""
+        return (f"szagents run {self.run_id}: task {self.task.id}. Get the prompt 'brief' for the instructions; "
+                "work with these tools only; call submit with a one-line summary for every version worth "
+                f"recording. Budgets: {self.budgets.tool_calls} tool calls, {self.budgets.wall_seconds:g} s.")
+
+    def _invoke(self, update: dict[str, Any]) -> None:
+        settings = {"configurable": {"thread_id": self.run_id}}
+        self.graph.invoke(update, settings, context=self.ctx, durability="sync")
+        self.state = dict(self.graph.get_state(settings).values)
+
+    def _start(self, caller: Caller | None, *, baseline: bool) -> None:
+        """Write run_start (the caller as the agent), then measure the baseline of an optimize task."""
+        self.agent = f"mcp:{caller.agent}" if caller else "mcp:(no client)"
+        self._write_config(self.agent)
+        team = external_team(self.agent)
+        task, budgets = self.task, self.ctx.budgets.model_dump()
+        self.sink.emit(RunStart(
+            run_id=self.run_id, task_id=task.id, kernel=task.kernel.name, mode=task.mode.value, target=task.target,
+            variant=task.variant, team=team.name, tier=self.config.tier, models=team.models(),
+            budgets={**budgets, "tool_calls": self.budgets.tool_calls, "wall_seconds": self.budgets.wall_seconds},
+            szagents_version=__version__, host=platform.node(),
+        ))
+        self._t0 = time.monotonic()
+        if baseline:
+            self._invoke(dict(initial_state(self.run_id, self.first_role)))
+            self._note = self.state.get("feedback", {}).get(self.role(), "")  # the baseline's report, told once
+
+    def end(self, reason: str) -> None:
+        """Write run_end through the finish node with reason (unless the run ended already); export best/."""
+        with self._lock:
+            if self._finished:
+                return
+            if not self.started:
+                self._start(None, baseline=False)
+            start = {} if self.state else dict(initial_state(self.run_id, self.first_role))
+            self._invoke({**start, "stop_reason": self.state.get("stop_reason") or reason,
+                          "elapsed_seconds": self.elapsed_seconds()})
+            self._finished = True
+            _export_best(self.run_dir, self.state)
+
+    # -- tool calls ------------------------------------------------------------------------------
+    def call(self, name: str, args: dict[str, Any], caller: Caller) -> ToolAnswer:
+        """Run one tool call of the agent, recorded as a tool_call event; RunOver once the run takes no more."""
+        with self._lock:
+            refusal = self._admission(caller)
+            if refusal:
+                self._record(name, args, caller, ToolAnswer(refusal, True), 0.0)
+                raise RunOver(refusal)
+            self.calls += 1
+            began = time.perf_counter()
+            try:
+                answer = self.local.call(name, args, caller)
+                self._record(name, args, caller, answer, time.perf_counter() - began)
+                if name == SUBMIT_TOOL and not answer.is_error:
+                    answer = ToolAnswer(answer.text + "\n\n" + self._validate(args))
+            except HarnessError as exc:  # the harness broke, not the kernel: stop, as a graph run would
+                self.sink.emit(ErrorEvent(run_id=self.run_id, kind="harness", message=str(exc)))
+                self.end("error")
+                raise RunOver(f"the harness failed ({exc}); the run has ended") from None
+            return self._after(answer)
+
+    def _admission(self, caller: Caller) -> str:
+        """'' when the run takes this call (starting the run at its first call), else why it does not."""
+        if self._finished:
+            return f"the run has ended (stop reason {self.state.get('stop_reason')}); it takes no more tool calls"
+        if not self.started:
+            self._start(caller, baseline=True)
+        if self.time_up():
+            self.end("budget_wall")
+            return (f"budget spent: the wall-time budget of {self.budgets.wall_seconds:g} s is used; the run has "
+                    "ended and its best revision is kept. Stop working.")
+        return ""
+
+    def _after(self, answer: ToolAnswer) -> ToolAnswer:
+        """Add the validator's pending report; end the run when this call spent the last of the tool-call budget."""
+        text, self._note = answer.text + (f"\n\n{self._note}" if self._note else ""), ""
+        if not self._finished and self.calls >= self.budgets.tool_calls:
+            self.end("budget_tool_calls")
+        if self._finished:
+            text += (f"\n\nThe run has ended (stop reason {self.state.get('stop_reason')}): its best revision is kept "
+                     "and no more tool calls are taken. Stop working.")
+        return ToolAnswer(text, answer.is_error)
+
+    def _record(self, name: str, args: dict[str, Any], caller: Caller, answer: ToolAnswer, seconds: float) -> None:
+        self.sink.emit(ToolCall(run_id=self.run_id, role=self.role(), tool=name, call_id=caller.request_id,
+                                args=args, ok=not answer.is_error, output=answer.text, duration_s=seconds,
+                                agent=caller.agent))
+
+    def _validate(self, args: dict[str, Any]) -> str:
+        """Run the validator on the submitted workspace; its verdict for the agent."""
+        submission = {"role": self.role(), "action": one_line(str(args.get("action", ""))) or "(no summary)"}
+        self._invoke({"submission": submission, "elapsed_seconds": self.elapsed_seconds()})
+        if self.state.get("stop_reason"):
+            self._finished = True
+            _export_best(self.run_dir, self.state)
+        return self.state.get("feedback", {}).get(self.role(), "")

@@ -1,0 +1,96 @@
+"""Budgets are enforced by the server with an MCP error; bad calls are error results; runs are isolated."""
+
+from __future__ import annotations
+
+
+import anyio
+import pytest
+from mcp.shared.exceptions import McpError
+
+from szagents.mcp.server import RUN_OVER
+from szagents.trajectory import read_run
+from tests.mcp.clients import http_session, served, text
+
+
+def test_tool_call_budget_ends_the_run_with_an_mcp_error(tmp_path):
+    """With 3 tool calls, the third says the run ended and the fourth is an MCP error (code RUN_OVER)."""
+    with served(tmp_path, "b", tool_calls=3) as (run, url):
+        async def scenario():
+            async with http_session(url, "budget-client") as session:
+                answers = [await session.call_tool("list_files", {}) for _ in range(3)]
+                with pytest.raises(McpError) as refused:
+                    await session.call_tool("list_files", {})
+                return answers, refused.value
+
+        answers, refused = anyio.run(scenario)
+        assert run.ended
+    assert "stop reason budget_tool_calls" in text(answers[-1]) and "ended" not in text(answers[0])
+    assert refused.error.code == RUN_OVER and "no more tool calls" in refused.error.message
+    events = read_run(tmp_path / "b")
+    calls = [e for e in events if e.event == "tool_call"]
+    assert [c.ok for c in calls] == [True, True, True, False]
+    assert [e.stop_reason for e in events if e.event == "run_end"] == ["budget_tool_calls"]
+
+
+def test_wall_time_budget(tmp_path):
+    """Once the wall-time budget has passed since the first call, the next call is refused and the run ends."""
+    with served(tmp_path, "w", wall_seconds=1.0) as (run, url):
+        async def scenario():
+            async with http_session(url, "wall-client") as session:
+                first = await session.call_tool("list_files", {})
+                await anyio.sleep(1.2)
+                with pytest.raises(McpError) as refused:
+                    await session.call_tool("list_files", {})
+                return first, refused.value
+
+        first, refused = anyio.run(scenario)
+    assert not first.isError and refused.error.code == RUN_OVER and "wall-time budget of 1 s" in refused.error.message
+    assert [e.stop_reason for e in read_run(tmp_path / "w") if e.event == "run_end"] == ["budget_wall"]
+
+
+def test_bad_arguments_are_error_results_and_the_server_goes_on(tmp_path):
+    """Wrong types, missing arguments, unknown tools and paths are isError results; the next call works."""
+    with served(tmp_path, "e") as (run, url):
+        async def scenario():
+            async with http_session(url, "sloppy-client") as session:
+                bad = [await session.call_tool("read_file", {"path": 3}), await session.call_tool("write_file", {}),
+                       await session.call_tool("no_such_tool", {}), await session.call_tool("read_file", {"path": "../x"})]
+                with pytest.raises(McpError):
+                    await session.read_resource("szagents://workspace/..%2Fetc%2Fpasswd")
+                return bad, await session.call_tool("list_files", {})
+
+        bad, fine = anyio.run(scenario)
+    assert all(r.isError for r in bad) and not fine.isError
+    assert "invalid arguments (path: Input should be a valid string)" in text(bad[0])
+    assert "content: Field required" in text(bad[1]) and "unknown tool 'no_such_tool'" in text(bad[2])
+    assert "uses '..'" in text(bad[3])
+    calls = [e for e in read_run(tmp_path / "e") if e.event == "tool_call"]
+    assert [c.ok for c in calls] == [False, False, False, False, True]
+
+
+def test_two_clients_on_two_runs_share_nothing(tmp_path):
+    """Two runs served at once: each client sees only its own files, and each trajectory only its own calls."""
+    with served(tmp_path, "a") as (run_a, url_a), served(tmp_path, "b") as (run_b, url_b):
+        async def client(url: str, name: str, results: dict) -> None:
+            async with http_session(url, name) as session:
+                await session.call_tool("write_file", {"path": "kernel.c", "content": f"// {name}\n"})
+                await session.call_tool("write_file", {"path": f"{name}.h", "content": "\n"})
+                listing = await session.call_tool("list_files", {})
+                source = await session.read_resource("szagents://workspace/kernel.c")
+                results[name] = (text(listing), source.contents[0].text)
+
+        async def scenario():
+            results: dict = {}
+            async with anyio.create_task_group() as group:
+                group.start_soon(client, url_a, "client-a", results)
+                group.start_soon(client, url_b, "client-b", results)
+            return results
+
+        results = anyio.run(scenario)
+    assert results["client-a"][1] == "// client-a\n" and results["client-b"][1] == "// client-b\n"
+    assert "client-a.h" in results["client-a"][0] and "client-b.h" not in results["client-a"][0]
+    assert "client-b.h" in results["client-b"][0] and "client-a.h" not in results["client-b"][0]
+    for run_id, name in (("a", "client-a"), ("b", "client-b")):
+        events = read_run(tmp_path / run_id)
+        assert {e.run_id for e in events} == {run_id}
+        assert [c.agent for c in events if c.event == "tool_call"] == [f"{name}/9.9"] * 3

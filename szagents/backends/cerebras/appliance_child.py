@@ -22,7 +22,7 @@ def _emit(**fields: Any) -> None:
 
 
 class _ExecTimeout(Exception):
-    """The host program ran past its execution limit (queueing and upload are not counted)."""
+    """A step ran past its own limit (the queue's, or the host program's execution)."""
 
 
 def _sdk_version() -> str:
@@ -40,7 +40,7 @@ def _sdk_version() -> str:
 
 
 def _within(seconds: float, call: Any, *args: Any) -> Any:
-    """call(*args) in a thread; _ExecTimeout when it has not returned after seconds."""
+    """call(*args) in a daemon thread; _ExecTimeout when it has not returned after seconds."""
     box: dict[str, Any] = {}
 
     def target() -> None:
@@ -75,23 +75,52 @@ def _compile(job: dict[str, Any]) -> None:
 def _run(job: dict[str, Any]) -> None:
     from cerebras.sdk.client import SdkLauncher  # the cluster's client, imported only in this child
 
+    launcher = SdkLauncher(job["artifact"], simulator=job["simulator"], **job.get("launcher_options", {}))
     _emit(progress="launcher")  # queue and upload: the job waits for a worker (and a system)
     try:
-        with SdkLauncher(job["artifact"], simulator=job["simulator"], **job.get("launcher_options", {})) as launcher:
-            for path in job["stage"]:
-                launcher.stage(path)
-            _emit(progress="running")
-            _emit(response=str(_within(job["exec_seconds"], launcher.run, job["command"])))
-            _emit(progress="downloading")
-            for remote, local in job["download"]:
-                try:
-                    launcher.download_artifact(remote, local)
-                except Exception as exc:  # noqa: BLE001 - e.g. the host program wrote no result
-                    _emit(download_error=f"{remote}: {type(exc).__name__}: {exc}")
-    except _ExecTimeout:  # leaving the `with` above ended the job on the cluster
-        _emit(exec_timeout=job["exec_seconds"])
+        _within(job["queue_seconds"], launcher.__enter__)
+    except _ExecTimeout:  # still queued: the parent ends this process (and its request) after this line
+        _emit(queue_timeout=job["queue_seconds"])
+        return
     except Exception as exc:  # noqa: BLE001 - the client's exception types are not documented
         _emit(runtime_error=f"{type(exc).__name__}: {exc}")
+        return
+    with _Entered(launcher):
+        _launched(launcher, job)
+
+
+class _Entered:
+    """Leaves an SdkLauncher already entered (which ends its job on the cluster), whatever happens."""
+
+    def __init__(self, launcher: Any) -> None:
+        self.launcher = launcher
+
+    def __enter__(self) -> Any:
+        return self.launcher
+
+    def __exit__(self, *exc: Any) -> None:
+        self.launcher.__exit__(*exc)
+
+
+def _launched(launcher: Any, job: dict[str, Any]) -> None:
+    """Stage, run (execution timed alone) and download, reporting each outcome as a line."""
+    try:
+        for path in job["stage"]:
+            launcher.stage(path)
+        _emit(progress="running")
+        _emit(response=str(_within(job["exec_seconds"], launcher.run, job["command"])))
+    except _ExecTimeout:
+        _emit(exec_timeout=job["exec_seconds"])
+        return
+    except Exception as exc:  # noqa: BLE001 - the client's exception types are not documented
+        _emit(runtime_error=f"{type(exc).__name__}: {exc}")
+        return
+    _emit(progress="downloading")
+    for remote, local in job["download"]:
+        try:
+            launcher.download_artifact(remote, local)
+        except Exception as exc:  # noqa: BLE001 - e.g. the host program wrote no result
+            _emit(download_error=f"{remote}: {type(exc).__name__}: {exc}")
 
 
 def main() -> int:

@@ -132,8 +132,8 @@ def _appliance_run(config: CerebrasConfig, build: CompileResult, folder: Path,
     job = {"op": "run", "artifact": artifact, "simulator": config.appliance_simulator, "stage": [str(f) for f in files],
            "command": " ".join(["cs_python", *args]), "download": [["result.json", str(folder / "result.json")]],
            "launcher_options": {"disable_version_check": config.disable_version_check},
-           "exec_seconds": config.run_limits.wall_seconds}  # the child times execution alone
-    # Queueing and upload come first and are not execution: the whole job may take that much longer.
+           "exec_seconds": config.run_limits.wall_seconds, "queue_seconds": config.queue_seconds}
+    # The child times queueing (and upload) and execution apart; this limit is only a safety net.
     whole = config.run_limits.wall_seconds + config.queue_seconds + _DOWNLOAD_SECONDS
     limits = config.run_limits.model_copy(update={"wall_seconds": whole})
     outcome = run_limited(appliance_command(config), limits=limits, cwd=folder, stdin=json.dumps(job),

@@ -33,9 +33,10 @@ def classify(run: RunOutput, limits: Limits) -> dict[str, Any]:
     if executed is not None:
         return {"verdict": "stall", "detail": f"no result after {executed:g} s of execution: {STALL_HINT}",
                 "phase": "running"}
-    if run.outcome.timed_out and run.phase == _BEFORE_LAUNCH:
-        return {"verdict": "queued", "detail": f"no start after {run.outcome.wall_seconds:.0f} s: {QUEUED_HINT}",
-                "phase": "queued"}
+    queued = run.message("queue_timeout")
+    if queued is not None or (run.outcome.timed_out and run.phase == _BEFORE_LAUNCH):
+        waited = queued if queued is not None else run.outcome.wall_seconds
+        return {"verdict": "queued", "detail": f"no start after {waited:.0f} s: {QUEUED_HINT}", "phase": "queued"}
     if run.outcome.timed_out:
         return {"verdict": "stall", "detail": f"no result after {limits.wall_seconds:g} s{where}: {STALL_HINT}",
                 "phase": run.phase}

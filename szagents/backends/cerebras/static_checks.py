@@ -184,7 +184,7 @@ def _pointer_mutability(program: CslSource, layout: CslSource) -> list[Finding]:
         kind, line = kinds[target]
         wanted = "var" if mutable[name] else "const"
         if kind != wanted:
-            how = "writes it" if mutable[name] else "only reads it"
+            how = "writes" if mutable[name] else "only reads"
             found.append(Finding(program.name, line, "warning", f"{target!r} is declared `{kind}` but exported as "
                                  f"{name!r}, which the host {how}: declare it `{wanted} {target}`"))
     return found

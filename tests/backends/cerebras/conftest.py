@@ -18,6 +18,7 @@ from szagents.backends.sandbox import Limits
 
 FAKES = Path(__file__).resolve().parent / "fakes"
 SKELETON = Path(__file__).resolve().parents[3] / "cerebras" / "skeleton"
+REFERENCE = Path(__file__).resolve().parents[3] / "cerebras" / "reference" / "szx_quantizer"
 REPO = Path(__file__).resolve().parents[3]
 SPEC = KernelSpec(codec="szp", options={"mode": "plain"})
 

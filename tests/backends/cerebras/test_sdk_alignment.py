@@ -13,7 +13,7 @@ import pytest
 
 from szagents.backends import checks
 from szagents.backends.cerebras import CerebrasBackend
-from szagents.backends.cerebras.launch import harness_folder, stage
+from szagents.backends.cerebras.launch import harness_folder, run_harness, stage
 from szagents.backends.results import Verdict
 
 from .conftest import SPEC, problems, small_config, validate, write_program
@@ -106,3 +106,14 @@ def test_sdk_version_and_mode_are_recorded(fake_bin, tmp_path):
     failed = write_program(tmp_path / "bad", edit={"  info[2] = 0;": "  info[2] = 0; // FAKE_COMPILE_ERROR: x"})
     broken = backend.compile(failed.sources, SPEC, failed.folder)
     assert backend.validate(broken, SPEC, problems(), failed.folder).sdk_version == FAKE_CSLC_VERSION
+
+
+def test_probe_reports_cycles_and_status_without_judging(fake_bin, tmp_path):
+    """The harness's probe op (the first check on a real SDK) returns per-launch cycles and status words."""
+    backend = CerebrasBackend(small_config())
+    for behaviour, timed in (("ok", True), ("zero_time", False)):
+        program = write_program(tmp_path / behaviour, behaviour=behaviour)
+        build = backend.compile(program.sources, SPEC, program.folder)
+        run = run_harness(backend.config, build, "probe", [], SPEC, backend.params(SPEC), program.folder)
+        assert run.result["verdict"] == "ok" and run.result["compress_status"] == [0, 0, 0, 0]
+        assert (run.result["compress_cycles"] > 0) is timed and (run.result["decompress_cycles"] > 0) is timed

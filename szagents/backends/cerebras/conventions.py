@@ -19,8 +19,6 @@ __all__ = [
     "ELEMENT_BYTES",
     "cap_words",
     "host_params",
-    "SdkConvention",
-    "SDK_CONVENTIONS",
     "LAUNCH_RPC",
 ]
 
@@ -61,35 +59,8 @@ HOST_SYMBOLS: tuple[HostSymbol, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class SdkConvention:
-    """One convention the backend relies on, and the SDK release whose public examples show it."""
-
-    topic: str
-    rule: str
-    since: str  # SDK version of the Cerebras/csl-examples update the rule is read from
-
-
-# What a CSL program, the host harness and the tools follow, and where each rule was read (the
-# csl-examples repository's tutorials and benchmarks, and the cerebras-sdk client's source).
-SDK_CONVENTIONS: tuple[SdkConvention, ...] = (
-    SdkConvention("launch", "no @rpc(@get_data_task_id(sys_mod.LAUNCH)): memcpy serves launches itself; "
-                  "WSE-3 rejects the binding", "1.1.0"),
-    SdkConvention("exports", "a read-only export's pointer is `const`, a host-written one's `var`", "1.1.0"),
-    SdkConvention("unblock", "every launched function ends with sys_mod.unblock_cmd_stream()", "1.0.0"),
-    SdkConvention("cslc", "--arch, --fabric-dims, --fabric-offsets=4,1, --params, --memcpy, --channels, -o out",
-                  "1.1.0"),
-    SdkConvention("timestamps", "<time>: enable_tsc(), get_timestamp() into [tsc_size_words]u16 (48 bits)", "1.0.0"),
-    SdkConvention("cs_python", "run from the folder holding run.py and out/, with --name out (relative)", "1.1.0"),
-    SdkConvention("appliance", "SdkLauncher.run rewrites cs_python to python; %CMADDR% on hardware only",
-                  "client 2.10.0"),
-    SdkConvention("appliance compile", "SdkCompiler logs the compiler output (tab-indented) to stderr and "
-                  "raises only 'SdkCompiler.compile() failed.'", "client 2.10.0"),
-    SdkConvention("appliance config", "the usernode config is /opt/cerebras/config_v2 unless CSCONFIG_PATH names "
-                  "another", "cerebras-appliance (client 2.10.0's dependency)"),
-)
-
-# The launch binding SDK 1.1.0 dropped from every example program (kept to recognize it).
+# The launch binding SDK 1.1.0 dropped from every example program, kept to recognize it. Where each
+# convention of this module comes from (SDK release) is tabled in cerebras/README.md, section 8.
 LAUNCH_RPC = "@rpc(@get_data_task_id(sys_mod.LAUNCH))"
 
 

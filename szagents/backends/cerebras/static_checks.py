@@ -150,10 +150,10 @@ def _pe_infrastructure(program: CslSource, arch: str) -> list[Finding]:
                              "PE cannot take part in host transfers or launches"))
     for call in program.calls("rpc"):
         if "LAUNCH" in " ".join(call.args):
-            # SDK 1.1.0 dropped the binding from every example; WSE-3 does not accept it.
+            # SDK 1.1.0 dropped the binding from every example; WSE-3 reportedly does not accept it.
             severity = "error" if arch == "wse3" else "warning"
             found.append(Finding(program.name, call.line, severity, f"delete {LAUNCH_RPC}: since SDK 1.1.0 the "
-                                 "memcpy module serves host launches itself, and WSE-3 rejects the binding"))
+                                 "memcpy module serves host launches itself, and WSE-3 does not accept the binding"))
     if not program.mentions("unblock_cmd_stream"):
         found.append(Finding(program.name, 1, "error", "sys_mod.unblock_cmd_stream() is never called: the first "
                              "launch never returns to the host (the run stalls)"))

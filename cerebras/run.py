@@ -123,10 +123,32 @@ def benchmark_case(dev, case, req):
             "compress_cycles": int(np.median(comp)), "decompress_cycles": int(np.median(decomp)), "clock_hz": hz}
 
 
+def probe(dev, req):
+    """One compress and one decompress launch over zeros, nothing judged: cycles and status words.
+
+    The first check on a new SDK: transfers, launches and timestamps work, whatever the program computes.
+    """
+    w, h, pes, chunk = req["width"], req["height"], req["width"] * req["height"], req["chunk"]
+    active, found = np.ones(pes, bool), {"verdict": "ok"}
+    dev.put("values", np.zeros((h, w, chunk), np.uint32))
+    for op in ("compress", "decompress"):
+        words = np.zeros((h, w, 4), np.uint32)
+        words[..., 0], words[..., 1] = chunk, int(np.float32(1e-3).view(np.uint32))
+        dev.put("info", words)
+        dev.launch(op)
+        found[f"{op}_cycles"], found[f"{op}_status"] = dev.cycles(active), dev.get("info", 4)[:, 3].tolist()
+    return found
+
+
 def run(args, req, folder):
     """Every case in order; the first failure ends the run."""
     dev = Device(args.name, args.cmaddr, req["width"], req["height"])
     benchmark, cases = req["op"] == "benchmark", []
+    if req["op"] == "probe":
+        try:
+            return probe(dev, req)
+        finally:
+            dev.stop()
     try:
         for spec in req["cases"]:
             case = Case(spec, req, folder)

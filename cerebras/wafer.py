@@ -58,12 +58,13 @@ class Device:
         except Exception as exc:  # noqa: BLE001
             raise DeviceError(f"{what} failed: {type(exc).__name__}: {exc}") from exc
 
-    def put(self, symbol, words):
-        """Copy (h, w, k) u32 words to symbol on every PE."""
+    def put(self, symbol, words, bits=32):
+        """Copy (h, w, k) u32 words to symbol on every PE (16-bit: the low half of each word)."""
         words = np.ascontiguousarray(words, dtype=U32)
+        kind = self.kinds.MEMCPY_16BIT if bits == 16 else self.kinds.MEMCPY_32BIT
         self._sdk(f"memcpy_h2d({symbol!r})", lambda: self.rt.memcpy_h2d(
             self.ids[symbol], words.ravel(), 0, 0, self.w, self.h, words.shape[2], streaming=False,
-            data_type=self.kinds.MEMCPY_32BIT, order=self.order.ROW_MAJOR, nonblock=False))
+            data_type=kind, order=self.order.ROW_MAJOR, nonblock=False))
 
     def get(self, symbol, per_pe, bits=32):
         """(w*h, per_pe) u32 words of symbol from every PE (16-bit values zero-extended)."""
@@ -74,8 +75,14 @@ class Device:
             order=self.order.ROW_MAJOR, nonblock=False))
         return out.reshape(self.w * self.h, per_pe)
 
+    def clear_timestamps(self):
+        """Zero tsc on every PE, so a launch that records no timestamps reads as zero time."""
+        if self.ids["tsc"] is not None:
+            self.put("tsc", np.zeros((self.h, self.w, 6), U32), bits=16)
+
     def launch(self, function):
-        """Run an exported function on every PE and wait for it."""
+        """Clear the timestamps, run an exported function on every PE and wait for it."""
+        self.clear_timestamps()
         self._sdk(f"launch({function!r})", lambda: self.rt.launch(function, nonblock=False))
 
     def cycles(self, active):

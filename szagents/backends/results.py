@@ -38,6 +38,7 @@ class Verdict(str, Enum):
     stall = "stall"  # cerebras: a launch or transfer never completed before the timeout
     runtime_error = "runtime_error"  # cerebras: the SDK runtime raised (bad symbol, memcpy, launch)
     zero_exec_time = "zero_exec_time"  # cerebras: the device reported zero or no execution time
+    queued = "queued"  # cerebras appliance: the job never started (queue, upload) in time; the kernel never ran
     ratio_regression = "ratio_regression"  # correct, but a case's ratio fell below the task's floor
 
 
@@ -60,6 +61,7 @@ class CompileResult(_Model):
     cached: bool = False
     timed_out: bool = False
     isolation: str | None = None  # "bwrap" or "rlimits-only": how the compiler was confined
+    sdk_version: str | None = None  # cerebras: `cslc --version` or the cerebras-sdk client's version
 
     @property
     def verdict(self) -> Verdict:
@@ -114,6 +116,7 @@ class _HarnessRun(_Model):
     wall_seconds: float = 0.0
     stderr_tail: str = ""
     isolation: str | None = None  # "bwrap" or "rlimits-only": how the kernel's processes were confined
+    sdk_version: str | None = None  # cerebras: the SDK the run used (results of different SDKs never mix)
 
     @property
     def ok(self) -> bool:

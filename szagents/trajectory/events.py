@@ -144,6 +144,7 @@ class CompileEvent(EventBase):
     content_sha256: str
     command: list[str]
     log_excerpt: str = ""
+    sdk_version: str | None = None  # cerebras: the SDK that compiled
 
 
 class ValidationEvent(EventBase):
@@ -155,6 +156,7 @@ class ValidationEvent(EventBase):
     detail: str = ""
     cases: list[dict[str, Any]] = Field(default_factory=list)
     wall_seconds: float = 0.0
+    sdk_version: str | None = None  # cerebras: the SDK that ran it
 
 
 class BenchmarkEvent(EventBase):
@@ -165,6 +167,7 @@ class BenchmarkEvent(EventBase):
     verdict: str
     cases: list[dict[str, Any]] = Field(default_factory=list)
     environment: dict[str, Any] | None = None
+    sdk_version: str | None = None  # cerebras: the SDK that ran it
 
 
 class RevisionEvent(EventBase):

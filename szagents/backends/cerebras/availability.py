@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from szagents.backends.cerebras.config import ENV_PREFIX, CerebrasConfig
+from szagents.backends.cerebras.version import describe_mode, sdk_version
 from szagents.backends.protocol import Availability
 
 __all__ = ["check_availability", "SDK_HINT"]
@@ -25,11 +26,18 @@ def _missing(reason: str, fix: str, *, can_compile: bool = False) -> Availabilit
 
 
 def check_availability(config: CerebrasConfig) -> Availability:
-    """Available when every tool of the configured mode is present; else what is missing and how to add it."""
+    """Available when every tool of the configured mode is present; else what is missing and how to add it.
+
+    When available, reason says what was found (the SDK version and the mode), for `szagents backends`.
+    """
     state = _appliance(config) if config.mode == "appliance" else _local(config)
     if state.available and config.cmaddr is not None and not _CMADDR.match(config.cmaddr):
         return _missing(f"cmaddr {config.cmaddr!r} is not IP:PORT", f"set {ENV_PREFIX}CMADDR to the system's "
                         "address, e.g. 10.0.0.5:9000", can_compile=True)
+    if state.available:
+        found = sdk_version(config) or "SDK version unknown"
+        return state.model_copy(update={"reason": f"found {found}; {describe_mode(config)}",
+                                        "fix": f"{ENV_PREFIX}* variables choose another mode (cerebras/README.md)"})
     return state
 
 

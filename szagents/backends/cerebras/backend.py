@@ -51,7 +51,8 @@ class CerebrasBackend:
     ) -> ValidationResult:
         """Run every problem through compress and decompress on the device and check the results."""
         if not build.ok or build.library is None:
-            return ValidationResult(verdict=Verdict.compile_error, detail="the build failed; see the compile log")
+            return ValidationResult(verdict=Verdict.compile_error, detail="the build failed; see the compile log",
+                                    sdk_version=build.sdk_version)
         run = run_harness(self.config, build, "validate", problems, spec, self.params(spec), workdir)
         return to_validation(run, self.config.run_limits)
 
@@ -65,7 +66,8 @@ class CerebrasBackend:
     ) -> BenchmarkResult:
         """Device execution time from the PEs' cycle counters (settings' repetition policy is not used)."""
         if not build.ok or build.library is None:
-            return BenchmarkResult(verdict=Verdict.compile_error, detail="the build failed; see the compile log")
+            return BenchmarkResult(verdict=Verdict.compile_error, detail="the build failed; see the compile log",
+                                   sdk_version=build.sdk_version)
         run = run_harness(self.config, build, "benchmark", problems, spec, self.params(spec), workdir)
         return to_benchmark(run, self.config.run_limits, self.environment())
 

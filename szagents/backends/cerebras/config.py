@@ -40,7 +40,8 @@ class CerebrasConfig(BaseModel):
     cmaddr: str | None = None  # IP:PORT of a CS system; None runs the fabric simulator
     # Appliance mode (cerebras-sdk's cerebras.sdk.client).
     appliance_python: str | None = None  # interpreter with cerebras-sdk; None: this one
-    appliance_config: Path = Path("/opt/cerebras/config_v2")  # usernode config naming the cluster
+    # Usernode config naming the cluster; the client reads it from CSCONFIG_PATH, which the backend sets.
+    appliance_config: Path = Path("/opt/cerebras/config_v2")
     appliance_simulator: bool = False  # run on the cluster's simulator instead of a CS system
     disable_version_check: bool = True
     # Fabric placement; None picks the simulator's minimum or the arch's full fabric.
@@ -54,7 +55,10 @@ class CerebrasConfig(BaseModel):
     bench_repetitions: int = Field(3, ge=1)
     static_checks: bool = True  # refuse to spend a compile on sources with static errors
     compile_limits: Limits = Limits(wall_seconds=900, cpu_seconds=None, address_space_bytes=None)
+    # run_limits bound the host program's execution; in appliance mode the job may first wait in the
+    # cluster's queue and upload for up to queue_seconds, which never count as a kernel stall.
     run_limits: Limits = Limits(wall_seconds=1800, cpu_seconds=None, address_space_bytes=None)
+    queue_seconds: float = Field(3600, gt=0)
 
     @property
     def on_hardware(self) -> bool:
@@ -77,6 +81,8 @@ class CerebrasConfig(BaseModel):
         """Defaults overridden by SZAGENTS_CEREBRAS_<FIELD> variables (e.g. ..._CONTAINER)."""
         env = os.environ if env is None else env
         values: dict[str, object] = {}
+        if env.get("CSCONFIG_PATH"):  # the client's own override of the usernode config
+            values["appliance_config"] = env["CSCONFIG_PATH"]
         for name, field in cls.model_fields.items():
             raw = env.get(ENV_PREFIX + name.upper())
             if raw is None or field.annotation is Limits:

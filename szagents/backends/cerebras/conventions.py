@@ -19,6 +19,7 @@ __all__ = [
     "ELEMENT_BYTES",
     "cap_words",
     "host_params",
+    "LAUNCH_RPC",
 ]
 
 LAYOUT_FILE = "layout.csl"
@@ -50,10 +51,17 @@ HOST_SYMBOLS: tuple[HostSymbol, ...] = (
     HostSymbol("decoded", "f32", "chunk", host_writes=True),
     HostSymbol("stream", "u32", "cap_words", host_writes=True),
     HostSymbol("info", "u32", str(INFO_WORDS), host_writes=True),
-    HostSymbol("tsc", "u16", str(TSC_WORDS)),
+    # Host-written too: the host clears it before every launch, so a launch that records no
+    # timestamps reads as zero time instead of inheriting the previous launch's.
+    HostSymbol("tsc", "u16", str(TSC_WORDS), host_writes=True),
     HostSymbol("compress", None),
     HostSymbol("decompress", None),
 )
+
+
+# The launch binding SDK 1.1.0 dropped from every example program, kept to recognize it. Where each
+# convention of this module comes from (SDK release) is tabled in cerebras/README.md, section 8.
+LAUNCH_RPC = "@rpc(@get_data_task_id(sys_mod.LAUNCH))"
 
 
 def cap_words(codec: str, options: dict[str, str], chunk: int) -> int:

@@ -21,7 +21,7 @@ _ARRAY = re.compile(
     rf"\b(?:var|const)\s+({_IDENT})\s*"
     rf"(?::\s*\[([^\]]+)\]\s*({_IDENT})|=\s*@(?:zeros|constants)\s*\(\s*\[([^\]]+)\]\s*({_IDENT}))"
 )
-_POINTER = re.compile(rf"\b(?:var|const)\s+({_IDENT})\s*:\s*\[\*\]\s*{_IDENT}\s*=\s*&\s*({_IDENT})")
+_POINTER = re.compile(rf"\b(var|const)\s+({_IDENT})\s*:\s*\[\*\]\s*{_IDENT}\s*=\s*&\s*({_IDENT})")
 _AS = re.compile(rf"@as\(\s*{_IDENT}\s*,")
 _MODULE_CONSTANTS = {"tsc_size_words": 3}  # <time>: a timestamp is three 16-bit words
 
@@ -151,7 +151,11 @@ class CslSource:
 
     def pointers(self) -> dict[str, str]:
         """Pointer name -> the array it points to, from `var p: [*]T = &array;`."""
-        return {m.group(1): m.group(2) for m in _POINTER.finditer(self.code)}
+        return {m.group(2): m.group(3) for m in _POINTER.finditer(self.code)}
+
+    def pointer_kinds(self) -> dict[str, tuple[str, int]]:
+        """Pointer name -> (`var` or `const`, line) of its declaration."""
+        return {m.group(2): (m.group(1), self.line(m.start())) for m in _POINTER.finditer(self.code)}
 
     def mentions(self, word: str) -> bool:
         """True when the comment-free code contains word."""

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Diagnostic", "parse_diagnostics", "relativize", "describe_failure"]
+__all__ = ["Diagnostic", "parse_diagnostics", "relativize", "describe_failure", "appliance_compiler_output"]
 
 # cslc reports `<file>:<line>:<column>: error: <message>` (the shape of the Zig-derived front end);
 # the column is optional here so that `file:line: error:` forms parse too.
@@ -15,6 +15,13 @@ _DIAGNOSTIC = re.compile(
     r"(?P<severity>error|warning|note):\s*(?P<message>.*)$",
     re.MULTILINE,
 )
+
+
+# An absolute folder in front of a .csl file name (the appliance compiles in a worker's folder).
+_FOLDERS = re.compile(r"(?<![\w.])/(?:[^\s:/]+/)+(?=[^\s:/]+\.csl:)")
+# cerebras-sdk's SdkCompiler logs `<asctime> INFO     CSL compiler output:` and then the compiler's
+# output indented by one tab (client 2.9.0 and 2.10.0), on stderr.
+_LOGGED_OUTPUT = re.compile(r"CSL compiler output:[ \t]*\n((?:\t.*(?:\n|$))*)")
 
 
 @dataclass(frozen=True)
@@ -46,7 +53,15 @@ def relativize(log: str, *folders: Path) -> str:
     for folder in folders:
         for prefix in {str(folder), str(Path(folder).resolve())}:
             log = log.replace(prefix.rstrip("/") + "/", "")
-    return log
+    return _FOLDERS.sub("", log)
+
+
+def appliance_compiler_output(stderr: str) -> str:
+    """The compiler's own output from SdkCompiler's log lines on stderr, un-indented; stderr if none."""
+    blocks = [m.group(1) for m in _LOGGED_OUTPUT.finditer(stderr)]
+    if not blocks:
+        return stderr
+    return "".join(line[1:] + "\n" for block in blocks for line in block.splitlines()).rstrip("\n")
 
 
 def describe_failure(log: str) -> str:

@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from szagents.backends.cerebras.build import ARTIFACT_RECORD
+from szagents.backends.cerebras.build import ARTIFACT_RECORD, appliance_env
 from szagents.backends.cerebras.config import CerebrasConfig
-from szagents.backends.cerebras.tools import OUT_NAME, appliance_command, cs_python_args, json_lines, tool_command
+from szagents.backends.cerebras.tools import OUT_NAME, appliance_command, cs_python_args, host_python, json_lines
 from szagents.backends.protocol import KernelSpec, Problem
 from szagents.backends.results import CompileResult
 from szagents.backends.sandbox import ProcessOutcome, run_limited
@@ -25,13 +25,16 @@ __all__ = ["HARNESS_FILES", "RunOutput", "harness_folder", "stage", "run_harness
 
 _CHECKS = Path(__file__).resolve().parents[1] / "checks.py"  # staged as sz_checks.py: the same rules
 HARNESS_FILES = ("run.py", "wafer.py")
+_DOWNLOAD_SECONDS = 300  # appliance: fetching result.json after the run
 
 
 class RunOutput:
-    """What a harness run left: the process outcome, progress lines, the result file if any."""
+    """What a harness run left: the process outcome, progress lines, the result file if any, the SDK."""
 
-    def __init__(self, outcome: ProcessOutcome, lines: list[dict[str, Any]], result: dict[str, Any] | None) -> None:
+    def __init__(self, outcome: ProcessOutcome, lines: list[dict[str, Any]], result: dict[str, Any] | None,
+                 sdk_version: str | None = None) -> None:
         self.outcome, self.lines, self.result = outcome, lines, result
+        self.sdk_version = self.message("sdk_version") or sdk_version
 
     @property
     def phase(self) -> str | None:
@@ -100,7 +103,7 @@ def run_harness(config: CerebrasConfig, build: CompileResult, op: str, problems:
             outcome, lines = _local_run(config, build, folder)
         result_path = folder / "result.json"
         result = json.loads(result_path.read_text()) if result_path.exists() else None
-        return RunOutput(outcome, lines, result)
+        return RunOutput(outcome, lines, result, build.sdk_version)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -115,9 +118,9 @@ def _library(build: CompileResult, *, appliance: bool) -> Path:
 
 
 def _local_run(config: CerebrasConfig, build: CompileResult, folder: Path) -> tuple[ProcessOutcome, list[dict]]:
-    library = _library(build, appliance=False)
-    command = [*tool_command(config, config.cs_python, [folder, library.parent]),
-               *cs_python_args(str(library), config.cmaddr)]
+    # cs_python's container sees only its working folder and /tmp: the program travels beside run.py.
+    shutil.copytree(_library(build, appliance=False), folder / OUT_NAME)
+    command = [*host_python(config, folder), *cs_python_args(config.cmaddr)]
     outcome = run_limited(command, limits=config.run_limits, cwd=folder)
     return outcome, json_lines(outcome.stdout)
 
@@ -125,11 +128,16 @@ def _local_run(config: CerebrasConfig, build: CompileResult, folder: Path) -> tu
 def _appliance_run(config: CerebrasConfig, build: CompileResult, folder: Path,
                    files: list[Path]) -> tuple[ProcessOutcome, list[dict]]:
     artifact = json.loads(_library(build, appliance=True).read_text())["artifact"]
-    args = cs_python_args(OUT_NAME, "%CMADDR%" if config.on_hardware else None)  # the launcher fills in %CMADDR%
+    args = cs_python_args("%CMADDR%" if config.on_hardware else None)  # the launcher fills in %CMADDR%
     job = {"op": "run", "artifact": artifact, "simulator": config.appliance_simulator, "stage": [str(f) for f in files],
            "command": " ".join(["cs_python", *args]), "download": [["result.json", str(folder / "result.json")]],
-           "launcher_options": {"disable_version_check": config.disable_version_check}}
-    outcome = run_limited(appliance_command(config), limits=config.run_limits, cwd=folder, stdin=json.dumps(job))
+           "launcher_options": {"disable_version_check": config.disable_version_check},
+           "exec_seconds": config.run_limits.wall_seconds, "queue_seconds": config.queue_seconds}
+    # The child times queueing (and upload) and execution apart; this limit is only a safety net.
+    whole = config.run_limits.wall_seconds + config.queue_seconds + _DOWNLOAD_SECONDS
+    limits = config.run_limits.model_copy(update={"wall_seconds": whole})
+    outcome = run_limited(appliance_command(config), limits=limits, cwd=folder, stdin=json.dumps(job),
+                          env=appliance_env(config))
     lines = json_lines(outcome.stdout)
     response = next((line["response"] for line in lines if "response" in line), "")
     return outcome, lines + json_lines(response)

@@ -9,11 +9,15 @@ from szagents.backends.results import BenchmarkCase, BenchmarkResult, Environmen
 from szagents.backends.sandbox import Limits, tail
 from szagents.errors import HarnessError
 
-__all__ = ["STALL_HINT", "classify", "to_validation", "to_benchmark"]
+__all__ = ["STALL_HINT", "QUEUED_HINT", "classify", "to_validation", "to_benchmark"]
 
 STALL_HINT = ("a launch or transfer never completed: a function that does not end with "
               "sys_mod.unblock_cmd_stream(), a PE waiting for fabric data that never arrives, "
               "or a task never activated")
+QUEUED_HINT = ("the appliance job never started its host program (waiting in the cluster's queue or uploading): "
+               "the kernel did not run, so this says nothing about it; retry when the cluster is less busy, or "
+               "raise SZAGENTS_CEREBRAS_QUEUE_SECONDS")
+_BEFORE_LAUNCH = "launcher"  # appliance progress while SdkLauncher waits for a worker and uploads
 
 
 def classify(run: RunOutput, limits: Limits) -> dict[str, Any]:
@@ -25,6 +29,14 @@ def classify(run: RunOutput, limits: Limits) -> dict[str, Any]:
     if result is not None:
         return result
     where = f" during {run.phase!r}" if run.phase else ""
+    executed = run.message("exec_timeout")  # appliance: the child timed the execution alone
+    if executed is not None:
+        return {"verdict": "stall", "detail": f"no result after {executed:g} s of execution: {STALL_HINT}",
+                "phase": "running"}
+    queued = run.message("queue_timeout")
+    if queued is not None or (run.outcome.timed_out and run.phase == _BEFORE_LAUNCH):
+        waited = queued if queued is not None else run.outcome.wall_seconds
+        return {"verdict": "queued", "detail": f"no start after {waited:.0f} s: {QUEUED_HINT}", "phase": "queued"}
     if run.outcome.timed_out:
         return {"verdict": "stall", "detail": f"no result after {limits.wall_seconds:g} s{where}: {STALL_HINT}",
                 "phase": run.phase}
@@ -43,7 +55,7 @@ def _common(result: dict[str, Any], run: RunOutput) -> dict[str, Any]:
         detail = f"[{result['failed_case']}] {detail}"
     return {"verdict": Verdict(result["verdict"]), "detail": detail, "phase": result.get("phase"),
             "signal": result.get("signal"), "wall_seconds": run.outcome.wall_seconds,
-            "stderr_tail": tail(run.outcome.stderr)}
+            "stderr_tail": tail(run.outcome.stderr), "sdk_version": run.sdk_version}
 
 
 def to_validation(run: RunOutput, limits: Limits) -> ValidationResult:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from szagents.backends.cerebras.conventions import ELEMENT_BYTES, HOST_SYMBOLS, LAYOUT_FILE, PE_FILE
+from szagents.backends.cerebras.conventions import ELEMENT_BYTES, HOST_SYMBOLS, LAUNCH_RPC, LAYOUT_FILE, PE_FILE
 from szagents.backends.cerebras.csl_source import Call, CslSource, evaluate, struct_fields
 
 __all__ = ["Finding", "check_sources", "format_findings", "has_errors"]
@@ -44,8 +44,9 @@ def format_findings(findings: list[Finding]) -> str:
     return "\n".join(str(f) for f in order)
 
 
-def check_sources(sources: Mapping[str, str], params: Mapping[str, int], memory_limit_bytes: int) -> list[Finding]:
-    """Findings for layout.csl and the PE programs it places, given the host's --params."""
+def check_sources(sources: Mapping[str, str], params: Mapping[str, int], memory_limit_bytes: int,
+                  arch: str = "wse3") -> list[Finding]:
+    """Findings for layout.csl and the PE programs it places, given the host's --params and the target arch."""
     if LAYOUT_FILE not in sources:
         return [Finding(LAYOUT_FILE, 1, "error", f"{LAYOUT_FILE} is missing: it is the top-level file cslc compiles")]
     layout = CslSource(LAYOUT_FILE, sources[LAYOUT_FILE])
@@ -67,8 +68,9 @@ def check_sources(sources: Mapping[str, str], params: Mapping[str, int], memory_
         bound = {name: evaluate(expr, env) for name, expr in fields.items()}
         pe_env = {**program.consts(), **{k: v for k, v in bound.items() if v is not None}}
         findings += _tile_params(tile, fields, program)
-        findings += _pe_infrastructure(program)
+        findings += _pe_infrastructure(program, arch)
         findings += _pe_exports(program)
+        findings += _pointer_mutability(program, layout)
         findings += _shapes(program, pe_env, params)
         findings += _memory(program, pe_env, memory_limit_bytes)
     return sorted(set(findings), key=lambda f: (f.file, f.line, f.message))
@@ -141,14 +143,17 @@ def _tile_params(tile: Call, fields: Mapping[str, str], program: CslSource) -> l
     return found
 
 
-def _pe_infrastructure(program: CslSource) -> list[Finding]:
+def _pe_infrastructure(program: CslSource, arch: str) -> list[Finding]:
     found = []
     if "<memcpy/memcpy>" not in program.imports():
         found.append(Finding(program.name, 1, "error", 'no @import_module("<memcpy/memcpy>", memcpy_params): the '
                              "PE cannot take part in host transfers or launches"))
-    if not program.calls("rpc"):
-        found.append(Finding(program.name, 1, "error", "no @rpc(@get_data_task_id(sys_mod.LAUNCH)) in a comptime "
-                             "block: the host cannot launch compress/decompress"))
+    for call in program.calls("rpc"):
+        if "LAUNCH" in " ".join(call.args):
+            # SDK 1.1.0 dropped the binding from every example; WSE-3 reportedly does not accept it.
+            severity = "error" if arch == "wse3" else "warning"
+            found.append(Finding(program.name, call.line, severity, f"delete {LAUNCH_RPC}: since SDK 1.1.0 the "
+                                 "memcpy module serves host launches itself, and WSE-3 does not accept the binding"))
     if not program.mentions("unblock_cmd_stream"):
         found.append(Finding(program.name, 1, "error", "sys_mod.unblock_cmd_stream() is never called: the first "
                              "launch never returns to the host (the run stalls)"))
@@ -166,6 +171,23 @@ def _pe_exports(program: CslSource) -> list[Finding]:
                    else f'add @export_symbol(<pointer to the array>, "{symbol.name}"); in a comptime block'))
         for symbol in HOST_SYMBOLS if symbol.name not in exported
     ]
+
+
+def _pointer_mutability(program: CslSource, layout: CslSource) -> list[Finding]:
+    """A read-only export through a `var` pointer, or a host-written one through `const` (SDK 1.1+ examples)."""
+    mutable = {c.args[0].strip('"'): len(c.args) > 2 and c.args[2] == "true"
+               for c in layout.calls("export_name") if c.args}
+    kinds, found = program.pointer_kinds(), []
+    for name, target in _exported(program).items():
+        if name not in mutable or target not in kinds:
+            continue
+        kind, line = kinds[target]
+        wanted = "var" if mutable[name] else "const"
+        if kind != wanted:
+            how = "writes" if mutable[name] else "only reads"
+            found.append(Finding(program.name, line, "warning", f"{target!r} is declared `{kind}` but exported as "
+                                 f"{name!r}, which the host {how}: declare it `{wanted} {target}`"))
+    return found
 
 
 def _exported(program: CslSource) -> dict[str, str]:

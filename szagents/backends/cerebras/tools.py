@@ -10,9 +10,12 @@ from typing import Any
 
 from szagents.backends.cerebras.config import CerebrasConfig
 
-__all__ = ["OUT_NAME", "cslc_options", "tool_command", "cs_python_args", "appliance_command", "json_lines"]
+__all__ = ["OUT_NAME", "cslc_options", "tool_command", "host_python", "cs_python_args", "appliance_command",
+           "json_lines"]
 
-OUT_NAME = "out"  # cslc's output folder, the --name cs_python's host program loads
+# cslc's output folder; the host program loads it by this relative --name from the folder it runs
+# in (SDK 1.1+ commands*.sh: `cs_python run.py --name out`), the only place cs_python surely sees.
+OUT_NAME = "out"
 _CHILD = Path(__file__).resolve().parent / "appliance_child.py"
 
 
@@ -35,9 +38,20 @@ def tool_command(config: CerebrasConfig, tool: str, binds: Sequence[Path]) -> li
     return [config.singularity, "exec", *mounts, str(config.container), tool]
 
 
-def cs_python_args(name: str, cmaddr: str | None) -> list[str]:
-    """Arguments of the host harness: compiled program, request, result, and the system if any."""
-    args = ["run.py", "--name", name, "--request", "request.json", "--result", "result.json"]
+def host_python(config: CerebrasConfig, folder: Path) -> list[str]:
+    """The interpreter of the host program: cs_python, or the image's own python inside the container.
+
+    cs_python is a host-side wrapper that starts the SDK container itself; inside the image the
+    runtime is importable by plain python (the appliance client rewrites cs_python to python too).
+    """
+    if config.container is None:
+        return [config.cs_python]
+    return tool_command(config, "python", [folder])
+
+
+def cs_python_args(cmaddr: str | None) -> list[str]:
+    """Arguments of the host harness, all relative to its folder: program, request, result, system."""
+    args = ["run.py", "--name", OUT_NAME, "--request", "request.json", "--result", "result.json"]
     return [*args, "--cmaddr", cmaddr] if cmaddr else args
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from dataclasses import dataclass
@@ -17,19 +18,9 @@ from szagents.backends.sandbox import Limits
 
 FAKES = Path(__file__).resolve().parent / "fakes"
 SKELETON = Path(__file__).resolve().parents[3] / "cerebras" / "skeleton"
+REFERENCE = Path(__file__).resolve().parents[3] / "cerebras" / "reference" / "szx_quantizer"
 REPO = Path(__file__).resolve().parents[3]
 SPEC = KernelSpec(codec="szp", options={"mode": "plain"})
-
-# A stand-in for `singularity exec [--bind DIR]... IMAGE TOOL ARGS...`: checks the image, runs TOOL.
-_SINGULARITY = """#!/bin/sh
-[ "$1" = exec ] || { echo "usage: singularity exec [--bind DIR] IMAGE COMMAND" >&2; exit 2; }
-shift
-while [ "$1" = --bind ]; do [ -d "$2" ] || { echo "bind source $2 missing" >&2; exit 255; }; shift 2; done
-[ -f "$1" ] || { echo "FATAL: could not open image $1" >&2; exit 255; }
-shift
-exec "$@"
-"""
-
 
 def _wrapper(path: Path, script: str) -> None:
     path.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{FAKES / script}" "$@"\n')
@@ -38,13 +29,17 @@ def _wrapper(path: Path, script: str) -> None:
 
 @pytest.fixture
 def fake_bin(tmp_path, monkeypatch) -> Path:
-    """A folder on PATH holding fake cslc, cs_python and singularity; a private build cache."""
+    """A folder on PATH holding fake cslc, cs_python and singularity; a private build cache.
+
+    The fake SDK container sees /tmp, where pytest's tmp_path lies too: a private folder plays the
+    container's /tmp instead, so that the cache and the workspaces are as hidden as under ~.
+    """
     folder = tmp_path / "bin"
     folder.mkdir()
-    _wrapper(folder / "cslc", "cslc.py")
-    _wrapper(folder / "cs_python", "cs_python.py")
-    (folder / "singularity").write_text(_SINGULARITY)
-    (folder / "singularity").chmod(0o755)
+    for tool in ("cslc", "cs_python", "singularity"):
+        _wrapper(folder / tool, f"{tool}.py")
+    (tmp_path / "container-tmp").mkdir()
+    monkeypatch.setenv("SZAGENTS_FAKE_SDK_TMP", str(tmp_path / "container-tmp"))
     monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("SZAGENTS_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), str(FAKES / "sdk"), str(FAKES)]))
@@ -59,7 +54,9 @@ def fake_client(fake_bin, tmp_path, monkeypatch) -> Path:
     monkeypatch.syspath_prepend(str(FAKES))
     monkeypatch.syspath_prepend(str(FAKES / "sdk"))
     config = tmp_path / "config_v2"
-    config.write_text('{"clusters": [{"server": "10.0.0.2:443"}]}')
+    config.write_text(json.dumps({  # the shape cerebras-appliance's config loader reads
+        "currentContext": "fake", "contexts": [{"name": "fake", "cluster": "wsc"}],
+        "clusters": [{"name": "wsc", "server": "10.0.0.2:443", "authority": "cluster-server.fake"}]}))
     return config
 
 

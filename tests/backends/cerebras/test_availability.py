@@ -83,5 +83,7 @@ def test_config_from_environment(monkeypatch):
     config = CerebrasConfig.from_env(env)
     assert (config.mode, config.width, config.clock_hz, config.fabric()) == ("appliance", 8, 1.1e9, (20, 10))
     assert not config.on_hardware
+    client_override = CerebrasConfig.from_env({"CSCONFIG_PATH": "/srv/cs/config", "SZAGENTS_CEREBRAS_QUEUE_SECONDS": "90"})
+    assert str(client_override.appliance_config) == "/srv/cs/config" and client_override.queue_seconds == 90
     monkeypatch.setenv("SZAGENTS_CEREBRAS_CMADDR", "10.0.0.5:9000")
     assert CerebrasBackend().config.fabric() == (762, 1172) and os.environ["SZAGENTS_CEREBRAS_CMADDR"]

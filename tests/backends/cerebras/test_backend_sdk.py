@@ -72,10 +72,10 @@ def test_static_errors_refuse_the_compile(backend, tmp_path):
     """A program missing an exported symbol is refused by the static checks; cslc never runs."""
     program = write_program(tmp_path / "ws")
     layout = program.folder / "layout.csl"
-    layout.write_text(layout.read_text().replace('  @export_name("tsc", [*]u16, false);\n', ""))
+    layout.write_text(layout.read_text().replace('  @export_name("tsc", [*]u16, true);\n', ""))
     build = backend.compile(program.sources, SPEC, program.folder)
     assert not build.ok and build.compiler == STATIC_CHECKER
-    assert 'layout.csl:1: error: the host harness needs @export_name("tsc", [*]u16)' in build.log
+    assert 'layout.csl:1: error: the host harness needs @export_name("tsc", [*]u16, true)' in build.log
 
 
 def test_stall_is_classified_with_its_phase(fake_bin, tmp_path):

@@ -53,7 +53,12 @@ BAD = [
      "pe.csl:12: error: 'x_buf' (exported as 'values') holds f16, but the host transfers f32"),
     ("pe.csl", "  sys_mod.unblock_cmd_stream();\n", "",
      "pe.csl:1: error: sys_mod.unblock_cmd_stream() is never called"),
-    ("pe.csl", "  @rpc(@get_data_task_id(sys_mod.LAUNCH));\n", "", "pe.csl:1: error: no @rpc("),
+    ("pe.csl", "  @export_symbol(decompress);\n", "  @export_symbol(decompress);\n  @rpc(@get_data_task_id(sys_mod.LAUNCH));\n",
+     "pe.csl:46: error: delete @rpc(@get_data_task_id(sys_mod.LAUNCH)): since SDK 1.1.0"),
+    ("layout.csl", '@export_name("tsc", [*]u16, true)', '@export_name("tsc", [*]u16, false)',
+     "layout.csl:25: error: the host writes 'tsc': export it mutable"),
+    ("pe.csl", "var stamps_ptr: [*]u16 = &stamps;", "const stamps_ptr: [*]u16 = &stamps;",
+     "pe.csl:25: warning: 'stamps_ptr' is declared `const` but exported as 'tsc', which the host writes"),
     ("layout.csl", "param chunk: i16;", "param chunk: i16;\nparam colors: i16;",
      "layout.csl:6: error: param 'colors' has no value"),
     ("layout.csl", '@import_module("<memcpy/get_params>"', '@import_module("<memcpy_multi/get_params>"',
@@ -73,6 +78,22 @@ def test_common_mistakes_are_found_and_located(file, old, new, expected):
     text = format_findings(findings)
     assert expected in text, text
     assert has_errors(findings) == (": error:" in expected)
+
+
+def test_launch_binding_is_an_error_on_wse3_and_a_warning_on_wse2():
+    """The pre-1.1 @rpc launch binding blocks a wse3 compile; on wse2 it is only flagged."""
+    sources = _edited("pe.csl", "  @export_symbol(compress);\n",
+                      "  @export_symbol(compress);\n  @rpc(@get_data_task_id(sys_mod.LAUNCH));\n")
+    assert has_errors(check_sources(sources, PARAMS, LIMIT, "wse3"))
+    wse2 = check_sources(sources, PARAMS, LIMIT, "wse2")
+    assert not has_errors(wse2) and "warning: delete @rpc(" in format_findings(wse2)
+
+
+def test_read_only_export_through_a_var_pointer_is_flagged():
+    """The SDK 1.1+ examples pair a read-only export with a `const` pointer; `var` is a warning."""
+    sources = _edited("layout.csl", '@export_name("tsc", [*]u16, true)', '@export_name("tsc", [*]u16, false)')
+    text = format_findings(check_sources(sources, PARAMS, LIMIT))
+    assert "warning: 'stamps_ptr' is declared `var` but exported as 'tsc', which the host only reads" in text
 
 
 def test_memory_over_the_per_pe_limit_names_the_largest_arrays():

@@ -3,7 +3,9 @@
 It accepts cslc's documented flags, opens the top-level file and every file it places with
 @set_tile_code, and fails like the compiler (`<path>:<line>:<col>: error: <message>`, the source
 line and a caret, exit status 1) on a `FAKE_COMPILE_ERROR: <message>` marker, a missing placed
-file, a layout param with no value, or a program rectangle that does not fit the fabric. On
+file, a layout param with no value, a program rectangle that does not fit the fabric, or, for
+--arch=wse3, an `@rpc(@get_data_task_id(sys_mod.LAUNCH))` launch binding (the SDK 1.1.0 examples
+dropped it and WSE-3 reportedly rejects it; the real message is not known, so this one says so). On
 success it writes the output folder: out.json with the params (what host code reads back) and
 fake_program.json, which tells the fake runtime what the "program" does.
 """
@@ -22,6 +24,8 @@ ERROR = re.compile(r"FAKE_COMPILE_ERROR:\s*(.+)")
 EXPORT = re.compile(r'@export_name\(\s*"(\w+)"\s*,\s*(fn\(\)\s*void|\[\*\]\s*\w+)\s*(?:,\s*(true|false))?\s*\)')
 PARAM = re.compile(r"^\s*param\s+(\w+)\s*(?::[^=;]*)?(=)?", re.MULTILINE)
 TILE = re.compile(r'@set_tile_code\([^"]*"([^"]+)"')
+LAUNCH_RPC = re.compile(r"@rpc\s*\(\s*@get_data_task_id\s*\(\s*\w+\.LAUNCH")
+VERSION = "cslc 1.4.0 (szagents fake)"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -40,6 +44,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--import-path", action="append", default=[])
     p.add_argument("--output-json", nargs="?", const="")
     p.add_argument("--verbose", action="store_true")
+    p.add_argument("--version", action="version", version=VERSION)
     return p
 
 
@@ -48,13 +53,17 @@ def error(path: Path, text: str, line: int, column: int, message: str) -> str:
     return f"{path.resolve()}:{line}:{column}: error: {message}\n{source}\n{' ' * (column - 1)}^\n"
 
 
-def find_errors(files: dict[Path, str], params: dict[str, int]) -> str:
+def find_errors(files: dict[Path, str], params: dict[str, int], arch: str) -> str:
     out = ""
     for path, text in files.items():
         for number, line in enumerate(text.splitlines(), 1):
             match = ERROR.search(line)
             if match:
                 out += error(path, text, number, match.start() + 1, match.group(1).strip())
+            launch = LAUNCH_RPC.search(line.split("//")[0])
+            if launch and arch == "wse3":
+                out += error(path, text, number, launch.start() + 1, "(fake cslc) @rpc launch binding is not "
+                             "accepted for wse3: the memcpy module serves launches itself")
     top = next(iter(files))
     for match in PARAM.finditer(files[top]):
         if match.group(2) is None and match.group(1) not in params:
@@ -79,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
                 sys.stderr.write(error(top, files[top], number, line.index(name) + 1, f"unable to open file '{name}'"))
                 return 1
             files.setdefault(placed, placed.read_text())
-    problems = find_errors(files, params)
+    problems = find_errors(files, params, args.arch)
     if args.fabric_dims and "width" in params:
         fw, fh = map(int, args.fabric_dims.split(","))
         ox, oy = map(int, (args.fabric_offsets or "0,0").split(","))

@@ -6,6 +6,8 @@ params, the codec, and a behaviour read from a `FAKE_BEHAVIOUR:` marker in the C
   ok            correct streams and plausible cycle counts (start/end timestamps per PE)
   stall         `compress` never returns (the host's launch blocks forever)
   zero_time     correct results, but the timestamps are never written (all zero)
+  stamps_once   correct results, timestamps written by the first launch only (later ones keep
+                whatever tsc holds: stale times unless the host cleared it)
   wrong         `decompress` puts one value of one PE 3*eb off
   runtime_error the launch raises, as the runtime does when the device reports a failure
   unwritten     `decompress` leaves the last value of every PE unwritten
@@ -39,6 +41,7 @@ class FakeWafer:
         self.memory = {name: np.zeros((self.h, self.w, self.length(name)), np.uint32)
                        for name in LENGTHS if name in self.exports}
         self.clock = 1000
+        self.launches = 0
 
     def length(self, name: str) -> int:
         size = LENGTHS[name]
@@ -53,7 +56,9 @@ class FakeWafer:
         for py in range(self.h):
             for px in range(self.w):
                 getattr(self, f"_{name}")(px, py)
-                self._stamp(px, py)
+                if self.behaviour != "stamps_once" or self.launches == 0:
+                    self._stamp(px, py)
+        self.launches += 1
 
     def _compress(self, px: int, py: int) -> None:
         info = self.memory["info"][py, px]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from pydantic import BaseModel, Field, ValidationError
 
+from szagents.backends.sandbox.scrub import scrub
 from szagents.errors import HarnessError, SzAgentsError
 from szagents.tools import files, kernel
 from szagents.tools.context import ToolContext
@@ -91,7 +92,7 @@ def _bind(ctx: ToolContext, func: Callable[..., str]) -> Callable[..., str]:
     @functools.wraps(func)
     def body(**kwargs: object) -> str:
         try:
-            return clip(func(ctx, **kwargs), ctx.limits.output_chars)
+            return clip(scrub(func(ctx, **kwargs)), ctx.limits.output_chars)  # no secret reaches a model
         except HarnessError:
             raise  # the harness itself is broken: a human must look, the run should stop
         except _AGENT_FAULTS as exc:
@@ -102,7 +103,7 @@ def _bind(ctx: ToolContext, func: Callable[..., str]) -> Callable[..., str]:
 
 def _tool_error(limit: int) -> Callable[[ToolException], str]:
     def handle(exc: ToolException) -> str:
-        return clip(str(exc), limit)
+        return clip(scrub(str(exc)), limit)
 
     return handle
 

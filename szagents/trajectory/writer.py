@@ -27,6 +27,7 @@ from typing import Any
 import structlog
 from pydantic import BaseModel
 
+from szagents.backends.sandbox.scrub import scrub
 from szagents.trajectory.events import EventBase
 from szagents.trajectory.reader import decode_line
 
@@ -71,6 +72,21 @@ def _model_to_record(_logger: Any, _method: str, event_dict: dict[str, Any]) -> 
     return to_json_safe(model.model_dump())
 
 
+def _scrubbed(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {k: _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(v) for v in value]
+    return value
+
+
+def scrub_secrets(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """Processor: the values of secret-looking environment variables never reach the file."""
+    return _scrubbed(event_dict)
+
+
 def _scan(path: Path) -> tuple[int, bool]:
     """The seq of the last valid line of an existing file (-1 if none) and whether it ends torn."""
     if not path.exists():
@@ -99,7 +115,7 @@ class TrajectoryWriter:
         if torn:  # end the torn line a killed writer left, so our first line stays whole
             self._file.write("\n")
             self._file.flush()
-        processors = [_model_to_record, structlog.processors.JSONRenderer(
+        processors = [_model_to_record, scrub_secrets, structlog.processors.JSONRenderer(
             ensure_ascii=True, allow_nan=False, separators=(",", ":"))]
         self._log = structlog.wrap_logger(
             structlog.WriteLogger(self._file), processors=processors,

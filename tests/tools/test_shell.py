@@ -58,3 +58,12 @@ def test_shell_reports_exit_status_and_stderr(cpu_ctx):
     """A failing command returns its status and stderr as text."""
     out = _shell(cpu_ctx).invoke({"command": "echo oops >&2; exit 3"})
     assert out.startswith("exit status 3") and "stderr:\noops" in out
+
+
+def test_tool_results_never_carry_a_secret(cpu_ctx, monkeypatch):
+    """Whatever a tool returns to the model (here a file that holds the key) has the key redacted."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-secret-987654321")
+    (cpu_ctx.workspace.root / "notes.txt").write_text("key: sk-ant-secret-987654321\n")
+    read = next(t for t in make_tools(cpu_ctx) if t.name == "read_file")
+    out = read.invoke({"path": "notes.txt"})
+    assert "sk-ant-secret" not in out and "[redacted]" in out

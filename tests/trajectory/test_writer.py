@@ -224,3 +224,15 @@ def test_sigkill_loses_at_most_the_line_in_flight(tmp_path):
     assert len(caught) <= 1  # only the line being written when the kill landed may be torn
     assert seqs == list(range(len(seqs)))
     assert set(acknowledged) <= set(seqs) and len(seqs) <= len(acknowledged) + 1
+
+
+def test_secrets_never_reach_the_trajectory(tmp_path, monkeypatch):
+    """A secret value in any field of any event (tool output, LLM response) is written as [redacted]."""
+    from szagents.trajectory.events import ErrorEvent
+    from szagents.trajectory.writer import TrajectoryWriter
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-live-0123456789abcdef")
+    with TrajectoryWriter(tmp_path / "t.jsonl", "r1") as writer:
+        writer.emit(ErrorEvent(run_id="r1", kind="tool", message="leaked sk-live-0123456789abcdef here"))
+    text = (tmp_path / "t.jsonl").read_text()
+    assert "sk-live-0123456789abcdef" not in text and "leaked [redacted] here" in text

@@ -9,7 +9,7 @@ from szagents.backends.compiler import build_library
 from szagents.backends.isolated import run_evaluation, run_harness
 from szagents.backends.protocol import Availability, BenchSettings, KernelSpec, Problem
 from szagents.backends.results import BenchmarkResult, CompileResult, ValidationResult
-from szagents.backends.sandbox import Limits
+from szagents.backends.sandbox import IsolationUnavailable, Limits, chosen_isolation
 from szagents.errors import ToolchainError
 from szagents.paths import kernels_dir
 
@@ -32,6 +32,15 @@ class LibraryBackend:
 
     def availability(self) -> Availability:
         raise NotImplementedError
+
+    def isolation_problem(self) -> Availability | None:
+        """Unavailable (with the fix) when untrusted code can't be sandboxed and the weaker mode wasn't chosen."""
+        try:
+            chosen_isolation(self.isolation)
+        except IsolationUnavailable as exc:
+            return Availability(available=False, can_compile=False, reason=str(exc).split("; fix: ")[0],
+                                fix=str(exc).partition("; fix: ")[2] or "see `szagents backends`")
+        return None
 
     def compiler(self) -> str:
         raise NotImplementedError

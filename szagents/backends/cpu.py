@@ -50,7 +50,7 @@ class CpuBackend(LibraryBackend):
                 reason=f"C compiler {self.config.compiler!r} not found on PATH",
                 fix="install gcc (Debian: apt-get install gcc) or set CC to a C compiler",
             )
-        return Availability(available=True, can_compile=True)
+        return self.isolation_problem() or Availability(available=True, can_compile=True)
 
     def compiler(self) -> str:
         return self.config.compiler

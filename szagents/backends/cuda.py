@@ -73,7 +73,10 @@ class CudaBackend(LibraryBackend):
         self.isolation = self.config.isolation
 
     def availability(self) -> Availability:
-        """Compiling needs nvcc; running also needs a GPU and CuPy."""
+        """Compiling needs nvcc (and the sandbox); running also needs a GPU and CuPy."""
+        problem = self.isolation_problem()
+        if problem is not None:
+            return problem
         nvcc = self.config.nvcc or find_nvcc()
         if nvcc is None:
             return Availability(available=False, can_compile=False, reason="nvcc not found",

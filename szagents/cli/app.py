@@ -97,6 +97,23 @@ def tasks() -> None:
     make_console().print(table)
 
 
+def isolation_line() -> str:
+    """How untrusted code is confined here, and how to fix it when it can't be."""
+    from szagents.backends.sandbox import ISOLATION_ENV, IsolationUnavailable, chosen_isolation, isolation_state
+
+    state = isolation_state()
+    caps = f"cgroup {state.cgroups} caps on the whole tree" if state.cgroups else "per-process rlimits (no cgroup delegated)"
+    try:
+        mode = chosen_isolation()
+    except IsolationUnavailable as exc:
+        return f"isolation: unavailable - {exc}"
+    if mode.value == "bwrap":
+        who = "a private uid per sandbox (run as root)" if state.as_root else "a user namespace"
+        return f"isolation: bwrap ({state.bwrap_path}): own pid/net/ipc/mount namespaces, {who}, {caps}"
+    return (f"isolation: rlimits-only ({ISOLATION_ENV}=rlimits-only): NO namespaces - untrusted code can read your "
+            f"files and reach the network; recorded in every result")
+
+
 @app.command()
 def backends() -> None:
     """Show which backends can compile and run here, and how to enable the others."""
@@ -117,7 +134,9 @@ def backends() -> None:
         yes = lambda flag: "[green]yes[/green]" if flag else "[red]no[/red]"  # noqa: E731
         table.add_row(name, yes(state.can_compile), yes(state.available),
                       f"{state.reason} - {state.fix}" if state.reason else "")
-    make_console().print(table)
+    console = make_console()
+    console.print(table)
+    console.print(isolation_line())
 
 
 @app.command()

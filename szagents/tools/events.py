@@ -14,7 +14,7 @@ def compile_event(result: CompileResult, *, run_id: str, by: str, log_chars: int
     return CompileEvent(
         run_id=run_id, by=by, ok=result.ok, cached=result.cached, compile_seconds=result.compile_seconds,
         content_sha256=result.content_sha256, command=list(result.command),
-        log_excerpt=summarize_log(result.log, limit=log_chars), sdk_version=result.sdk_version,
+        log_excerpt=summarize_log(result.log, limit=log_chars), sdk_version=result.sdk_version, isolation=result.isolation,
     )
 
 
@@ -23,7 +23,7 @@ def validation_event(result: ValidationResult, *, run_id: str, by: str) -> Valid
     return ValidationEvent(
         run_id=run_id, by=by, verdict=result.verdict.value, detail=result.detail,
         cases=[c.model_dump(mode="json") for c in result.cases], wall_seconds=result.wall_seconds,
-        sdk_version=result.sdk_version,
+        sdk_version=result.sdk_version, isolation=result.isolation,
     )
 
 
@@ -33,5 +33,5 @@ def benchmark_event(result: BenchmarkResult, *, run_id: str, by: str) -> Benchma
         run_id=run_id, by=by, verdict=result.verdict.value,
         cases=[c.model_dump(mode="json") for c in result.cases],
         environment=result.environment.model_dump(mode="json") if result.environment else None,
-        sdk_version=result.sdk_version,
+        sdk_version=result.sdk_version, isolation=result.isolation,
     )

@@ -145,6 +145,7 @@ class CompileEvent(EventBase):
     command: list[str]
     log_excerpt: str = ""
     sdk_version: str | None = None  # cerebras: the SDK that compiled
+    isolation: str | None = None  # "bwrap" or "rlimits-only": how the untrusted work was confined
 
 
 class ValidationEvent(EventBase):
@@ -157,6 +158,7 @@ class ValidationEvent(EventBase):
     cases: list[dict[str, Any]] = Field(default_factory=list)
     wall_seconds: float = 0.0
     sdk_version: str | None = None  # cerebras: the SDK that ran it
+    isolation: str | None = None  # "bwrap" or "rlimits-only": how the untrusted work was confined
 
 
 class BenchmarkEvent(EventBase):
@@ -168,6 +170,7 @@ class BenchmarkEvent(EventBase):
     cases: list[dict[str, Any]] = Field(default_factory=list)
     environment: dict[str, Any] | None = None
     sdk_version: str | None = None  # cerebras: the SDK that ran it
+    isolation: str | None = None  # "bwrap" or "rlimits-only": how the untrusted work was confined
 
 
 class RevisionEvent(EventBase):

@@ -54,14 +54,17 @@ def isolation_state() -> IsolationState:
 
     root = os.geteuid() == 0
     path = find_bwrap()
-    if path is None:
+    if path is None or not os.access(path, os.X_OK):
         return IsolationState(bwrap_path=None, bwrap_works=False, as_root=root, cgroups=cgroup_mode(),
-                              reason="bubblewrap (bwrap) is not installed",
+                              reason=f"bubblewrap (bwrap) is not installed{f' (no executable {path})' if path else ''}",
                               fix="apt-get install bubblewrap (or set SZAGENTS_BWRAP to a bwrap binary)")
     userns = [] if root else ["--unshare-user"]
     probe = [path, *userns, "--unshare-pid", "--unshare-net", "--ro-bind", "/", "/", "--proc", "/proc",
              "--dev", "/dev", "--", "/bin/true"]
-    done = subprocess.run(probe, capture_output=True, text=True, check=False, timeout=30)
+    try:
+        done = subprocess.run(probe, capture_output=True, text=True, check=False, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        done = subprocess.CompletedProcess(probe, 1, "", str(exc))
     if done.returncode != 0:
         return IsolationState(bwrap_path=path, bwrap_works=False, as_root=root, cgroups=cgroup_mode(),
                               reason=f"bwrap cannot create namespaces here: {done.stderr.strip()[:200]}",

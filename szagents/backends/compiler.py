@@ -19,7 +19,7 @@ import secrets
 import stat
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from szagents.backends.results import CompileResult
@@ -41,8 +41,10 @@ def compiler_version(executable: str) -> str:
     return (done.stdout or done.stderr).splitlines()[0] if (done.stdout or done.stderr) else executable
 
 
-def content_hash(files: dict[str, bytes], command: Sequence[str]) -> str:
-    """sha256 over the command and every staged file's name and bytes."""
+def content_hash(files: Mapping[str, bytes] | Sequence[Path], command: Sequence[str]) -> str:
+    """sha256 over the command and every file's name and bytes (a name -> bytes map, or paths by their names)."""
+    if not isinstance(files, Mapping):
+        files = {Path(p).name: Path(p).read_bytes() for p in files}
     digest = hashlib.sha256()
     digest.update(json.dumps(list(command)).encode())
     for name in sorted(files):

@@ -63,9 +63,8 @@ PlanReps = Callable[[int, dict[str, Any]], list[dict[str, Any]]]
 AfterDone = Callable[[int, int], None]  # (benchmark case, repetition): right after its `done`, untimed
 
 
-def _calibrate(ch: Channel, report: ChildReport, flush: Callable[[], None]) -> None:
-    for i in range(NULL_HANDSHAKES):
-        flush()
+def _calibrate(ch: Channel, report: ChildReport) -> None:
+    for i in range(NULL_HANDSHAKES):  # the parent's own cache flush is outside go -> done: not needed here
         start = time.perf_counter()
         ch.send(null=i)
         ch.expect("done")
@@ -97,7 +96,7 @@ def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, 
 def _talk(ch: Channel, report: ChildReport, request: dict[str, Any], bench_ok: Callable[[ChildReport], bool],
           plan: PlanReps, reps_arena: Arena, flush: Callable[[], None], after_done: AfterDone) -> None:
     ch.send(**request)
-    _calibrate(ch, report, flush)
+    _calibrate(ch, report)
     first = ch.receive()
     if "abi_error" in first:
         report.abi_error = str(first["abi_error"])[:2000]
@@ -147,7 +146,9 @@ def converse(
         except ChildFault as fault:
             report.gone, report.fault = True, str(fault)
         report.phase = ch.phase
-        report.outcome = process.finish(kill=report.timed_out or report.broke is not None)
+        # A child that finished (or broke the protocol, or ran out of time) has nothing left to do: end it
+        # now rather than wait for its interpreter's teardown. One that left on its own keeps its status.
+        report.outcome = process.finish(kill=not report.gone or report.timed_out)
     finally:
         parent.close()
         child.close()

@@ -23,7 +23,7 @@ from szagents.backends.protocol import BenchSettings, KernelSpec, Problem
 from szagents.backends.results import BenchmarkResult, CompileResult, ValidationResult, Verdict
 from szagents.backends.sandbox import Limits, tail
 from szagents.backends.staging import Case, stage_cases
-from szagents.backends.verify import Failure, compress_failure, decode_failure, decode_stats
+from szagents.backends.verify import Failure, compress_failure, decode_failure
 
 __all__ = ["run_harness", "run_evaluation", "Launch"]
 
@@ -142,19 +142,19 @@ class _Evaluation:
         calls = iter(report.calls)
         results = []
         for i, (case, entry) in enumerate(zip(cases, layout)):
+            stats: dict[str, float] = {}
             for j, names in enumerate(entry["rounds"]):
                 call = next(calls, None)
                 if call is None:
                     return results, (i, self._refine(case, ended(report, self.launch.limits) or Failure("crash", "no result")))
                 out = arena.view(names["dst"], case.data.dtype)
-                failure = decode_failure(call, out, case.rounds[j], case.eb, case.rounds[0] if j else None)
+                failure = decode_failure(call, out, case.rounds[j], case.eb, case.rounds[0] if j else None,
+                                         stats if j == 0 else None)
                 if failure is not None:
                     return results, (i, self._refine(case, failure))
             nbytes = entry["rounds"][0]["size"]
-            decoded = arena.view(entry["rounds"][0]["dst"], case.data.dtype)[: case.n]
             results.append({"dataset": case.dataset, "n": case.n, "dtype": case.data.dtype.name, "eb": case.eb,
-                            "verdict": "ok", "compressed_bytes": nbytes, "ratio": case.data.nbytes / nbytes,
-                            **decode_stats(case.data, decoded, case.eb)})
+                            "verdict": "ok", "compressed_bytes": nbytes, "ratio": case.data.nbytes / nbytes, **stats})
         return results, None
 
     def _refine(self, case: Case, failure: Failure) -> Failure:

@@ -15,7 +15,7 @@ import numpy as np
 
 from szagents.backends import checks
 
-__all__ = ["Failure", "compress_failure", "decode_failure", "decode_stats", "status_name"]
+__all__ = ["Failure", "compress_failure", "decode_failure", "status_name"]
 
 _STATUS = {1: "SZ_ERR_ARGUMENT", 2: "SZ_ERR_CAPACITY", 3: "SZ_ERR_RANGE", 4: "SZ_ERR_FORMAT", 5: "SZ_ERR_DEVICE"}
 
@@ -65,8 +65,11 @@ def compress_failure(call: dict[str, Any], capacity: int, dst: np.ndarray, src: 
 
 
 def decode_failure(call: dict[str, Any], out: np.ndarray, original: np.ndarray, eb: float,
-                   earlier: np.ndarray | None) -> Failure | None:
-    """The first broken rule of one decompress call (out: n values + guard), or None."""
+                   earlier: np.ndarray | None, stats: dict[str, float] | None = None) -> Failure | None:
+    """The first broken rule of one decompress call (out: n values + guard), or None.
+
+    stats, when given, receives max_abs_error and max_error_over_eb of a correct decode.
+    """
     n = int(original.size)
     status = _int(call, "status")
     if status != 0:
@@ -81,6 +84,8 @@ def decode_failure(call: dict[str, Any], out: np.ndarray, original: np.ndarray, 
     report = checks.bound_report(np, original, decoded, eb)
     unwritten, first = checks.unwritten_count(np, decoded, original)
     if not report["violations"] and not unwritten:
+        if stats is not None:
+            stats.update(max_abs_error=report["max_abs_error"], max_error_over_eb=report["max_error_over_eb"])
         return None
     if earlier is not None and checks.bound_report(np, earlier, decoded, eb)["violations"] == 0:
         return Failure("cheat_detected", "output belongs to an earlier input: results are cached, not computed")
@@ -90,9 +95,3 @@ def decode_failure(call: dict[str, Any], out: np.ndarray, original: np.ndarray, 
     return Failure("bound_violation",
                    f"{v['count']} of {n} values exceed eb={eb:g}; first at index {v['index']}: x={v['value']!r}, "
                    f"x'={v['reconstructed']!r}, |x-x'|/eb={v['error_over_eb']:.4g}", violation=v)
-
-
-def decode_stats(original: np.ndarray, decoded: np.ndarray, eb: float) -> dict[str, float]:
-    """max_abs_error and max_error_over_eb of a correct decode."""
-    report = checks.bound_report(np, original, decoded, eb)
-    return {"max_abs_error": report["max_abs_error"], "max_error_over_eb": report["max_error_over_eb"]}

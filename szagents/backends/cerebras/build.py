@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from szagents.backends.cerebras.config import CerebrasConfig
+from szagents.backends.cerebras.config import SDK_ISOLATION, CerebrasConfig
 from szagents.backends.cerebras.conventions import LAYOUT_FILE
 from szagents.backends.cerebras.diagnostics import appliance_compiler_output, describe_failure, relativize
 from szagents.backends.cerebras.static_checks import Finding, check_sources, format_findings, has_errors
@@ -84,7 +84,8 @@ def _compile(config: CerebrasConfig, src: Path, options: list[str], findings: li
 
 def _local_compile(config: CerebrasConfig, src: Path, options: list[str]) -> _Step:
     command = [*tool_command(config, config.cslc, [src]), LAYOUT_FILE, *options]
-    outcome = run_limited(command, limits=config.compile_limits.model_copy(update={"drop_privileges": False}), cwd=src)
+    outcome = run_limited(command, limits=config.compile_limits.model_copy(update={"drop_privileges": False}), cwd=src,
+                          isolation=SDK_ISOLATION)
     out = src / OUT_NAME
     ok = outcome.returncode == 0 and not outcome.timed_out and out.is_dir()
     return _Step(ok, out, command, outcome, outcome.stderr + outcome.stdout, None)
@@ -99,7 +100,7 @@ def _appliance_compile(config: CerebrasConfig, src: Path, options: list[str]) ->
     job = {"op": "compile", "app_path": str(src), "csl_main": LAYOUT_FILE, "options": " ".join(options),
            "out_path": str(src), "compiler_options": {"disable_version_check": config.disable_version_check}}
     command = appliance_command(config)
-    outcome = run_limited(command, limits=config.compile_limits, cwd=src, stdin=json.dumps(job),
+    outcome = run_limited(command, limits=config.compile_limits, cwd=src, stdin=json.dumps(job), isolation=SDK_ISOLATION,
                           env=appliance_env(config))
     lines = json_lines(outcome.stdout)
     fault = next((line["internal_error"] for line in lines if "internal_error" in line), None)

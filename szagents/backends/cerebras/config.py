@@ -9,7 +9,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from szagents.backends.sandbox import Limits
+from szagents.backends.sandbox import Isolation, Limits
+
+# The SDK's tools run in its own container (cslc, cs_python) or talk to a Wafer-Scale Cluster over the
+# network (appliance mode): they get rlimits and a scrubbed environment, not the bwrap sandbox.
+SDK_ISOLATION = Isolation.rlimits_only
 
 __all__ = ["CerebrasConfig", "HARDWARE_FABRIC", "SIMULATOR_MARGIN", "ENV_PREFIX"]
 

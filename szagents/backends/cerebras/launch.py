@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from szagents.backends.cerebras.build import ARTIFACT_RECORD, appliance_env
-from szagents.backends.cerebras.config import CerebrasConfig
+from szagents.backends.cerebras.config import SDK_ISOLATION, CerebrasConfig
 from szagents.backends.cerebras.tools import OUT_NAME, appliance_command, cs_python_args, host_python, json_lines
 from szagents.backends.protocol import KernelSpec, Problem
 from szagents.backends.results import CompileResult
@@ -121,7 +121,7 @@ def _local_run(config: CerebrasConfig, build: CompileResult, folder: Path) -> tu
     # cs_python's container sees only its working folder and /tmp: the program travels beside run.py.
     shutil.copytree(_library(build, appliance=False), folder / OUT_NAME)
     command = [*host_python(config, folder), *cs_python_args(config.cmaddr)]
-    outcome = run_limited(command, limits=config.run_limits, cwd=folder)
+    outcome = run_limited(command, limits=config.run_limits, cwd=folder, isolation=SDK_ISOLATION)
     return outcome, json_lines(outcome.stdout)
 
 
@@ -136,7 +136,7 @@ def _appliance_run(config: CerebrasConfig, build: CompileResult, folder: Path,
     # The child times queueing (and upload) and execution apart; this limit is only a safety net.
     whole = config.run_limits.wall_seconds + config.queue_seconds + _DOWNLOAD_SECONDS
     limits = config.run_limits.model_copy(update={"wall_seconds": whole})
-    outcome = run_limited(appliance_command(config), limits=limits, cwd=folder, stdin=json.dumps(job),
+    outcome = run_limited(appliance_command(config), limits=limits, cwd=folder, stdin=json.dumps(job), isolation=SDK_ISOLATION,
                           env=appliance_env(config))
     lines = json_lines(outcome.stdout)
     response = next((line["response"] for line in lines if "response" in line), "")

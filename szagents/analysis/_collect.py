@@ -105,14 +105,23 @@ def _after_own_check(walk: _Walk, ok: bool) -> None:
 def _on_compile(walk: _Walk, e: Any) -> None:
     """Remember the compiled content; a failed compile of the agent's own starts debugging."""
     walk.last_hash = e.content_sha256
+    _isolation(walk, e)
     if e.by == "validator":
         walk.pending["compile"] = e
     elif not e.ok:
         _after_own_check(walk, False)
 
 
+def _isolation(walk: _Walk, e: Any) -> None:
+    """The weakest isolation any of the run's untrusted work had (rlimits-only beats bwrap)."""
+    seen = getattr(e, "isolation", None)
+    if seen and walk.rows.run.get("isolation") != "rlimits-only":
+        walk.rows.run["isolation"] = seen
+
+
 def _on_validation(walk: _Walk, e: Any) -> None:
     """Keep the validator's result for the next revision, or move the phase."""
+    _isolation(walk, e)
     if e.by == "validator":
         walk.pending["validation"] = e
     else:

@@ -26,6 +26,7 @@ _RUN_COLUMNS = [
     "final_revision", "final_tc_gbps", "final_td_gbps", "final_ratio", "baseline_tc_gbps", "baseline_td_gbps",
     "first_correct_revision", "first_correct_iteration", "first_correct_tokens", "first_correct_seconds",
     "exec_time_s", "tc_bandwidth_fraction", "td_bandwidth_fraction", "device", "rollbacks", "errors", "run_dir",
+    "isolation",
 ]
 _TABLE_COLUMNS = {
     "revisions": ["run", "number", "role", "action", "verdict", "correct", "runnable", "failure", "is_best",

@@ -92,12 +92,22 @@ def _markdown(out: Path, title: str, tables: list[Table], traces: list[Table], m
     return path
 
 
+def _isolation_notes(runs: Runs) -> list[str]:
+    """A caution when any run's untrusted code ran without the sandbox."""
+    column = runs.runs.get("isolation") if "isolation" in runs.runs else None
+    weak = sorted(runs.runs.loc[column == "rlimits-only", "run"]) if column is not None else []
+    if not weak:
+        return []
+    return [f"Isolation: {len(weak)} run(s) ran untrusted code under rlimits only, without the sandbox "
+            f"(SZAGENTS_ISOLATION=rlimits-only): {', '.join(weak[:8])}{' ...' if len(weak) > 8 else ''}."]
+
+
 def write_report(runs: Runs, out: Path, reference: pd.DataFrame | None = None, comparison: Table | None = None,
                  title: str = "szagents report", notes: list[str] | None = None) -> Report:
     """Write every table, figure and page of a report on runs into out (created if needed)."""
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    notes = list(notes or [])
+    notes = [*(notes or []), *_isolation_notes(runs)]
     reference = reference if reference is not None and len(reference) else reference_from_runs(runs)
     tables, traces = _tables(runs, comparison), trace_tables(runs)
     made = _figures(runs, out / "figures", reference, notes)

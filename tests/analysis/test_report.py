@@ -94,3 +94,16 @@ def test_empty_set_of_runs_still_writes_a_report(tmp_path):
     made = write_report(empty, tmp_path / "out")
     assert made.html.exists() and len(made.figures) == 5
     assert "(none)" in (tmp_path / "out" / "tables" / "summary.md").read_text()
+
+
+def test_report_says_when_runs_had_no_sandbox(real_runs, tmp_path):
+    """Runs whose untrusted code ran under rlimits only get a caution naming them; sandboxed runs none."""
+    from szagents.analysis.report import write_report
+
+    assert set(real_runs.runs["isolation"]) == {"bwrap"}
+    assert not any("Isolation" in n for n in write_report(real_runs, tmp_path / "a").markdown.read_text().splitlines())
+    weak = real_runs.runs.copy()
+    weak.loc[weak.index[0], "isolation"] = "rlimits-only"
+    runs = type(real_runs)(weak, *real_runs._tables()[1:])
+    text = write_report(runs, tmp_path / "b").markdown.read_text()
+    assert "ran untrusted code under rlimits only" in text and weak.iloc[0]["run"] in text

@@ -112,9 +112,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--old", type=Path, help="folder holding an older szagents package to compare against")
     parser.add_argument("--fields", nargs="*", default=None)
+    parser.add_argument("--kernels", nargs="*", default=["szx", "szp"])
+    parser.add_argument("--no-turnaround", action="store_true", help="skip the compile + validate + benchmark turnaround")
     args = parser.parse_args()
     fields = args.fields or (["climate", "grf_smooth"] if args.device == "cuda" else ["climate"])
-    kernels = [("szx", None), *((("szp", v) for v in load_kernel("szp").variants))]
+    kernels = [(k, v) for k in args.kernels for v in (load_kernel(k).variants if len(load_kernel(k).variants) > 1 else [None])]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for field in fields:
@@ -122,7 +124,7 @@ def main() -> None:
             problem = Problem(f"{field}@rel=0.001", data, 1e-3 * float(data.max() - data.min()))
             print(f"\n## {args.device}: {field} ({data.nbytes / 1e6:.1f} MB), REL 1e-3, {args.repeats} repeats, interleaved")
             for kernel, variant in kernels:
-                _report(args, kernel, variant, problem, work, field == "climate")
+                _report(args, kernel, variant, problem, work, field == "climate" and not args.no_turnaround)
 
 
 def _report(args: argparse.Namespace, kernel: str, variant: str | None, problem: Problem, work: Path, turn: bool) -> None:

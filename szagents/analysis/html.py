@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 import pandas as pd
 
 from szagents.analysis._plot import FigureFile
@@ -22,11 +23,25 @@ DIFF_LINES = 400
 """Lines of a revision's diff shown in the page (the rest is in the run folder)."""
 
 
+_BREAKS = (":", "_")
+"""Characters after which a table cell may wrap (model specs, snake_case names), besides spaces and hyphens."""
+
+
+def _breakable(text: object) -> markupsafe.Markup:
+    """Escaped text with a <wbr> (a line-break opportunity) after each of _BREAKS, so long names wrap."""
+    escaped = str(markupsafe.escape(text))
+    for char in _BREAKS:
+        escaped = escaped.replace(char, f"{char}<wbr>")
+    return markupsafe.Markup(escaped)
+
+
 @functools.lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
     """The Jinja2 environment of the report template (strict undefined, HTML autoescaping)."""
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
-                              autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters["breakable"] = _breakable
+    return env
 
 
 def _table(table: Table, base: Path) -> dict[str, Any]:

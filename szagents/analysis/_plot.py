@@ -67,11 +67,20 @@ def _crowded(ax: Axes) -> bool:
 
 
 def _fit_tick_labels(fig: Figure) -> None:
-    """Turn the x tick labels of every axis whose labels overlap into one vertical line each."""
+    """Turn the x tick labels of every axis whose labels overlap into one vertical line each, and make the figure
+    taller by the labels' height so the plots keep their size."""
     fig.draw_without_rendering()  # lay out (constrained layout) so the boxes are final
-    for ax in [ax for ax in fig.axes if ax.get_visible() and _crowded(ax)]:
-        for label in ax.get_xticklabels():
-            label.set(text=label.get_text().replace("\n", ", "), rotation=90, horizontalalignment="center")
+    crowded = [ax for ax in fig.axes if ax.get_visible() and _crowded(ax)]
+    for ax in crowded:
+        labels = [label.get_text().replace("\n", ", ") for label in ax.get_xticklabels()]
+        ax.set_xticks(ax.get_xticks(), labels, rotation=90, horizontalalignment="center")
+    if crowded:
+        fig.draw_without_rendering()
+        renderer = fig.canvas.get_renderer()
+        tallest = max(t.get_window_extent(renderer).height for ax in crowded for t in ax.get_xticklabels())
+        rows = len({round(ax.get_position().y0, 3) for ax in crowded})
+        width, height = fig.get_size_inches()
+        fig.set_size_inches(width, height + rows * tallest / fig.dpi)
 
 
 def save(fig: Figure, folder: Path, name: str, caption: str) -> FigureFile:
@@ -89,11 +98,11 @@ def integer_ticks(axis: Axis) -> None:
     axis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
 
 
-def zero_based(ax: Axes, which: str = "y") -> None:
-    """Start an axis (y or x) at zero, with the usual 5 % headroom above the data, so that small differences are
-    not magnified."""
+def zero_based(ax: Axes, which: str = "y", headroom: float = 0.05) -> None:
+    """Start an axis (y or x) at zero, with headroom above the data (5 %, as matplotlib's margins), so that small
+    differences are not magnified."""
     lim = ax.dataLim.y1 if which == "y" else ax.dataLim.x1
-    top = 1.05 * lim if np.isfinite(lim) and lim > 0 else 1.0
+    top = (1 + headroom) * lim if np.isfinite(lim) and lim > 0 else 1.0
     (ax.set_ylim if which == "y" else ax.set_xlim)(0, top)
 
 
@@ -158,7 +167,7 @@ def grouped_bars(ax: Axes, frame: pd.DataFrame, columns: list[str], labels: list
     counts = stats[[(c, "count") for c in columns]].max(axis=1).astype(int)
     ax.set_xticks(x, [group_label(key, n) for key, n in zip(stats.index, counts)], fontsize=8)
     ax.set_xlim(-0.7, max(len(stats), 2) - 0.3)  # a lone group keeps a normal bar width
-    zero_based(ax)
+    zero_based(ax, headroom=0.25)  # room for the legend above the tallest whisker
     ax.set_ylabel(ylabel)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper right", ncols=len(columns))

@@ -33,6 +33,7 @@ def _fraction_panels(frame: pd.DataFrame, columns: list[str], ylabel: str, what:
         here = frame[(frame["kernel"] == kernel) & (frame["backend"] == backend)]
         grouped_bars(ax, here, columns, ["compression", "decompression"], ylabel, keys)
         ax.axhline(1.0, color="#333333", linewidth=0.8, linestyle="--")
+        zero_based(ax, headroom=0.25)  # again: the parity line stays in view, with room for the legend
         ax.set_title(f"{kernel.upper()} on {backend}")
     if not panels:
         empty(axes[0], f"no {what}")
@@ -98,10 +99,11 @@ def first_correct_figure(runs: Runs, folder: Path) -> FigureFile:
 
 
 def phases_figure(runs: Runs, folder: Path) -> FigureFile:
-    """Share of LLM calls spent editing, compiling, debugging, tuning, per model x tier."""
+    """Share of LLM calls spent editing, compiling, debugging, tuning, per model x tier[ x team]."""
     keys = group_keys(runs.runs)
     calls = runs.llm_calls.drop(columns=["model"]).join(runs.runs.set_index("run")[keys], on="run")
-    fig, axes = new_figure(1, width=7.0)
+    groups = calls.groupby(keys).ngroups if len(calls) else 0
+    fig, axes = new_figure(1, width=7.0, height=max(3.6, 0.3 * groups + 1.4))  # a row of text per group
     ax = axes[0]
     if calls.empty:
         empty(ax, "no LLM calls")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import functools
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +24,14 @@ DIFF_LINES = 400
 """Lines of a revision's diff shown in the page (the rest is in the run folder)."""
 
 
-_BREAKS = (":", "_")
-"""Characters after which a table cell may wrap (model specs, snake_case names), besides spaces and hyphens."""
+_BREAKS = re.compile(r"([:_]|/(?=[^\d\s]))")
+"""Where a table cell may wrap besides spaces and hyphens: after ':' and '_' (model specs, snake_case names) and
+after a '/' of a path (not the one of '1/2')."""
 
 
 def _breakable(text: object) -> markupsafe.Markup:
-    """Escaped text with a <wbr> (a line-break opportunity) after each of _BREAKS, so long names wrap."""
-    escaped = str(markupsafe.escape(text))
-    for char in _BREAKS:
-        escaped = escaped.replace(char, f"{char}<wbr>")
-    return markupsafe.Markup(escaped)
+    """Escaped text with a <wbr> (a line-break opportunity) at each of _BREAKS, so long names wrap."""
+    return markupsafe.Markup(_BREAKS.sub(r"\1<wbr>", str(markupsafe.escape(text))))
 
 
 @functools.lru_cache(maxsize=1)

@@ -32,8 +32,10 @@ def made(golden_runs, real_runs, tmp_path_factory) -> dict[str, dict]:
     for i in range(24):
         steps = (SyntheticStep("Baseline", tc=100.0 + i, td=200.0, ratio=3.0, calls=0),
                  SyntheticStep("Tune", tc=150.0 + 3 * i, td=210.0, ratio=3.1, calls=2 + i % 3))
-        write_run(root, SyntheticRun(f"crowded-{i:02d}", steps, model=f"openai:model-{i % 8}-with-a-long-name",
-                                     tier=("user", "knowledgeable", "expert")[i // 8], target="cuda"))
+        tier = ("user", "knowledgeable", "expert")[i // 8]  # run ids as long as a sweep's (titles must wrap)
+        run_id = f"szx-optimize-cuda-single-{tier}-openai-model-{i % 8}-with-a-long-name-20261129T152600-{i:02d}"
+        write_run(root, SyntheticRun(run_id, steps, model=f"openai:model-{i % 8}-with-a-long-name", tier=tier,
+                                     target="cuda"))
     crowded = write_report(load_runs([root]), tmp_path_factory.mktemp("crowded"))
     return {"both": {f.name: f for f in both.figures}, "crowded": {f.name: f for f in crowded.figures}}
 

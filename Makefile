@@ -1,25 +1,51 @@
-# Two commands for a fresh machine: `make demo` (the main job) and `make test` (the test suite).
-# Both create .venv and install szagents with its test dependencies on first use.
+# Two commands for a fresh machine (README, "Quick start"):
+#   make demo   installs szagents (runtime dependencies only) into .venv, then runs the offline demo
+#   make test   adds the test dependencies, then runs the test suite (CI's .ci/run calls exactly this)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check
+# Where szagents caches compiled kernels and generated datasets (szagents/paths.py: cache_dir).
+CACHE := $(or $(SZAGENTS_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/szagents)
 
-.PHONY: demo test gpu-check bench clean
+.PHONY: demo test bench clean clean-cache sandbox
 
-$(BIN)/.installed: pyproject.toml
+# Untrusted kernels, compiles and the shell run in a bubblewrap sandbox (README, "The sandbox").
+# As root with apt-get, it is installed here; otherwise say how (or opt out: SZAGENTS_ISOLATION=rlimits-only).
+sandbox:
+	@command -v bwrap >/dev/null || [ -n "$${SZAGENTS_BWRAP:-}" ] || [ "$${SZAGENTS_ISOLATION:-}" = rlimits-only ] || \
+	 { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && echo "== installing bubblewrap (the sandbox)" && \
+	   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; } || \
+	 { echo "szagents needs bubblewrap to sandbox untrusted code: install it (Debian/Ubuntu: sudo apt-get install bubblewrap)," \
+	        "or accept the weaker mode with SZAGENTS_ISOLATION=rlimits-only"; exit 2; }
+
+# szagents and what it needs at run time: enough for the demo and the CLI.
+$(BIN)/.base: pyproject.toml
+	@echo "== creating $(VENV) and installing szagents into it (first time only, about a minute)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(PIP) install --progress-bar on -e .
 	touch $@
 
-demo: $(BIN)/.installed
+# Plus the test dependencies (pytest, hypothesis, selenium, h5py, the Google client).
+$(BIN)/.installed: $(BIN)/.base
+	@echo "== installing the test dependencies into $(VENV)"
+	$(PIP) install --progress-bar on -e '.[dev]'
+	touch $@
+
+demo: $(BIN)/.base sandbox
 	$(BIN)/szagents demo
 
-test: $(BIN)/.installed
+test: $(BIN)/.installed sandbox
 	$(BIN)/python -m pytest
 
-bench: $(BIN)/.installed
+bench: $(BIN)/.base
 	$(BIN)/python bench/cpu_references.py
 
-clean:
+# The virtual environment, test caches and szagents' cache of compiled kernels and datasets.
+# Run folders (runs/) and reports are yours: clean leaves them.
+clean: clean-cache
 	rm -rf $(VENV) .pytest_cache .hypothesis
+
+# Only the cache (shared by every checkout of this user): $(CACHE)/builds and /datasets.
+clean-cache:
+	rm -rf "$(CACHE)/builds" "$(CACHE)/datasets"

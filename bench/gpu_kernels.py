@@ -146,7 +146,8 @@ class GpuCodec:
 
 # ---- Data ----------------------------------------------------------------------------------------
 def vectors_dir() -> Path | None:
-    for p in (os.environ.get("SZAGENTS_VECTORS"), REPO.parent / "shared" / "vectors", REPO / ".vectors"):
+    for p in (os.environ.get("SZAGENTS_VECTORS"), REPO.parent / "shared" / "vectors", REPO / ".vectors",
+              REPO / "tests" / "data" / "vectors"):
         if p and (Path(p) / "cases.tsv").exists():
             return Path(p)
     return None

@@ -1,13 +1,16 @@
-"""Where szagents finds its task material (kernels/, cerebras/) and its caches."""
+"""Where szagents finds its task material (kernels/, cerebras/), its caches and the interoperability vectors."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-__all__ = ["data_root", "kernels_dir", "cache_dir"]
+__all__ = ["data_root", "kernels_dir", "cache_dir", "vectors_dir", "SHIPPED_VECTORS"]
 
 _PACKAGE = Path(__file__).resolve().parent
+
+SHIPPED_VECTORS = Path("tests") / "data" / "vectors"
+"""Where a source checkout keeps the interoperability vectors (relative to the checkout root)."""
 
 
 def data_root() -> Path:
@@ -32,3 +35,17 @@ def cache_dir(*parts: str) -> Path:
     path = Path(base, *parts)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def vectors_dir() -> Path | None:
+    """The streams the original cuSZp and SZx tools wrote: $SZAGENTS_VECTORS when set (even if it is wrong, so
+    the error names it), else ../shared/vectors beside the checkout, else the checkout's tests/data/vectors;
+    None when none has a cases.tsv (an installed wheel ships no vectors)."""
+    env = os.environ.get("SZAGENTS_VECTORS")
+    if env:
+        return Path(env)
+    checkout = _PACKAGE.parent
+    for folder in (checkout.parent / "shared" / "vectors", checkout / SHIPPED_VECTORS):
+        if (folder / "cases.tsv").is_file():
+            return folder
+    return None

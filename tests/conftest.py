@@ -9,18 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from szagents.paths import SHIPPED_VECTORS, vectors_dir
+
 REPO = Path(__file__).resolve().parent.parent
-
-
-def vectors_dir() -> Path:
-    """$SZAGENTS_VECTORS, else ../shared/vectors beside the checkout."""
-    env = os.environ.get("SZAGENTS_VECTORS")
-    return Path(env) if env else REPO.parent / "shared" / "vectors"
 
 
 @dataclass(frozen=True)
 class VectorCase:
-    """One input of shared/vectors with the streams the original tools wrote for it."""
+    """One input of the interoperability vectors with the streams the original tools wrote for it."""
 
     name: str
     dtype: np.dtype
@@ -38,9 +34,10 @@ class VectorCase:
 
 
 def load_vector_cases() -> list[VectorCase]:
+    """The cases of cases.tsv in szagents.paths.vectors_dir() (none when it has none)."""
     folder = vectors_dir()
-    table = folder / "cases.tsv"
-    if not table.exists():
+    table = folder / "cases.tsv" if folder is not None else None
+    if table is None or not table.exists():
         return []
     cases = []
     for line in table.read_text().splitlines():
@@ -56,7 +53,8 @@ VECTOR_CASES = load_vector_cases()
 @pytest.fixture(params=VECTOR_CASES or [None], ids=lambda c: c.name if c else "missing")
 def vector_case(request) -> VectorCase:
     if request.param is None:
-        pytest.fail(f"interoperability vectors not found in {vectors_dir()}; set SZAGENTS_VECTORS")
+        pytest.fail(f"interoperability vectors not found in {vectors_dir() or REPO / SHIPPED_VECTORS}; "
+                    "restore them with `git checkout -- tests/data/vectors` or set SZAGENTS_VECTORS")
     return request.param
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 from szagents.analysis.load import Runs
 from szagents.analysis.table import Cell, Table, fmt_gbps, fmt_int, fmt_num
 
-__all__ = ["compare", "METRICS"]
+__all__ = ["compare", "METRICS", "FEW_RUNS", "CAUTION"]
 
 METRICS = (
     ("success_rate", "success rate", "all"),
@@ -24,6 +24,9 @@ METRICS = (
 """(column, label, which runs count: all of them or the successful ones)."""
 
 _STATS = ("n", "median", "q1", "q3", "min", "max")
+FEW_RUNS = 3
+"""Below this many runs on a side a ratio is marked with a caution (CAUTION)."""
+CAUTION = "†"
 
 
 def _stats(values: pd.Series) -> dict[str, float]:
@@ -74,8 +77,21 @@ def _spread(row: pd.Series, side: str) -> str:
     median = _fmt(row[f"{side}_median"], metric)
     if metric == "success rate":
         return f"{median} of {int(row[f'{side}_n'])}"
+    n = int(row[f"{side}_n"])
+    if n == 1:
+        return f"{median}, n=1"
     fmt = lambda key: _fmt(row[f"{side}_{key}"], metric)  # noqa: E731
-    return f"{median} [{fmt('q1')}–{fmt('q3')}] ({fmt('min')}–{fmt('max')}), n={int(row[f'{side}_n'])}"
+    return f"{median} [{fmt('q1')}–{fmt('q3')}] ({fmt('min')}–{fmt('max')}), n={n}"
+
+
+def _ratio(row: pd.Series) -> Cell:
+    """'B/A (n = N each)' or '(n = NA / NB)', with a caution mark when a side has fewer than FEW_RUNS runs."""
+    text = fmt_num(row["ratio"], 2)
+    if math.isnan(row["ratio"]):
+        return Cell(text)
+    na, nb = int(row["a_n"]), int(row["b_n"])
+    text += f" (n = {na} each)" if na == nb else f" (n = {na} / {nb})"
+    return Cell(text, marks=CAUTION if min(na, nb) < FEW_RUNS else "")
 
 
 def compare(a: Runs, b: Runs, labels: tuple[str, str] = ("A", "B")) -> Table:
@@ -94,11 +110,14 @@ def compare(a: Runs, b: Runs, labels: tuple[str, str] = ("A", "B")) -> Table:
             else sign + _fmt(diff, row["metric"])
         cells.append([Cell(row["task"]), Cell(row["metric"]), Cell(_spread(row, "a")), Cell(_spread(row, "b")),
                       Cell(diff_text, css="up" if sign else ("down" if diff < 0 else "")),
-                      Cell(fmt_num(row["ratio"], 2))])
+                      _ratio(row)])
     notes = [f"{labels[0]}: {len(a)} runs; {labels[1]}: {len(b)} runs; tasks both ran are compared (all runs when "
              "they share none). Cells: median [interquartile range] "
              "(min–max) over repeats; throughput and first-correct over successful runs only. "
-             f"Difference and ratio: {labels[1]} against {labels[0]} (medians)."]
+             f"Difference and ratio: {labels[1]} against {labels[0]} (medians), n: the runs behind each side."]
+    if any(c[-1].marks for c in cells):
+        notes.append(f"{CAUTION} fewer than {FEW_RUNS} runs on a side: agents are not deterministic, so such a ratio "
+                     "compares single runs (or medians of two) and is no evidence of a difference; repeat the runs.")
     return Table("compare", f"Comparison: {labels[0]} vs {labels[1]}",
                  ["Task", "Metric", labels[0], labels[1], f"{labels[1]} − {labels[0]}", f"{labels[1]} / {labels[0]}"],
                  cells, data, align="llllrr", notes=notes)

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-from szagents.analysis._plot import FigureFile, empty, grouped_bars, model_colors, new_figure, save, short_model
+from szagents.analysis._plot import (
+    FigureFile, empty, group_keys, grouped_bars, integer_ticks, model_colors, new_figure, panel_width, save, short_model,
+    zero_based,
+)
 from szagents.analysis.load import Runs
 
 __all__ = ["throughput_figure", "iterations_figure", "steps_figure", "measured_runs", "step_runs"]
 
 _MARKERS = "osD^vP*X"
+_STEP_WIDTH, _STEP_HEIGHT, _TITLE_POINTS = 5.5, 4.0, 9
+"""Size of one run's panel in the per-step figure (inches) and its title's font size (points)."""
 
 
 def measured_runs(runs: Runs) -> pd.DataFrame:
@@ -29,15 +37,17 @@ def throughput_figure(runs: Runs, folder: Path) -> FigureFile:
     """Fig. 2: best compression and decompression GB/s per model x tier, one panel per kernel (and backend)."""
     frame = measured_runs(runs)
     panels = _panels(frame)
-    fig, axes = new_figure(len(panels), width=max(4.5, 1.1 * frame.groupby(["model", "tier"]).ngroups + 1.5))
+    keys = group_keys(frame)
+    groups = frame.groupby(keys).ngroups if len(frame) else 0
+    fig, axes = new_figure(len(panels), width=panel_width(groups))
     for ax, (kernel, backend) in zip(axes, panels):
         here = frame[(frame["kernel"] == kernel) & (frame["backend"] == backend)]
-        grouped_bars(ax, here, ["best_tc_gbps", "best_td_gbps"], ["compression", "decompression"], "GB/s")
+        grouped_bars(ax, here, ["best_tc_gbps", "best_td_gbps"], ["compression", "decompression"], "GB/s", keys)
         ax.set_title(f"{kernel.upper()} on {backend}")
     if not panels:
         empty(axes[0], "no run reached a measured correct version")
-    caption = ("Throughput per model and prompt tier: the best correct revision's GB/s, median over repeats "
-               "(whiskers: min-max).")
+    caption = ("Throughput per model and prompt tier (and team, when the runs have several): the best correct "
+               "revision's GB/s, median over the n runs of each group (whiskers: min-max).")
     return save(fig, folder, "fig2_throughput", caption)
 
 
@@ -59,6 +69,9 @@ def iterations_figure(runs: Runs, folder: Path) -> FigureFile:
         if frame.empty:
             empty(ax, "no measured runs")
         else:
+            integer_ticks(ax.xaxis)
+            zero_based(ax)
+            zero_based(ax, "x")
             ax.legend(fontsize=7)
     return save(fig, folder, "fig3_iterations", "Best throughput of each run against its reasoning iterations.")
 
@@ -71,34 +84,66 @@ def step_runs(runs: Runs, limit: int = 6) -> list[str]:
     return list(counts.index[:limit])
 
 
-def _plot_steps(ax, steps: pd.DataFrame) -> None:  # noqa: ANN001 - a matplotlib Axes
-    """Tc and Td lines, failed steps as crosses, and the ratio on a twin axis."""
+def _plot_steps(ax, strip, steps: pd.DataFrame) -> list:  # noqa: ANN001 - matplotlib Axes
+    """Tc and Td lines and the ratio (twin axis) on ax, all from zero; failed steps as crosses on the strip below.
+    Returns the legend handles."""
     ok = steps[steps["runnable"]]
-    ax.plot(ok["number"], ok["compress_gbps_median"], "o-", label="Tc (compression)", color="#1f77b4")
-    ax.plot(ok["number"], ok["decompress_gbps_median"], "s-", label="Td (decompression)", color="#ff7f0e")
-    failed = steps[~steps["runnable"]]
-    ax.scatter(failed["number"], [0] * len(failed), marker="x", color="#d62728", label="failed step", zorder=3)
-    ax.set_xlabel("step")
+    handles = ax.plot(ok["number"], ok["compress_gbps_median"], "o-", label="Tc (compression)", color="#1f77b4")
+    handles += ax.plot(ok["number"], ok["decompress_gbps_median"], "s-", label="Td (decompression)", color="#ff7f0e")
     ax.set_ylabel("GB/s")
     ax.grid(alpha=0.3)
+    zero_based(ax)
     twin = ax.twinx()
-    twin.plot(ok["number"], ok["ratio_median"], "^--", color="#2ca02c", label="ratio")
+    handles += twin.plot(ok["number"], ok["ratio_median"], "^--", color="#2ca02c", label="compression ratio")
     twin.set_ylabel("compression ratio")
-    lines = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-    ax.legend(lines, [line.get_label() for line in lines], fontsize=7, loc="upper left")
+    zero_based(twin)
+    failed = steps[~steps["runnable"]]
+    handles.append(strip.scatter(failed["number"], [0] * len(failed), marker="x", color="#d62728",
+                                 label="failed step (not measured)", zorder=3))
+    strip.set_yticks([0], ["failed"])
+    strip.set_ylim(-1, 1)
+    strip.set_xlabel("step")
+    strip.grid(axis="x", alpha=0.3)
+    integer_ticks(strip.xaxis)
+    ax.tick_params(labelbottom=False)
+    return handles
+
+
+def _step_axes(count: int) -> tuple[Figure, list[tuple[object, object]]]:
+    """A figure with one (throughput axis, failed-step strip) pair per run, two runs per row."""
+    cols = min(max(count, 1), 2)
+    rows = -(-max(count, 1) // cols)
+    fig = Figure(figsize=(_STEP_WIDTH * cols, _STEP_HEIGHT * rows), layout="constrained")
+    FigureCanvasAgg(fig)
+    grid = fig.add_gridspec(2 * rows, cols, height_ratios=[6, 1] * rows)
+    pairs = []
+    for i in range(max(count, 1)):
+        row, col = divmod(i, cols)
+        ax = fig.add_subplot(grid[2 * row, col])
+        pairs.append((ax, fig.add_subplot(grid[2 * row + 1, col], sharex=ax)))
+    return fig, pairs
+
+
+def _step_title(run: str, row: pd.Series) -> str:
+    """The panel title, wrapped to the panel's width: run id, then model, tier, kernel and backend."""
+    chars = int(_STEP_WIDTH * 72 / (_TITLE_POINTS * 0.62))  # a character is about 0.6 em wide
+    about = f"{short_model(row['model'])}, {row['tier']}, {row['kernel']} on {row['backend']}"
+    return "\n".join([*textwrap.wrap(run, chars, break_on_hyphens=True), *textwrap.wrap(about, chars)])
 
 
 def steps_figure(runs: Runs, folder: Path, limit: int = 6) -> FigureFile:
     """Fig. 4: Tc, Td (medians per step) and ratio across the optimization steps of the most-measured runs."""
     chosen = step_runs(runs, limit)
-    fig, axes = new_figure(len(chosen), width=5.5, columns=min(max(len(chosen), 1), 2))
+    fig, pairs = _step_axes(len(chosen))
     info = runs.runs.set_index("run")
-    for ax, run in zip(axes, chosen):
-        _plot_steps(ax, runs.revisions[runs.revisions["run"] == run].sort_values("number"))
-        row = info.loc[run]
-        ax.set_title(f"{run}: {short_model(row['model'])}, {row['tier']}, {row['kernel']} on {row['backend']}", fontsize=9)
-    if not chosen:
-        empty(axes[0], "no run has two measured correct steps")
-    caption = (f"Throughput and ratio across optimization steps (up to {limit} runs with the most measured steps; "
-               "x: failed steps).")
+    for (ax, strip), run in zip(pairs, chosen):
+        handles = _plot_steps(ax, strip, runs.revisions[runs.revisions["run"] == run].sort_values("number"))
+        ax.set_title(_step_title(run, info.loc[run]), fontsize=_TITLE_POINTS)
+    if chosen:  # one legend for every panel, above them, where it hides no data
+        fig.legend(handles, [h.get_label() for h in handles], loc="outside upper center", ncols=4, fontsize=8)
+    else:
+        empty(pairs[0][0], "no run has two measured correct steps")
+        pairs[0][1].set_visible(False)
+    caption = (f"Throughput and ratio across optimization steps (up to {limit} runs with the most measured steps), "
+               "both axes from zero; failed steps (not measured) are the crosses on the row below each panel.")
     return save(fig, folder, "fig4_steps", caption)

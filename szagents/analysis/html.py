@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import functools
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 import pandas as pd
 
 from szagents.analysis._plot import FigureFile
@@ -22,11 +24,23 @@ DIFF_LINES = 400
 """Lines of a revision's diff shown in the page (the rest is in the run folder)."""
 
 
+_BREAKS = re.compile(r"([:_]|/(?=[^\d\s]))")
+"""Where a table cell may wrap besides spaces and hyphens: after ':' and '_' (model specs, snake_case names) and
+after a '/' of a path (not the one of '1/2')."""
+
+
+def _breakable(text: object) -> markupsafe.Markup:
+    """Escaped text with a <wbr> (a line-break opportunity) at each of _BREAKS, so long names wrap."""
+    return markupsafe.Markup(_BREAKS.sub(r"\1<wbr>", str(markupsafe.escape(text))))
+
+
 @functools.lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
     """The Jinja2 environment of the report template (strict undefined, HTML autoescaping)."""
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
-                              autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters["breakable"] = _breakable
+    return env
 
 
 def _table(table: Table, base: Path) -> dict[str, Any]:

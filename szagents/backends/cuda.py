@@ -86,7 +86,7 @@ class CudaBackend(LibraryBackend):
                                 fix="run on a machine with an NVIDIA GPU and driver")
         if importlib.util.find_spec("cupy") is None:
             return Availability(available=False, can_compile=True, reason="CuPy is not installed",
-                                fix=f"{sys.executable} -m pip install 'szagents[cuda]'")
+                                fix=f"{sys.executable} -m pip install 'szagents[cuda]' (CUDA 13; 'szagents[cuda12]' for CUDA 12)")
         return Availability(available=True, can_compile=True)
 
     def compiler(self) -> str:

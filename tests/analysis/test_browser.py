@@ -1,4 +1,5 @@
-"""The HTML report in a real headless Chromium: it loads without console errors and its figures render."""
+"""The HTML report in a real headless Chromium: it loads without console errors, its figures render at print
+resolution for the size they are shown at, and wide tables fit the page instead of scrolling."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import shutil
 
 import pandas as pd
 import pytest
+from PIL import Image
 
 from szagents.analysis.load import Runs
 from szagents.analysis.report import write_report
@@ -13,6 +15,7 @@ from tests.analysis.test_report import REFERENCE
 
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,1000")
+FLAGS_SIZE = (1400, 1000)
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +64,53 @@ def test_report_loads_without_console_errors_and_figures_render(browser, page):
     images = _rendered(browser, "figure img")
     assert len(images) == len(page.figures) == 7
     assert all(natural > 0 and width > 0 and height > 0 for natural, width, height in images), images
+
+
+CSS_PX_PER_INCH = 96
+PRINT_DPI = 150
+WIDTHS = (1400, 1024)
+"""Window widths (CSS px) at which every table and figure must fit: a desktop and a small laptop."""
+_OVERFLOW = ("return [document.documentElement.scrollWidth, document.documentElement.clientWidth, "
+             "Array.from(document.querySelectorAll('table')).filter(t => t.parentElement.scrollWidth > "
+             "t.parentElement.clientWidth + 1 || t.getBoundingClientRect().right > "
+             "document.documentElement.clientWidth).map(t => t.className)];")
+
+
+def test_figures_are_shown_at_print_resolution(browser, page):
+    """Each figure's PNG has >= 150 pixels per inch of the size the page shows the figure at, and no figure is
+    shown larger than drawn (an SVG blown up past its size) or wider than the window."""
+    browser.set_window_size(WIDTHS[0], 1000)
+    _open(browser, page.html)
+    shown = _rendered(browser, "figure img")
+    for figure, (natural, width, _) in zip(page.figures, shown):
+        with Image.open(figure.png) as png:
+            assert png.width >= width / CSS_PX_PER_INCH * PRINT_DPI, (figure.name, png.width, width)
+        assert width <= natural + 2.5 and width <= WIDTHS[0], (figure.name, natural, width)  # + 1 px border
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_wide_tables_fit_without_a_scrollbar(browser, page, width):
+    """At a desktop and a laptop width the page never scrolls sideways and no table overflows its box."""
+    browser.set_window_size(width, 1000)
+    _open(browser, page.html)
+    try:
+        scroll_width, client_width, overflowing = browser.execute_script(_OVERFLOW)
+    finally:
+        browser.set_window_size(*FLAGS_SIZE)
+    assert overflowing == [] and scroll_width <= client_width, (width, overflowing, scroll_width, client_width)
+
+
+def test_overflow_check_catches_unwrapped_tables(browser, page):
+    """Negative control: with cells forbidden to wrap, the same check finds overflowing tables at laptop width."""
+    browser.set_window_size(WIDTHS[1], 1000)
+    _open(browser, page.html)
+    browser.execute_script("const s = document.createElement('style'); "
+                           "s.textContent = 'th, td { white-space: nowrap !important; }'; document.head.append(s);")
+    try:
+        _, _, overflowing = browser.execute_script(_OVERFLOW)
+    finally:
+        browser.set_window_size(*FLAGS_SIZE)
+    assert overflowing
 
 
 def test_failure_link_opens_the_revision_in_the_drill_down(browser, page):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 
 import pytest
 import typer
 from typer.testing import CliRunner
 
-from szagents.analysis.compare import compare
+from szagents.analysis.compare import CAUTION, FEW_RUNS, compare
 from szagents.analysis.load import load_runs
 from szagents.cli.report import report_command
 from szagents.errors import InputError
@@ -71,3 +72,21 @@ def test_report_command_without_runs_is_an_input_error(cli, tmp_path):
     for args in (["report", str(tmp_path / "empty")], ["report"]):
         result = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "out")])
         assert isinstance(result.exception, InputError), result.output
+
+
+def test_every_ratio_shows_its_n_and_few_runs_carry_a_caution(golden_root):
+    """Each ratio cell says how many runs are behind each side; below FEW_RUNS on a side it is marked and a note
+    explains the mark, and with enough runs on both sides there is no mark."""
+    runs = load_runs([golden_root])
+    table = compare(runs, runs, ("all", "again"))
+    assert table.data["a_n"].min() < FEW_RUNS <= table.data["a_n"].max()  # both cases occur
+    for cells, (_, row) in zip(table.rows, table.data.iterrows()):
+        if math.isnan(row["ratio"]):  # nothing to compare (no successful run of a task): no ratio, no n
+            assert (cells[-1].text, cells[-1].marks) == ("—", "")
+            continue
+        n = int(row["a_n"])
+        assert cells[-1].text.endswith(f"(n = {n} each)"), cells[-1].text
+        assert cells[-1].marks == (CAUTION if n < FEW_RUNS else "")
+    assert any(note.startswith(CAUTION) for note in table.notes)
+    few = compare(load_runs([golden_root / "single"]), load_runs([golden_root / "multi"]), ("single", "multi"))
+    assert "1.36 (n = 2 each)" in [c[-1].text for c in few.rows]

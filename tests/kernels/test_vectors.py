@@ -1,4 +1,4 @@
-"""The C kernels against the streams the original cuSZp and SZx tools wrote (shared/vectors)."""
+"""The C kernels against the streams the original cuSZp and SZx tools wrote (tests/data/vectors)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ CASES = [
 
 def test_vectors_are_present():
     """The interoperability vectors are found, with a stream for every kernel."""
-    assert VECTOR_CASES, "shared/vectors not found; set SZAGENTS_VECTORS"
+    assert VECTOR_CASES, "interoperability vectors not found (tests/data/vectors, or set SZAGENTS_VECTORS)"
     assert {name for name, *_ in (p.values for p in CASES)} == set(BUILDS)
 
 

@@ -17,6 +17,7 @@ from szagents.cli.references import run_references
 from szagents.errors import SzAgentsError
 from szagents.cli.progress import ProgressPrinter
 from szagents.cli.report import report_command
+from szagents.cli.study import study_command
 from szagents.roles.team import Team
 from szagents.sweep.config import RunConfig
 from szagents.sweep.run import resume_run, start_run
@@ -178,6 +179,7 @@ def demo(
 
 
 app.command("report")(report_command)
+app.command("study")(study_command)
 
 
 def main() -> None:

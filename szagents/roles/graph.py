@@ -9,6 +9,7 @@ from typing import Any, Literal
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
+from szagents.pricing import cost_usd, load_prices, tokens_by_model
 from szagents.roles.author import make_author
 from szagents.roles.context import RunContext
 from szagents.roles.state import AgentState
@@ -22,6 +23,9 @@ def finish(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """Log the end of the run with its best revision."""
     ctx = runtime.context
     best = next((r for r in state.get("revisions", []) if r["number"] == state.get("best")), None)
+    model_of = {spec.conversation: spec.model for spec in ctx.team.roles.values()}
+    usage = tokens_by_model(state.get("conversations", {}), model_of,
+                            (state.get("input_tokens", 0), state.get("output_tokens", 0)))
     ctx.sink.emit(RunEnd(
         run_id=ctx.run_id, stop_reason=state.get("stop_reason") or "unknown",
         iterations=dict(state.get("iterations", {})), input_tokens=state.get("input_tokens", 0),
@@ -30,6 +34,7 @@ def finish(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         best_compress_gbps=best["compress_gbps"] if best else None,
         best_decompress_gbps=best["decompress_gbps"] if best else None,
         best_ratio=best["ratio"] if best else None,
+        cost_usd=cost_usd(load_prices(), usage), tokens_by_model={m: list(t) for m, t in usage.items()},
     ))
     return {}
 

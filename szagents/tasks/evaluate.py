@@ -11,6 +11,7 @@ import numpy as np
 from szagents.backends.protocol import Backend, BenchSettings, KernelSpec, Problem
 from szagents.backends.results import BenchmarkResult, CompileResult, ValidationResult
 from szagents.tasks.datasets import get_dataset
+from szagents.tasks.slots import bench_slot
 from szagents.tasks.task import KernelInfo, Suite
 
 __all__ = ["Evaluation", "kernel_spec", "build_problems", "evaluate"]
@@ -73,10 +74,12 @@ def evaluate(
         return Evaluation(build, None, None)
     combined = getattr(backend, "validate_and_benchmark", None)  # optional hook: one process for both
     if combined is not None and benchmark:
-        checked, measured = combined(build, spec, validation, benchmark, workdir, settings)
+        with bench_slot(backend.name):  # validation shares the child, so it holds the slot too
+            checked, measured = combined(build, spec, validation, benchmark, workdir, settings)
         return Evaluation(build, checked, measured)
     checked = backend.validate(build, spec, validation, workdir)
     bench = None
     if checked.ok and benchmark:
-        bench = backend.benchmark(build, spec, benchmark, workdir, settings)
+        with bench_slot(backend.name):  # one benchmark per device at a time (no-op unless configured)
+            bench = backend.benchmark(build, spec, benchmark, workdir, settings)
     return Evaluation(build, checked, bench)

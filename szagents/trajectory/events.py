@@ -82,6 +82,8 @@ class RunEnd(EventBase):
     best_compress_gbps: float | None = None
     best_decompress_gbps: float | None = None
     best_ratio: float | None = None
+    cost_usd: float | None = None  # tokens x the price table (szagents/prices.toml); None: a model without a price
+    tokens_by_model: dict[str, list[int]] | None = None  # model spec -> [input_tokens, output_tokens]
 
 
 class NodeEnter(EventBase):

@@ -74,12 +74,12 @@ def evaluate(
         return Evaluation(build, None, None)
     combined = getattr(backend, "validate_and_benchmark", None)  # optional hook: one process for both
     if combined is not None and benchmark:
-        with bench_slot(backend.name):  # validation shares the child, so it holds the slot too
+        with bench_slot(backend.name, str(workdir)):  # validation shares the child, so it holds the slot too
             checked, measured = combined(build, spec, validation, benchmark, workdir, settings)
         return Evaluation(build, checked, measured)
     checked = backend.validate(build, spec, validation, workdir)
     bench = None
     if checked.ok and benchmark:
-        with bench_slot(backend.name):  # one benchmark per device at a time (no-op unless configured)
+        with bench_slot(backend.name, str(workdir)):  # one benchmark per device at a time (no-op unless configured)
             bench = backend.benchmark(build, spec, benchmark, workdir, settings)
     return Evaluation(build, checked, bench)

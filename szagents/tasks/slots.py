@@ -6,7 +6,7 @@ slot is chosen by `$SZAGENTS_BENCH_SLOTS`:
 
 - unset or empty: no slot (one run at a time needs none);
 - a folder path (or `file:<path>`): an exclusive `fcntl.flock` on `<folder>/<device>.lock`; every
-  hold is appended to `<folder>/holds.jsonl` (device, pid, acquired/released UTC timestamps);
+  hold is appended to `<folder>/holds.jsonl` (device, label, pid, acquired/released UTC timestamps);
 - `<scheme>:<rest>` for a registered scheme (`ray:<namespace>`, the Ray executor's benchmarking
   actors), resolved lazily like model specs.
 
@@ -49,7 +49,7 @@ def _now() -> str:
 
 
 @contextmanager
-def file_slot(folder: Path, device: str) -> Iterator[float]:
+def file_slot(folder: Path, device: str, label: str = "") -> Iterator[float]:
     """Hold the device's lock file exclusively; yields the seconds spent waiting for it."""
     folder.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -59,15 +59,15 @@ def file_slot(folder: Path, device: str) -> Iterator[float]:
         try:
             yield waited
         finally:
-            hold = {"device": device, "pid": os.getpid(), "thread": threading.get_ident(),
+            hold = {"device": device, "label": label, "pid": os.getpid(), "thread": threading.get_ident(),
                     "acquired": acquired, "released": _now(), "waited_seconds": round(waited, 6)}
             with open(folder / HOLDS_FILE, "a") as log:  # written while still holding the lock
                 log.write(json.dumps(hold) + "\n")
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def bench_slot(backend_name: str, spec: str | None = None) -> ContextManager[object]:
-    """The slot a benchmark on backend_name must hold (spec default: $SZAGENTS_BENCH_SLOTS)."""
+def bench_slot(backend_name: str, label: str = "", spec: str | None = None) -> ContextManager[object]:
+    """The slot a benchmark on backend_name must hold (spec default: $SZAGENTS_BENCH_SLOTS); label names the holder."""
     spec = os.environ.get(ENV_VAR, "") if spec is None else spec
     if not spec.strip():
         return nullcontext()
@@ -75,10 +75,10 @@ def bench_slot(backend_name: str, spec: str | None = None) -> ContextManager[obj
     scheme, sep, rest = spec.partition(":")
     if sep and scheme in _SCHEMES:
         module, _, attr = _SCHEMES[scheme].partition(":")
-        return getattr(importlib.import_module(module), attr)(rest, device)
+        return getattr(importlib.import_module(module), attr)(rest, device, label)
     if sep and scheme == "file":
-        return file_slot(Path(rest), device)
+        return file_slot(Path(rest), device, label)
     if sep and "/" not in scheme and len(scheme) > 1:
         raise UnknownSpecError(f"{ENV_VAR}={spec!r}: unknown scheme {scheme!r}; use a folder path, "
                                f"'file:<folder>' or one of {', '.join(f'{s}:...' for s in _SCHEMES)}")
-    return file_slot(Path(spec), device)
+    return file_slot(Path(spec), device, label)

@@ -1,0 +1,61 @@
+"""Study fixtures: a study file of sleeping scripted models over 2 tasks x 2 tiers x 2 teams."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parent / "one_submission.json"
+# Real LLM calls take 2-20 s; scaled down 10x (0.2-2 s) so the 24-run study fits in CI.
+SLEEPY_MODEL = f"latency:0.2-2:scripted:{SCRIPT}"
+
+
+def write_study(folder: Path, *, repeats: int = 3, concurrency: int = 8, extra: str = "",
+                tasks: tuple[str, ...] = ("szx-optimize-cpu", "szx-translate-cpu"),
+                tiers: tuple[str, ...] = ("user", "expert"), teams: tuple[str, ...] = ("single", "multi"),
+                model: str = SLEEPY_MODEL) -> Path:
+    """A study file in folder; runs go to folder/runs."""
+    path = folder / "study.toml"
+    path.write_text(
+        f'[study]\nname = "sleepy"\nruns_dir = "runs"\nrepeats = {repeats}\nbudget = "iterations=4"\n'
+        f"quick = true\nconcurrency = {concurrency}\n{extra}\n"
+        f"[grid]\ntask = {json.dumps(list(tasks))}\nmodel = {json.dumps([model])}\n"
+        f"tier = {json.dumps(list(tiers))}\nteam = {json.dumps(list(teams))}\n"
+    )
+    return path
+
+
+def study_cli(*args: str, slots: Path, **kwargs) -> subprocess.Popen:
+    """`szagents study ...` as a child process in its own session (so a test can kill all of it)."""
+    env = {**os.environ, "SZAGENTS_BENCH_SLOTS": str(slots)}
+    return subprocess.Popen([sys.executable, "-m", "szagents.cli", "study", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True, **kwargs)
+
+
+def events(run_dir: Path) -> list[dict]:
+    """The complete JSON lines of a run's trajectory."""
+    found = []
+    for line in (run_dir / "trajectory.jsonl").read_text().splitlines():
+        try:
+            found.append(json.loads(line))
+        except ValueError:
+            pass
+    return found
+
+
+def ts(text: str) -> datetime:
+    """An event or hold timestamp."""
+    return datetime.fromisoformat(text)
+
+
+@pytest.fixture
+def sleepy_study(tmp_path: Path) -> Path:
+    """The 24-run study file (2 tasks x 2 tiers x 2 teams x 3 repeats)."""
+    return write_study(tmp_path)

@@ -89,22 +89,27 @@ def router(source: str, nodes: dict[str, str]):  # noqa: ANN202 - returns a Lang
     return route
 
 
-def build_graph(shape: Literal["single", "multi"] = "single") -> StateGraph:
-    """The same nodes wired as one agent ("single": one author node plays every role) or a team."""
-    graph = StateGraph(AgentState, context_schema=RunContext)
+def build_graph(shape: Literal["single", "multi"] = "single", *, context_schema: type = RunContext,
+                adapt: Callable[[Callable[..., Any]], Callable[..., Any]] = lambda fn: fn) -> StateGraph:
+    """The same nodes wired as one agent ("single": one author node plays every role) or a team.
+
+    adapt wraps every node and path function (e.g. to build the RunContext from a smaller
+    context_schema, as the LangGraph Studio graphs in graphs/ do).
+    """
+    graph = StateGraph(AgentState, context_schema=context_schema)
     if shape == "single":
         nodes = {"translator": "agent", "optimizer": "agent"}
-        graph.add_node("agent", logged("agent", make_author(None)))
+        graph.add_node("agent", adapt(logged("agent", make_author(None))))
     else:
         nodes = {"translator": "translator", "optimizer": "optimizer"}
-        graph.add_node("translator", logged("translator", make_author("translator")))
-        graph.add_node("optimizer", logged("optimizer", make_author("optimizer")))
-    graph.add_node("validator", logged("validator", validator))
-    graph.add_node("finish", logged("finish", finish))
+        graph.add_node("translator", adapt(logged("translator", make_author("translator"))))
+        graph.add_node("optimizer", adapt(logged("optimizer", make_author("optimizer"))))
+    graph.add_node("validator", adapt(logged("validator", validator)))
+    graph.add_node("finish", adapt(logged("finish", finish)))
     targets = sorted({*nodes.values(), "validator", "finish"})
-    graph.add_conditional_edges(START, router(START, nodes), targets)
+    graph.add_conditional_edges(START, adapt(router(START, nodes)), targets)
     for node in {*nodes.values(), "validator"}:
-        graph.add_conditional_edges(node, router(node, nodes), targets)
+        graph.add_conditional_edges(node, adapt(router(node, nodes)), targets)
     graph.add_edge("finish", END)
     return graph
 

@@ -98,10 +98,12 @@ def _run(plan: Plan, executor: str, concurrency: int, address: Optional[str], sl
         from szagents.sweep.ray_executor import run_on_ray  # optional extra: imported only when chosen
 
         run_on_ray(plan, address=address, workers=concurrency, console=console)
+        console.print(cell_table(plan.ledger, plan.study.study.name))
     elif executor == "slurm":
         from szagents.sweep.slurm import run_on_slurm  # optional extra: imported only when chosen
 
         run_on_slurm(plan, console=console)
+        console.print(cell_table(plan.ledger, plan.study.study.name))
     else:
         raise InputError(f"unknown --executor {executor!r}; use local, ray or slurm")
 

@@ -98,7 +98,9 @@ class Grid(BaseModel):
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")
+    """Folder-safe text; a path inside a spec ('scripted:/x/my_script.json') becomes its stem."""
+    parts = [Path(p).stem if "/" in p else p for p in text.split(":")]
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", "_".join(parts)).strip("_")
 
 
 class Cell(BaseModel):

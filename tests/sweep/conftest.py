@@ -55,6 +55,35 @@ def ts(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+def read_holds(path: Path) -> list[dict]:
+    """Benchmark slot holds, one JSON object a line."""
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def assert_benchmarks_never_overlap(runs: Path, holds: list[dict], at_least: int) -> None:
+    """Per (node,) device the slot holds are disjoint, and every benchmark in a trajectory lies in a hold of
+    its own run that began after the node that benchmarked started and ended before the event was written."""
+    by_device: dict[str, list[dict]] = {}
+    for hold in holds:
+        by_device.setdefault(f"{hold.get('node_id', 'local')}/{hold['device']}", []).append(hold)
+    for device, group in by_device.items():
+        group.sort(key=lambda h: ts(h["acquired"]))
+        for before, after in zip(group, group[1:]):
+            assert ts(before["released"]) <= ts(after["acquired"]), f"two benchmarks at once on {device}"
+    checked = 0
+    for run_dir in (p for p in runs.iterdir() if p.is_dir()):
+        stream = events(run_dir)
+        for i, event in enumerate(stream):
+            if event["event"] != "benchmark":
+                continue
+            enter = max(ts(e["ts"]) for e in stream[:i] if e["event"] == "node_enter")
+            mine = [h for h in holds if h["label"] == str(run_dir / "workspace")
+                    and enter <= ts(h["acquired"]) and ts(h["released"]) <= ts(event["ts"])]
+            assert mine, f"benchmark at {event['ts']} in {run_dir.name} held no slot"
+            checked += 1
+    assert checked >= at_least
+
+
 @pytest.fixture
 def sleepy_study(tmp_path: Path) -> Path:
     """The 24-run study file (2 tasks x 2 tiers x 2 teams x 3 repeats)."""

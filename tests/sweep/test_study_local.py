@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sweep.conftest import events, study_cli, ts, write_study
+from tests.sweep.conftest import assert_benchmarks_never_overlap, events, read_holds, study_cli, write_study
 
 pytestmark = pytest.mark.slow
 
@@ -44,34 +43,6 @@ def _kill_midway(study: Path, slots: Path) -> set[str]:
             if any(e["event"] == "run_end" for e in events(p.parent))}
 
 
-def _holds(slots: Path) -> list[dict]:
-    return [json.loads(line) for line in (slots / "holds.jsonl").read_text().splitlines()]
-
-
-def _assert_benchmarks_never_overlap(runs: Path, holds: list[dict]) -> None:
-    """Per device the slot holds are disjoint, and every validator benchmark in a trajectory lies in one
-    hold of its own run that began after the validator node started and ended before the event."""
-    by_device: dict[str, list[dict]] = {}
-    for hold in holds:
-        by_device.setdefault(hold["device"], []).append(hold)
-    for device, group in by_device.items():
-        group.sort(key=lambda h: ts(h["acquired"]))
-        for before, after in zip(group, group[1:]):
-            assert ts(before["released"]) <= ts(after["acquired"]), f"two benchmarks at once on {device}"
-    checked = 0
-    for run_dir in runs.iterdir():
-        stream = events(run_dir)
-        for i, event in enumerate(stream):
-            if event["event"] != "benchmark":
-                continue
-            enter = max(ts(e["ts"]) for e in stream[:i] if e["event"] == "node_enter")
-            mine = [h for h in holds if h["label"] == str(run_dir / "workspace")
-                    and enter <= ts(h["acquired"]) and ts(h["released"]) <= ts(event["ts"])]
-            assert mine, f"benchmark at {event['ts']} in {run_dir.name} held no slot"
-            checked += 1
-    assert checked >= 24
-
-
 def test_study_completes_after_kill_resumes_and_serializes_benchmarks(tmp_path: Path):
     """2 tasks x 2 tiers x 2 teams x 3 repeats of models sleeping 0.2-2 s per call, 8 at once, killed
     mid-way and started again: every run ends once, finished runs are skipped, interrupted ones resume."""
@@ -99,5 +70,5 @@ def test_study_completes_after_kill_resumes_and_serializes_benchmarks(tmp_path: 
         end = ends[0]
         assert end["cost_usd"] == pytest.approx((end["input_tokens"] * 2.0 + end["output_tokens"] * 8.0) / 1e6)
     assert resumed >= 1, "no interrupted run was resumed from its checkpoint"
-    _assert_benchmarks_never_overlap(runs, _holds(slots))
+    assert_benchmarks_never_overlap(runs, read_holds(slots / "holds.jsonl"), 24)
     assert "sleepy" in output and "24 runs" in output

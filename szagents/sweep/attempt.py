@@ -11,7 +11,7 @@ from szagents.sweep.config import RUN_FILE, RunConfig
 from szagents.sweep.run import RunOutcome, resume_run, start_run
 from szagents.trajectory import open_checkpointer
 
-__all__ = ["has_checkpoint", "run_or_resume"]
+__all__ = ["has_checkpoint", "run_or_resume", "run_remote"]
 
 
 def has_checkpoint(config: RunConfig, run_dir: Path) -> bool:
@@ -35,3 +35,13 @@ def run_or_resume(config: RunConfig, observer: Callable[[Any], None] | None = No
     if run_dir.exists():  # a start that failed before its first checkpoint: nothing worth keeping
         shutil.rmtree(run_dir)
     return start_run(config, observer=observer)
+
+
+def run_remote(config_json: str) -> dict[str, Any]:
+    """In a Ray worker or a Slurm job: bring one run to its end; report how it ended (never raises)."""
+    config = RunConfig.model_validate_json(config_json)
+    try:
+        outcome = run_or_resume(config)
+        return {"run_id": config.run_id, "status": "done", "best": outcome.best is not None, "error": ""}
+    except Exception as exc:  # reported to the driver, which retries or marks the run failed
+        return {"run_id": config.run_id, "status": "failed", "best": False, "error": f"{type(exc).__name__}: {exc}"}

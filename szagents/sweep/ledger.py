@@ -85,6 +85,16 @@ class Ledger:
             if status == "running":
                 record.attempts += 1
 
+    def settle(self, run_id: str, status: Status, error: str = "") -> None:
+        """Record how a run ended elsewhere (Ray, Slurm): tokens and best from its trajectory, then status."""
+        record = self.records[run_id]
+        tokens, end = scan_trajectory(record.run_dir / "trajectory.jsonl")
+        with self.lock:
+            record.tokens = tokens
+            if end is not None:
+                record.best_gbps, record.stop_reason = end.get("best_compress_gbps"), end.get("stop_reason")
+        self.set(run_id, status, error)
+
     def observe(self, run_id: str, event: Any) -> None:
         """Account one written event of a run."""
         with self.lock:

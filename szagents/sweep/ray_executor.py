@@ -22,8 +22,7 @@ import ray
 from rich.console import Console
 
 from szagents.pricing import ENV_VAR as PRICES_VAR
-from szagents.sweep.attempt import run_or_resume
-from szagents.sweep.config import RunConfig
+from szagents.sweep.attempt import run_remote
 from szagents.sweep.ledger import scan_trajectory
 from szagents.sweep.local import Job
 from szagents.sweep.plan import Plan
@@ -36,22 +35,12 @@ HOLDS_FILE = "bench_slot_holds.jsonl"
 GPUS_PER_RUN = 0.25  # runs share a GPU for compiles and validation; the slot actor serializes timings
 
 
-def _run_task(config_json: str) -> dict[str, Any]:
-    """In a Ray worker: bring one run to its end; report how it ended."""
-    config = RunConfig.model_validate_json(config_json)
-    try:
-        outcome = run_or_resume(config)
-        return {"run_id": config.run_id, "status": "done", "best": outcome.best is not None, "error": ""}
-    except Exception as exc:  # reported to the driver, which retries or marks the run failed
-        return {"run_id": config.run_id, "status": "failed", "best": False, "error": f"{type(exc).__name__}: {exc}"}
-
-
 def _submit(job: Job, namespace: str) -> Any:
     env = {SLOTS_VAR: f"ray:{namespace}"}
     if os.environ.get(PRICES_VAR):
         env[PRICES_VAR] = os.environ[PRICES_VAR]
     gpus = GPUS_PER_RUN if (job.config.backend or "") == "cuda" or "cuda" in job.config.task else 0
-    remote = ray.remote(_run_task).options(num_cpus=1, num_gpus=gpus, max_retries=0,
+    remote = ray.remote(run_remote).options(num_cpus=1, num_gpus=gpus, max_retries=0,
                                            runtime_env={"env_vars": env})
     return remote.remote(job.config.model_dump_json())
 
@@ -63,16 +52,6 @@ def _refresh(plan: Plan, running: dict[Any, Job]) -> None:
         tokens, _ = scan_trajectory(record.run_dir / "trajectory.jsonl")
         with plan.ledger.lock:
             record.tokens = tokens
-
-
-def _finish(plan: Plan, job: Job, result: dict[str, Any]) -> None:
-    record = plan.ledger.records[job.config.run_id]
-    tokens, end = scan_trajectory(record.run_dir / "trajectory.jsonl")
-    with plan.ledger.lock:
-        record.tokens = tokens
-        if end is not None:
-            record.best_gbps, record.stop_reason = end.get("best_compress_gbps"), end.get("stop_reason")
-    plan.ledger.set(job.config.run_id, result["status"], result["error"])
 
 
 def _drive(plan: Plan, workers: int, namespace: str, console: Console) -> None:
@@ -97,7 +76,7 @@ def _drive(plan: Plan, workers: int, namespace: str, console: Console) -> None:
         for ref in ready:
             job, tries = running.pop(ref)
             result = ray.get(ref)
-            _finish(plan, job, result)
+            plan.ledger.settle(job.config.run_id, result["status"], result["error"])
             console.print(f"{result['status']}: {job.config.run_id} {result['error']}".rstrip(), highlight=False)
             if result["status"] == "failed" and tries < settings.retries:
                 queue.append((job, tries + 1))

@@ -19,6 +19,9 @@ team = ["single"]                # single | multi
 target = ["cpu"]                 # optional backends; default each task's target
 [limits]
 openai = 4                       # optional: at most this many runs of a provider at once
+[slurm]                          # optional, for --executor slurm
+partition = "gpu"
+setup = ["source ~/venvs/szagents/bin/activate"]
 ```
 """
 
@@ -38,7 +41,7 @@ from szagents.roles.team import Team
 from szagents.sweep.config import RunConfig
 from szagents.tasks.task import Budgets
 
-__all__ = ["Cell", "StudyFile", "StudySettings", "Grid", "load_study", "parse_budget", "runs_of"]
+__all__ = ["Cell", "StudyFile", "StudySettings", "SlurmSettings", "Grid", "load_study", "parse_budget", "runs_of"]
 
 _BUDGET_KEYS = {"iterations": "iterations", "tokens": "tokens", "wall": "wall_seconds", "wall_seconds": "wall_seconds"}
 
@@ -76,6 +79,22 @@ class StudySettings(BaseModel):
     def _budget(cls, value: str) -> str:
         parse_budget(value)
         return value
+
+
+class SlurmSettings(BaseModel):
+    """The optional [slurm] table: how each run's job-array task is submitted."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    partition: str | None = None
+    account: str | None = None
+    qos: str | None = None
+    cpus_per_run: int = Field(default=2, ge=1)
+    mem_gb: float = Field(default=8, gt=0)
+    gpus_per_run: int | None = Field(default=None, ge=0)  # None: 1 on cuda tasks, else 0
+    time_min: int | None = Field(default=None, ge=1)  # None: the wall budget plus 10 minutes
+    setup: list[str] = Field(default_factory=list)  # shell lines before each run (module load ..., source venv)
+    sbatch: dict[str, str | int] = Field(default_factory=dict)  # any other #SBATCH option
 
 
 class Grid(BaseModel):
@@ -138,6 +157,7 @@ class StudyFile(BaseModel):
     study: StudySettings
     grid: Grid
     limits: dict[str, int] = Field(default_factory=dict)
+    slurm: SlurmSettings = Field(default_factory=SlurmSettings)
 
     def cells(self) -> list[Cell]:
         """Every combination of the grid, in file order."""

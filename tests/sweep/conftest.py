@@ -71,7 +71,7 @@ def assert_benchmarks_never_overlap(runs: Path, holds: list[dict], at_least: int
         for before, after in zip(group, group[1:]):
             assert ts(before["released"]) <= ts(after["acquired"]), f"two benchmarks at once on {device}"
     checked = 0
-    for run_dir in (p for p in runs.iterdir() if p.is_dir()):
+    for run_dir in (p for p in runs.iterdir() if (p / "trajectory.jsonl").exists()):
         stream = events(run_dir)
         for i, event in enumerate(stream):
             if event["event"] != "benchmark":

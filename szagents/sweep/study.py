@@ -35,7 +35,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from szagents.errors import InputError
+from szagents.errors import InputError, UnknownSpecError
 from szagents.models.registry import parse_spec
 from szagents.roles.team import Team
 from szagents.sweep.config import RunConfig
@@ -112,7 +112,10 @@ class Grid(BaseModel):
     @classmethod
     def _models(cls, value: list[str]) -> list[str]:
         for spec in value:
-            parse_spec(spec)
+            try:
+                parse_spec(spec)
+            except UnknownSpecError as exc:
+                raise ValueError(str(exc)) from None
         return value
 
 

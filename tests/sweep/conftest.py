@@ -21,6 +21,7 @@ def write_study(folder: Path, *, repeats: int = 3, concurrency: int = 8, extra: 
                 tiers: tuple[str, ...] = ("user", "expert"), teams: tuple[str, ...] = ("single", "multi"),
                 model: str = SLEEPY_MODEL) -> Path:
     """A study file in folder; runs go to folder/runs."""
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / "study.toml"
     path.write_text(
         f'[study]\nname = "sleepy"\nruns_dir = "runs"\nrepeats = {repeats}\nbudget = "iterations=4"\n'

@@ -4,6 +4,7 @@ cells that differ in one factor compared with a test and an effect size, and a f
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from pathlib import Path
 
@@ -14,7 +15,6 @@ from szagents.analysis._plot import FigureFile, empty, new_figure, save, short_m
 from szagents.analysis.load import Runs
 from szagents.analysis.stats import Comparison, bootstrap_median, compare_rates, compare_samples, wilson
 from szagents.analysis.table import Cell, Table, fmt_num
-from szagents.pricing import cost_usd, load_prices
 
 __all__ = ["CELL_COLUMNS", "FACTORS", "is_study", "cell_summary", "study_table", "study_comparisons",
            "comparison_table", "study_figure"]
@@ -29,17 +29,24 @@ def is_study(runs: Runs) -> bool:
     return len(runs) > 0 and bool((runs.runs.groupby(CELL_COLUMNS).size() >= 2).any())
 
 
+def _run_cost(run_dir: str) -> float:
+    """cost_usd of the run's last run_end event (NaN when unpriced or written before costs were recorded)."""
+    cost = math.nan
+    path = Path(run_dir) / "trajectory.jsonl"
+    with open(path, "rb") as handle:
+        for raw in handle:
+            if b'"run_end"' in raw:
+                try:
+                    value = json.loads(raw).get("cost_usd")
+                except ValueError:
+                    continue
+                cost = math.nan if value is None else float(value)
+    return cost
+
+
 def _costs(runs: Runs) -> pd.Series:
-    """Dollars per run from its LLM calls and the price table (NaN: a model without a price)."""
-    prices, calls = load_prices(), runs.llm_calls
-    found = {}
-    for run in runs.runs["run"]:
-        mine = calls[calls["run"] == run] if len(calls) else calls
-        usage = {m: (int(g["input_tokens"].sum()), int(g["output_tokens"].sum())) for m, g in mine.groupby("model")} \
-            if len(mine) else {}
-        value = cost_usd(prices, usage)
-        found[run] = math.nan if value is None else value
-    return runs.runs["run"].map(found)
+    """Dollars per run as its run_end recorded them (tokens x the price table in force then)."""
+    return runs.runs["run_dir"].map(_run_cost)
 
 
 def cell_summary(runs: Runs) -> pd.DataFrame:
@@ -78,7 +85,7 @@ def study_table(runs: Runs) -> Table:
              Cell(fmt_num(r["cost_usd"], 2))] for _, r in data.iterrows()]
     notes = ["Per cell (task × backend × model × tier × team) over its repeats: success with a 95 % Wilson interval; "
              "median best Tc/Td of the successful runs (GB/s) with a 95 % percentile-bootstrap interval (none with "
-             "fewer than 2 runs); median LLM calls to the first correct revision; total cost (tokens × price table)."]
+             "fewer than 2 runs); median LLM calls to the first correct revision; total cost as the runs' run_end events recorded it."]
     return Table("study_cells", "Study cells (repeats grouped)",
                  ["Task", "Backend", "Model", "Tier", "Team", "n", "Success", "Tc median [95% CI]",
                   "Td median [95% CI]", "Iter. to 1st correct", "Cost $"], rows, data, align="lllllrrrrrr", notes=notes)

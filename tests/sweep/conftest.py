@@ -1,4 +1,4 @@
-"""Study fixtures: a study file of sleeping scripted models over 2 tasks x 2 tiers x 2 teams."""
+"""Study helpers: study files of sleeping scripted models, the `szagents study` child process, trajectory checks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-import pytest
 
 SCRIPT = Path(__file__).resolve().parent / "one_submission.json"
 # Real LLM calls take 2-20 s; scaled down 10x (0.2-2 s) so the 24-run study fits in CI.
@@ -84,8 +83,3 @@ def assert_benchmarks_never_overlap(runs: Path, holds: list[dict], at_least: int
             checked += 1
     assert checked >= at_least
 
-
-@pytest.fixture
-def sleepy_study(tmp_path: Path) -> Path:
-    """The 24-run study file (2 tasks x 2 tiers x 2 teams x 3 repeats)."""
-    return write_study(tmp_path)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,7 @@ from szagents.sweep.config import RUN_FILE, RunConfig
 from szagents.sweep.run import RunOutcome, resume_run, start_run
 from szagents.trajectory import open_checkpointer
 
-__all__ = ["has_checkpoint", "run_or_resume", "run_remote"]
+__all__ = ["has_checkpoint", "prepare_checkpointers", "run_or_resume", "run_remote"]
 
 
 def has_checkpoint(config: RunConfig, run_dir: Path) -> bool:
@@ -20,6 +20,17 @@ def has_checkpoint(config: RunConfig, run_dir: Path) -> bool:
         return False
     with open_checkpointer(config.checkpoint, run_dir) as saver:
         return saver.get_tuple({"configurable": {"thread_id": config.run_id}}) is not None
+
+
+def prepare_checkpointers(configs: Iterable[RunConfig]) -> None:
+    """Create shared checkpointer tables once, before runs open them at the same time.
+
+    PostgresSaver.setup() inserts its migration rows unguarded: two runs setting up a fresh
+    database at once fail on a duplicate key. Per-run SQLite files need nothing.
+    """
+    for url in sorted({c.checkpoint for c in configs if c.checkpoint and "://" in c.checkpoint}):
+        with open_checkpointer(url, Path(".")):
+            pass
 
 
 def run_or_resume(config: RunConfig, observer: Callable[[Any], None] | None = None) -> RunOutcome:

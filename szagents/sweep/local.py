@@ -10,7 +10,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 from szagents.paths import cache_dir
-from szagents.sweep.attempt import run_or_resume
+from szagents.sweep.attempt import prepare_checkpointers, run_or_resume
 from szagents.sweep.config import RunConfig
 from szagents.sweep.ledger import Ledger
 from szagents.tasks.slots import ENV_VAR as SLOTS_VAR
@@ -51,6 +51,7 @@ class LocalExecutor:
 
     def run(self, jobs: list[Job], ledger: Ledger, slots: str | None = None) -> None:
         """Bring every job to an end (done, failed after retries, or skipped by the cost budget)."""
+        prepare_checkpointers(job.config for job in jobs)
         with bench_slots_env(slots), ThreadPoolExecutor(self.concurrency, thread_name_prefix="szagents-run") as pool:
             for future in [pool.submit(self._one, job, ledger) for job in jobs]:
                 future.result()

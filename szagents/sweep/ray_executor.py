@@ -22,7 +22,7 @@ import ray
 from rich.console import Console
 
 from szagents.pricing import ENV_VAR as PRICES_VAR
-from szagents.sweep.attempt import run_remote
+from szagents.sweep.attempt import prepare_checkpointers, run_remote
 from szagents.sweep.ledger import scan_trajectory
 from szagents.sweep.local import Job
 from szagents.sweep.plan import Plan
@@ -58,6 +58,7 @@ def _drive(plan: Plan, workers: int, namespace: str, console: Console) -> None:
     """Keep `workers` runs in flight; retry failures; stop launching when the cost budget is spent."""
     settings = plan.study.study
     queue = [(job, 0) for job in plan.jobs()]
+    prepare_checkpointers(job.config for job, _ in queue)
     running: dict[Any, tuple[Job, int]] = {}
     while queue or running:
         budget_spent = settings.cost_budget_usd is not None and plan.ledger.spent_usd() >= settings.cost_budget_usd

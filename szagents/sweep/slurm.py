@@ -19,7 +19,7 @@ import submitit
 from rich.console import Console
 
 from szagents.pricing import ENV_VAR as PRICES_VAR
-from szagents.sweep.attempt import run_remote
+from szagents.sweep.attempt import prepare_checkpointers, run_remote
 from szagents.sweep.local import Job
 from szagents.sweep.plan import Plan
 from szagents.sweep.study import SlurmSettings
@@ -92,6 +92,7 @@ def run_on_slurm(plan: Plan, console: Console) -> None:
     """Submit every unfinished run as a Slurm job-array task and wait for them all."""
     folder = Path(plan.study.study.runs_dir) / SUBMITIT_FOLDER / "%j"
     executor = submitit.AutoExecutor(folder=folder, cluster="slurm")
+    prepare_checkpointers(job.config for job in plan.jobs())
     submitted = submit_arrays(plan, executor)
     for job, handle in submitted:
         plan.ledger.set(job.config.run_id, "running")

@@ -9,6 +9,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 
 SCRIPT = Path(__file__).resolve().parent / "one_submission.json"
 # Real LLM calls take 2-20 s; scaled down 10x (0.2-2 s) so the 24-run study fits in CI.
@@ -83,3 +85,14 @@ def assert_benchmarks_never_overlap(runs: Path, holds: list[dict], at_least: int
             checked += 1
     assert checked >= at_least
 
+
+
+@pytest.fixture
+def cluster():
+    """A local Ray cluster: one head node with 3 worker CPUs, its processes children of this test, shut down after."""
+    cluster_utils = pytest.importorskip("ray.cluster_utils", reason="needs the ray extra")
+    made = cluster_utils.Cluster(initialize_head=True, head_node_args={"num_cpus": 3, "include_dashboard": False})
+    try:
+        yield made.address
+    finally:
+        made.shutdown()

@@ -10,20 +10,9 @@ import pytest
 
 from tests.sweep.conftest import assert_benchmarks_never_overlap, events, read_holds, study_cli, write_study
 
-ray = pytest.importorskip("ray", reason="needs the ray extra")
-cluster_utils = pytest.importorskip("ray.cluster_utils")
+pytest.importorskip("ray", reason="needs the ray extra")
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def cluster():
-    """A Ray head node with 3 CPUs (its GCS, raylet and workers are children of this test; shut down after)."""
-    made = cluster_utils.Cluster(initialize_head=True, head_node_args={"num_cpus": 3, "include_dashboard": False})
-    try:
-        yield made.address
-    finally:
-        made.shutdown()
 
 
 def test_ray_executor_runs_a_study_on_a_local_cluster(tmp_path: Path, cluster: str):

@@ -17,7 +17,7 @@ from szagents.analysis.stats import Comparison, bootstrap_median, compare_rates,
 from szagents.analysis.table import Cell, Table, fmt_num
 
 __all__ = ["CELL_COLUMNS", "FACTORS", "is_study", "cell_summary", "study_table", "study_comparisons",
-           "comparison_table", "study_figure"]
+           "set_comparisons", "comparison_table", "study_figure"]
 
 CELL_COLUMNS = ["task", "backend", "model", "tier", "team"]
 FACTORS = ["tier", "team", "model", "backend"]
@@ -116,9 +116,27 @@ def study_comparisons(runs: Runs) -> list[tuple[str, tuple, Comparison]]:
     return out
 
 
-def comparison_table(runs: Runs) -> Table:
-    """Every pair of cells one factor apart: estimates, effect size, test, p, and within-noise verdict."""
-    found = study_comparisons(runs)
+def set_comparisons(a: Runs, b: Runs, labels: tuple[str, str]) -> list[tuple[str, tuple, Comparison]]:
+    """Two sets of runs (`report --compare A B`), per task both ran: success and best Tc/Td tested."""
+    out = []
+    for task in sorted(set(a.runs["task"]) & set(b.runs["task"])):
+        ra, rb = a.runs[a.runs["task"] == task], b.runs[b.runs["task"] == task]
+        out.append((f"{labels[0]} vs {labels[1]}", (task,), compare_rates(int(ra["success"].sum()), len(ra), int(rb["success"].sum()),
+                                                   len(rb), labels=labels)))
+        for column, name in (("best_tc_gbps", "best Tc"), ("best_td_gbps", "best Td")):
+            out.append((f"{labels[0]} vs {labels[1]}", (task,), compare_samples(ra.loc[ra["success"], column], rb.loc[rb["success"], column],
+                                                        name, labels)))
+    return out
+
+
+_TESTS_NOTE = ("Throughput: medians of successful runs, Cliff's delta (−1…1, > 0: B is faster) and a two-sided "
+               "Mann–Whitney U test; success: rate difference and Fisher's exact test. 'Within noise' means p ≥ 0.05.")
+
+
+def comparison_table(runs: Runs, found: list[tuple[str, tuple, Comparison]] | None = None) -> Table:
+    """Every pair of cells one factor apart (or, given found, those comparisons): estimates, effect, test, verdict."""
+    one_factor = found is None
+    found = study_comparisons(runs) if found is None else found
     data = pd.DataFrame([{"factor": f, "fixed": " / ".join(map(str, k)), **c.model_dump()} for f, k, c in found])
     rows = []
     for f, key, c in found:
@@ -128,9 +146,11 @@ def comparison_table(runs: Runs) -> Table:
                      Cell(f"{c.label_b}: {fmt(c.estimate_b)} (n={c.n_b})" if c.n_b else f"{c.label_b}: —"),
                      Cell(fmt_num(c.effect, 2)), Cell(fmt_num(c.p_value, 3)),
                      Cell(c.statement, css="" if c.within_noise else "up")])
-    notes = ["Cells one factor apart, others fixed (task / backend / model / tier / team minus the factor). "
-             "Throughput: medians of successful runs, Cliff's delta (−1…1, > 0: the second is faster) and a two-sided "
-             "Mann–Whitney U test; success: rate difference and Fisher's exact test. 'Within noise' means p ≥ 0.05."]
+    if not one_factor:
+        return Table("compare_tests", "Comparison tests (A vs B, per task)",
+                     ["Compared", "Task", "Metric", "A", "B", "Effect", "p", "Verdict"], rows, data, align="lllllrrl",
+                     notes=[_TESTS_NOTE])
+    notes = ["Cells one factor apart, others fixed (task / backend / model / tier / team minus the factor). " + _TESTS_NOTE]
     return Table("study_comparisons", "Study comparisons (one factor at a time)",
                  ["Factor", "Fixed", "Metric", "A", "B", "Effect", "p", "Verdict"], rows, data,
                  align="lllllrrl", notes=notes)

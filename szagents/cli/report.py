@@ -15,6 +15,7 @@ import typer
 from szagents.analysis.compare import compare as compare_runs
 from szagents.analysis.load import Runs, find_run_dirs, load_runs
 from szagents.analysis.paper import paper_tables
+from szagents.analysis.study import comparison_table, set_comparisons
 from szagents.analysis.reference import load_reference
 from szagents.analysis.report import Report, write_report
 from szagents.errors import InputError
@@ -64,8 +65,9 @@ def report(runs: list[Path], out: Path, compare: tuple[list[Path], list[Path]] |
         raise InputError(f"--compare needs runs on both sides; found {len(first)} and {len(second)}")
     labels = _labels(*compare)
     table = compare_runs(first, second, labels)
+    tested = comparison_table(every, set_comparisons(first, second, labels))
     return write_report(every, out, reference=refs, comparison=table, title=f"{title}: {labels[0]} vs {labels[1]}",
-                        notes=notes, extra_tables=paper_tables(every) if paper else None)
+                        notes=notes, extra_tables=[tested, *(paper_tables(every) if paper else [])])
 
 
 def report_command(

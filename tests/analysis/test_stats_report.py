@@ -76,3 +76,18 @@ def test_report_cli_on_a_study_with_the_paper_beside(tmp_path: Path):
     bad = subprocess.run([sys.executable, "-m", "szagents.cli", "report", str(runs), "--reference", "nosuch"],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "nosuch" in bad.stdout + bad.stderr
+
+
+def test_report_compare_adds_tests_between_the_two_sets(tmp_path: Path):
+    """`report --compare A B` on 6 + 6 runs drawn from 100 and 200 GB/s: the tests table calls B faster."""
+    rng = np.random.default_rng(1)
+    _runs(tmp_path / "slow", "user", "single", 100.0, 6, rng)
+    _runs(tmp_path / "fast", "user", "single", 200.0, 6, rng)
+    done = subprocess.run([sys.executable, "-m", "szagents.cli", "report", "--compare", str(tmp_path / "slow"),
+                           str(tmp_path / "fast"), "--out", str(tmp_path / "out")], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    tests = pd.read_csv(tmp_path / "out" / "tables" / "compare_tests.csv").set_index("metric")
+    assert tests.loc["best Tc", "p_value"] < 0.01 and tests.loc["best Tc", "effect"] == 1.0
+    assert "fast is higher than slow" in tests.loc["best Tc", "statement"]
+    assert tests.loc["success rate", "within_noise"]

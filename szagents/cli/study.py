@@ -77,16 +77,23 @@ def _prices_env(path: Path | None) -> Iterator[None]:
             os.environ.pop(PRICES_VAR, None) if before is None else os.environ.__setitem__(PRICES_VAR, before)
 
 
+def _title(plan: Plan) -> str:
+    """Study name and dollars spent (of the budget, if any)."""
+    settings = plan.study.study
+    budget = f" of ${settings.cost_budget_usd:,.2f}" if settings.cost_budget_usd is not None else ""
+    return f"{settings.name}: ${plan.ledger.spent_usd():,.2f} spent{budget}"
+
+
 def _run_local(plan: Plan, concurrency: int, slots: str | None) -> None:
     settings = plan.study.study
     executor = LocalExecutor(concurrency, plan.study.limits, settings.retries, settings.cost_budget_usd)
     done = threading.Event()
     worker = threading.Thread(target=lambda: (executor.run(plan.jobs(), plan.ledger, slots), done.set()), daemon=True)
-    with Live(cell_table(plan.ledger, settings.name), console=console, refresh_per_second=2) as live:
+    with Live(cell_table(plan.ledger, _title(plan)), console=console, refresh_per_second=2) as live:
         worker.start()
         while not done.wait(0.5) and worker.is_alive():
-            live.update(cell_table(plan.ledger, settings.name))
-        live.update(cell_table(plan.ledger, settings.name))
+            live.update(cell_table(plan.ledger, _title(plan)))
+        live.update(cell_table(plan.ledger, _title(plan)))
     console.print()
     worker.join()
 
@@ -98,12 +105,12 @@ def _run(plan: Plan, executor: str, concurrency: int, address: Optional[str], sl
         from szagents.sweep.ray_executor import run_on_ray  # optional extra: imported only when chosen
 
         run_on_ray(plan, address=address, workers=concurrency, console=console)
-        console.print(cell_table(plan.ledger, plan.study.study.name))
+        console.print(cell_table(plan.ledger, _title(plan)))
     elif executor == "slurm":
         from szagents.sweep.slurm import run_on_slurm  # optional extra: imported only when chosen
 
         run_on_slurm(plan, console=console)
-        console.print(cell_table(plan.ledger, plan.study.study.name))
+        console.print(cell_table(plan.ledger, _title(plan)))
     else:
         raise InputError(f"unknown --executor {executor!r}; use local, ray or slurm")
 

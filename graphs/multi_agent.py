@@ -1,9 +1,10 @@
 """The multi-agent team: translator and optimizer nodes with their own conversations (and models).
 
 Run it with `szagents run --team multi --model A --optimizer-model B ...`, or load `graph` in
-LangGraph tooling (langgraph.json). The validator node is shared with the single-agent graph.
+LangGraph tooling (langgraph.json) with a context of task, model and tier (see
+szagents.sweep.studio). The validator node is shared with the single-agent graph.
 """
 
-from szagents.roles.graph import build_graph
+from szagents.sweep.studio import studio_graph
 
-graph = build_graph("multi").compile()
+graph = studio_graph("multi")

@@ -1,9 +1,10 @@
 """The single-agent baseline: one author node plays translator and optimizer in one conversation.
 
-Run it with `szagents run --team single ...`, or load `graph` in LangGraph tooling (langgraph.json).
-The runtime context (szagents.roles.RunContext) supplies the task, models, tools and harness.
+Run it with `szagents run --team single ...`, or load `graph` in LangGraph tooling (langgraph.json):
+`langgraph dev` shows its state and context schemas and runs it with a context of task, model and
+tier (defaults: szx-optimize-cpu, scripted:demo, expert; see szagents.sweep.studio).
 """
 
-from szagents.roles.graph import build_graph
+from szagents.sweep.studio import studio_graph
 
-graph = build_graph("single").compile()
+graph = studio_graph("single")

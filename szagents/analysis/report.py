@@ -12,6 +12,7 @@ from szagents.analysis._plot import FigureFile
 from szagents.analysis.html import render_html
 from szagents.analysis.load import Runs
 from szagents.analysis.reference import reference_from_runs
+from szagents.analysis.study import comparison_table, is_study, study_figure, study_table
 from szagents.analysis.table import Table
 from szagents.analysis.tables import failure_table, phase_table, runnability_table, success_table, summary_table
 from szagents.analysis.trace import trace_tables
@@ -103,14 +104,23 @@ def _isolation_notes(runs: Runs) -> list[str]:
 
 
 def write_report(runs: Runs, out: Path, reference: pd.DataFrame | None = None, comparison: Table | None = None,
-                 title: str = "szagents report", notes: list[str] | None = None) -> Report:
-    """Write every table, figure and page of a report on runs into out (created if needed)."""
+                 title: str = "szagents report", notes: list[str] | None = None,
+                 extra_tables: list[Table] | None = None) -> Report:
+    """Write every table, figure and page of a report on runs into out (created if needed).
+
+    A study (cells with repeats) gets its grouped cells and comparisons first; extra_tables (e.g. the
+    paper's published numbers beside these runs) come after them.
+    """
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     notes = [*(notes or []), *_isolation_notes(runs)]
     reference = reference if reference is not None and len(reference) else reference_from_runs(runs)
     tables, traces = _tables(runs, comparison), trace_tables(runs)
     made = _figures(runs, out / "figures", reference, notes)
+    if is_study(runs):
+        tables = [study_table(runs), comparison_table(runs), *tables]
+        made.insert(0, study_figure(runs, out / "figures"))
+    tables = [*tables, *(extra_tables or [])]
     _write_data(runs, out / "data")
     _write_tables(tables, traces, out)
     markdown = _markdown(out, title, tables, traces, made, notes)

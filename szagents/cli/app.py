@@ -18,6 +18,7 @@ from szagents.cli.errors import EXIT_INCORRECT, EXIT_OK, guarded, on_sigterm
 from szagents.cli.options import APIS, TEAMS, TIERS, check_rel, choice, make_console, parse_budgets, positive
 from szagents.cli.report import report_command
 from szagents.cli.mcp import external_run, mcp_command
+from szagents.cli.study import study_command
 from szagents.errors import SzAgentsError
 
 DEMO_TASK = "szx-optimize-cpu"
@@ -270,6 +271,7 @@ def demo(
 
 app.command("report")(report_command)
 app.command("mcp")(mcp_command)
+app.command("study")(study_command)
 
 
 def main() -> None:

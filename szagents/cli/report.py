@@ -53,24 +53,29 @@ def _subset(every: Runs, paths: list[Path]) -> Runs:
 
 
 def report(runs: list[Path], out: Path, compare: tuple[list[Path], list[Path]] | None = None,
-           reference: Path | None = None, title: str = "szagents report") -> Report:
-    """Write the report on the runs under `runs` (and both compared sets) into out."""
+           reference: Path | None = None, title: str = "szagents report", paper: bool = False) -> Report:
+    """Write the report on the runs under `runs` (and both compared sets) into out; paper: the study's numbers beside."""
     from szagents.analysis.compare import compare as compare_runs
+    from szagents.analysis.paper import paper_tables
     from szagents.analysis.reference import load_reference
     from szagents.analysis.report import write_report
+    from szagents.analysis.study import comparison_table, set_comparisons
 
     notes: list[str] = []
     refs = load_reference(reference) if reference is not None else None
     if compare is None:
-        return write_report(_load(runs, notes), out, reference=refs, title=title, notes=notes)
+        loaded = _load(runs, notes)
+        return write_report(loaded, out, reference=refs, title=title, notes=notes,
+                            extra_tables=paper_tables(loaded) if paper else None)
     every = _load([*compare[0], *compare[1], *runs], notes)
     first, second = _subset(every, compare[0]), _subset(every, compare[1])
     if not len(first) or not len(second):
         raise InputError(f"--compare needs runs on both sides; found {len(first)} and {len(second)}")
     labels = _labels(*compare)
     table = compare_runs(first, second, labels)
+    tested = comparison_table(every, set_comparisons(first, second, labels))
     return write_report(every, out, reference=refs, comparison=table, title=f"{title}: {labels[0]} vs {labels[1]}",
-                        notes=notes)
+                        notes=notes, extra_tables=[tested, *(paper_tables(every) if paper else [])])
 
 
 def report_command(
@@ -79,15 +84,19 @@ def report_command(
     out: Annotated[Path, typer.Option(help="folder that receives report.html, report.md, tables/, figures/, data/")] = Path("report"),
     compare: Annotated[Optional[tuple[Path, Path]], typer.Option(
         help="two folders of runs A B to put side by side (e.g. single vs multi agent)", exists=True, file_okay=False)] = None,
-    reference: Annotated[Optional[Path], typer.Option(
-        help="CSV/JSON of reference-kernel GB/s: kernel, backend, compress_gbps, decompress_gbps", exists=True,
-        dir_okay=False)] = None,
+    reference: Annotated[Optional[str], typer.Option(
+        help="'paper': the study's published numbers (V100, CS-3) beside yours; or a CSV/JSON of reference-kernel "
+             "GB/s: kernel, backend, compress_gbps, decompress_gbps")] = None,
     title: Annotated[str, typer.Option(help="title of the report")] = "szagents report",
 ) -> None:
     """Rebuild the study's tables and figures (and more) from run folders; write an HTML report."""
     if not run_dirs and compare is None:
         raise InputError("name run folders (szagents report RUN_DIR... --out report/) or two sets (--compare A B)")
     start = time.perf_counter()
-    made = report(list(run_dirs or []), out, ([compare[0]], [compare[1]]) if compare else None, reference, title)
+    paper = reference == "paper"
+    if reference is not None and not paper and not Path(reference).is_file():
+        raise InputError(f"--reference {reference!r} is neither 'paper' nor a CSV/JSON file")
+    made = report(list(run_dirs or []), out, ([compare[0]], [compare[1]]) if compare else None,
+                  None if paper or reference is None else Path(reference), title, paper)
     typer.echo(f"report on {len(made.runs)} runs written in "
                f"{time.perf_counter() - start:.1f} s: {made.html} (and report.md, tables/, figures/, data/)")

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
+from szagents.pricing import cost_usd, load_prices, tokens_by_model
 from szagents.roles.author import make_author
 from szagents.roles.context import RunContext
 from szagents.roles.state import AgentState
@@ -21,6 +22,9 @@ __all__ = ["finish", "build_graph", "logged", "router", "run_end"]
 def run_end(ctx: RunContext, state: AgentState, stop_reason: str | None = None, error_class: str | None = None) -> RunEnd:
     """The run_end event of state (its totals and best revision), as logged."""
     best = next((r for r in state.get("revisions", []) if r["number"] == state.get("best")), None)
+    model_of = {spec.conversation: spec.model for spec in ctx.team.roles.values()}
+    usage = tokens_by_model(state.get("conversations", {}), model_of,
+                            (state.get("input_tokens", 0), state.get("output_tokens", 0)))
     return ctx.sink.emit(RunEnd(
         run_id=ctx.run_id, stop_reason=stop_reason or state.get("stop_reason") or "unknown",
         iterations=dict(state.get("iterations", {})), input_tokens=state.get("input_tokens", 0),
@@ -29,6 +33,7 @@ def run_end(ctx: RunContext, state: AgentState, stop_reason: str | None = None, 
         best_compress_gbps=best["compress_gbps"] if best else None,
         best_decompress_gbps=best["decompress_gbps"] if best else None,
         best_ratio=best["ratio"] if best else None, error_class=error_class,
+        cost_usd=cost_usd(load_prices(), usage), tokens_by_model={m: list(t) for m, t in usage.items()},
     ))
 
 
@@ -88,22 +93,27 @@ def router(source: str, nodes: dict[str, str]):  # noqa: ANN202 - returns a Lang
     return route
 
 
-def build_graph(shape: Literal["single", "multi"] = "single") -> StateGraph:
-    """The same nodes wired as one agent ("single": one author node plays every role) or a team."""
-    graph = StateGraph(AgentState, context_schema=RunContext)
+def build_graph(shape: Literal["single", "multi"] = "single", *, context_schema: type = RunContext,
+                adapt: Callable[[Callable[..., Any]], Callable[..., Any]] = lambda fn: fn) -> StateGraph:
+    """The same nodes wired as one agent ("single": one author node plays every role) or a team.
+
+    adapt wraps every node and path function (e.g. to build the RunContext from a smaller
+    context_schema, as the LangGraph Studio graphs in graphs/ do).
+    """
+    graph = StateGraph(AgentState, context_schema=context_schema)
     if shape == "single":
         nodes = {"translator": "agent", "optimizer": "agent"}
-        graph.add_node("agent", logged("agent", make_author(None)))
+        graph.add_node("agent", adapt(logged("agent", make_author(None))))
     else:
         nodes = {"translator": "translator", "optimizer": "optimizer"}
-        graph.add_node("translator", logged("translator", make_author("translator")))
-        graph.add_node("optimizer", logged("optimizer", make_author("optimizer")))
-    graph.add_node("validator", logged("validator", validator))
-    graph.add_node("finish", logged("finish", finish))
+        graph.add_node("translator", adapt(logged("translator", make_author("translator"))))
+        graph.add_node("optimizer", adapt(logged("optimizer", make_author("optimizer"))))
+    graph.add_node("validator", adapt(logged("validator", validator)))
+    graph.add_node("finish", adapt(logged("finish", finish)))
     targets = sorted({*nodes.values(), "validator", "finish"})
-    graph.add_conditional_edges(START, router(START, nodes), targets)
+    graph.add_conditional_edges(START, adapt(router(START, nodes)), targets)
     for node in {*nodes.values(), "validator"}:
-        graph.add_conditional_edges(node, router(node, nodes), targets)
+        graph.add_conditional_edges(node, adapt(router(node, nodes)), targets)
     graph.add_edge("finish", END)
     return graph
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any
 
 from langchain_core.messages import AnyMessage
+from typing_extensions import TypedDict  # pydantic (LangGraph Studio's schemas) rejects typing.TypedDict before 3.12
 
 __all__ = ["AgentState", "merge_dicts", "initial_state"]
 

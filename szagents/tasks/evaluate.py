@@ -12,6 +12,7 @@ from szagents.backends.protocol import Backend, BenchSettings, KernelSpec, Probl
 from szagents.backends.results import BenchmarkResult, CompileResult, ValidationResult
 from szagents.tasks.datasets import get_dataset
 from szagents.tasks.integrity import FloorCheck, case_ratios, check_floor
+from szagents.tasks.slots import bench_slot
 from szagents.tasks.task import KernelInfo, Suite
 
 __all__ = ["Evaluation", "kernel_spec", "build_problems", "evaluate"]
@@ -86,10 +87,12 @@ def evaluate(
         return Evaluation(build, None, None)
     combined = getattr(backend, "validate_and_benchmark", None)  # optional hook: one process for both
     if combined is not None and benchmark:
-        checked, measured = combined(build, spec, validation, benchmark, workdir, settings)
+        with bench_slot(backend.name, str(workdir)):  # validation shares the child, so it holds the slot too
+            checked, measured = combined(build, spec, validation, benchmark, workdir, settings)
         return Evaluation(build, checked, measured)
     checked = backend.validate(build, spec, validation, workdir)
     bench = None
     if checked.ok and benchmark:
-        bench = backend.benchmark(build, spec, benchmark, workdir, settings)
+        with bench_slot(backend.name, str(workdir)):  # one benchmark per device at a time (no-op unless configured)
+            bench = backend.benchmark(build, spec, benchmark, workdir, settings)
     return Evaluation(build, checked, bench)

@@ -85,6 +85,8 @@ class RunEnd(EventBase):
     best_decompress_gbps: float | None = None
     best_ratio: float | None = None
     error_class: str | None = None  # provider_error: auth, network, rate_limit, server, ... (models/faults.py)
+    cost_usd: float | None = None  # tokens x the price table (szagents/prices.toml); None: a model without a price
+    tokens_by_model: dict[str, list[int]] | None = None  # model spec -> [input_tokens, output_tokens]
 
 
 class NodeEnter(EventBase):

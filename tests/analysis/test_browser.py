@@ -62,7 +62,7 @@ def test_report_loads_without_console_errors_and_figures_render(browser, page):
     """No SEVERE console message; every inlined figure decodes and is displayed with a non-zero size."""
     assert _open(browser, page.html) == []
     images = _rendered(browser, "figure img")
-    assert len(images) == len(page.figures) == 7
+    assert len(images) == len(page.figures) == 8
     assert all(natural > 0 and width > 0 and height > 0 for natural, width, height in images), images
 
 

@@ -32,7 +32,7 @@ def test_every_output_is_written(report):
     assert {f"data/{t}.csv" for t in ("runs", "revisions", "llm_calls", "tool_calls", "benchmarks")} <= names
     figures = {f.name for f in report.figures}
     assert figures == {"fig2_throughput", "fig3_iterations", "fig4_steps", "fig_reference_fraction",
-                       "fig_bandwidth_fraction", "fig_first_correct", "fig_phases"}
+                       "fig_bandwidth_fraction", "fig_first_correct", "fig_phases", "study_cells"}
     assert {f"figures/{n}.{ext}" for n in figures for ext in ("png", "svg")} <= names
     assert {"report.md", "report.html"} <= names
 

@@ -35,12 +35,7 @@ def run_validate(console: Console, backend: Any, info: Any, files: list[Path], s
                               build_problems(info.benchmark, info.dtype) if bench else ())
         render.print_compile(console, result.build)
         if result.validation is not None:
-            render.print_validation(console, result.validation)
-            if result.validation.verdict.value == "crash" and not result.validation.cases:
-                with _progress(console, "locating the crash: running the cases one by one ..."):
-                    where = _crashing_case(evaluate, backend, files, spec, folder, problems)
-                console.print(f"  the crash happens on case {where}" if where else
-                              "  no single case crashes on its own (the crash depends on the sequence)", highlight=False)
+            render.print_validation(console, result.validation)  # a crash names its case (the harness tracks it)
     if result.benchmark is not None:
         render.print_benchmark(console, result.benchmark)
     return result.correct and (result.benchmark is None or result.benchmark.ok)
@@ -49,15 +44,6 @@ def run_validate(console: Console, backend: Any, info: Any, files: list[Path], s
 def _progress(console: Console, text: str) -> Any:
     """A spinner on a terminal; one line when output is piped."""
     return console.status(text) if console.is_terminal else _Line(console, text)
-
-
-def _crashing_case(evaluate: Any, backend: Any, files: list[Path], spec: Any, folder: Path, problems: list[Any]) -> str | None:
-    """The case (dataset@rel=...) that first crashes when run alone, if any."""
-    for problem in problems:
-        alone = evaluate(backend, files, spec, folder, [problem], ())
-        if alone.validation is not None and alone.validation.verdict.value == "crash":
-            return problem.dataset
-    return None
 
 
 class _Line:

@@ -50,7 +50,7 @@ def test_bad_budget_items_are_named(text):
     (("mcp", "--task", TASK, "--tier", "guru"), "unknown --tier 'guru'"),
     (("run", "--task", TASK, "--agent", "external"), "--agent external needs --command"),
     (("run", "--task", "szx-optimize-cuda", "--agent", "external", "--command", "true"), "cannot run task"),
-    (("run", "--task", TASK, "--agent", "robot"), "use --agent graph with --model"),
+    (("run", "--task", TASK, "--agent", "robot"), "bad --agent 'robot'; use one of: graph, external"),
 ])
 def test_bad_input_exits_2_with_one_line(tmp_path, args, message):
     """Bad options end with exit code 2 and a one-line error naming the value and the fix."""

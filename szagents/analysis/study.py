@@ -86,9 +86,10 @@ def study_table(runs: Runs) -> Table:
     notes = ["Per cell (task × backend × model × tier × team) over its repeats: success with a 95 % Wilson interval; "
              "median best Tc/Td of the successful runs (GB/s) with a 95 % percentile-bootstrap interval (none with "
              "fewer than 2 runs); median LLM calls to the first correct revision; total cost as the runs' run_end events recorded it."]
+    # Intervals may wrap between the median and its bounds (right-aligned cells never wrap): left-aligned.
     return Table("study_cells", "Study cells (repeats grouped)",
                  ["Task", "Backend", "Model", "Tier", "Team", "n", "Success", "Tc median [95% CI]",
-                  "Td median [95% CI]", "Iter. to 1st correct", "Cost $"], rows, data, align="lllllrrrrrr", notes=notes)
+                  "Td median [95% CI]", "Iter. to 1st correct", "Cost $"], rows, data, align="lllllrlllrr", notes=notes)
 
 
 def _pairs(frame: pd.DataFrame, factor: str) -> list[tuple[tuple, pd.DataFrame, pd.DataFrame, str, str]]:

@@ -137,15 +137,20 @@ def _opened(config: RunConfig, task: Task, run_dir: Path, observer: Any | None, 
     return _context(config, task, run_dir, _Tee(writer, observer), backend, models, stack)
 
 
-def _drive(ctx: RunContext, config: RunConfig, state: AgentState | None, graph: StateGraph | None,
-           resumed: bool) -> dict[str, Any]:
-    """Log run_start, run the graph to its end; a provider failure logs run_end with its class, then raises."""
+def log_start(ctx: RunContext, config: RunConfig, resumed: bool) -> None:
+    """The run_start event of a run (or of its resumption)."""
     task = ctx.task
     ctx.sink.emit(RunStart(
         run_id=ctx.run_id, task_id=task.id, kernel=task.kernel.name, mode=task.mode.value, target=task.target,
         variant=task.variant, team=config.team.name, tier=config.tier, models=config.team.models(),
         budgets=ctx.budgets.model_dump(), resumed=resumed, szagents_version=__version__, host=platform.node(),
     ))
+
+
+def _drive(ctx: RunContext, config: RunConfig, state: AgentState | None, graph: StateGraph | None,
+           resumed: bool) -> dict[str, Any]:
+    """Log run_start, run the graph to its end; a provider failure logs run_end with its class, then raises."""
+    log_start(ctx, config, resumed)
     shape = "single" if config.team.name == "single" else "multi"
     with open_checkpointer(config.checkpoint, ctx.run_dir) as saver:
         compiled = (graph or build_graph(shape)).compile(checkpointer=saver)

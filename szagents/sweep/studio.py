@@ -27,7 +27,7 @@ from szagents.roles.graph import build_graph
 from szagents.roles.state import initial_state
 from szagents.roles.team import Team
 from szagents.sweep.config import RUN_FILE, RunConfig
-from szagents.sweep.run import _opened  # the run's wiring (workspace, tools, models, trajectory), shared with szagents run
+from szagents.sweep.run import _opened, log_start  # the run's wiring (workspace, tools, models, trajectory)
 from szagents.tasks.catalog import get_task
 from szagents.tasks.task import Mode
 
@@ -57,7 +57,9 @@ def _built(context: StudioContext, thread_id: str, shape: str) -> tuple[RunConte
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / RUN_FILE).write_text(config.model_dump_json(indent=2))
     stack = ExitStack()
-    return stack.enter_context(_opened(config, run_dir, run_id, None, resumed)), stack
+    ctx = _opened(config, get_task(context.task), run_dir, None, stack)
+    log_start(ctx, config, resumed)
+    return ctx, stack
 
 
 def run_context(context: StudioContext | dict[str, Any] | None, thread_id: str, shape: str = "single") -> RunContext:

@@ -3,7 +3,6 @@ starts that failed before their first checkpoint are started over, failures are 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -78,4 +77,4 @@ def test_failures_are_retried_then_reported(tmp_path: Path, monkeypatch: pytest.
     LocalExecutor(1, retries=2).run(plan.jobs(), plan.ledger, slots=str(tmp_path / "slots"))
     record = next(iter(plan.ledger.records.values()))
     assert record.status == "failed" and record.attempts == 3 and "OPENAI_API_KEY" in record.error
-    assert json.loads((record.run_dir / "run.json").read_text())["task"] == "szx-translate-cpu"
+    assert not record.run_dir.exists()  # a failed start leaves no run folder (retried by the next study call)

@@ -81,5 +81,5 @@ def test_cli_bad_file_is_exit_2_with_one_line(tmp_path: Path):
     """A usage error is one line on the console and exit code 2."""
     done = subprocess.run([sys.executable, "-m", "szagents.cli", "study", str(_write(tmp_path, "[study]\nname=1\n"))],
                           capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "400"})
-    assert done.returncode == 2 and len(done.stdout.strip().splitlines()) == 1
-    assert done.stdout.startswith("error: study file") and "study.name" in done.stdout
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1  # errors go to stderr
+    assert done.stderr.startswith("error: study file") and "study.name" in done.stderr

@@ -52,7 +52,9 @@ class Arena:
     def attach(cls, fd: int, layout: dict[str, Any]) -> Arena:
         """Child side: map the parent's arena from its descriptor."""
         arena = cls(size=int(layout["size"]), regions={k: tuple(v) for k, v in layout["regions"].items()}, fd=fd)
-        arena._map = mmap.mmap(fd, max(arena.size, _ALIGN))
+        # Populate every page now: a first touch inside a timed kernel call would be charged to the kernel.
+        flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
+        arena._map = mmap.mmap(fd, max(arena.size, _ALIGN), flags=flags)
         return arena
 
     def layout(self) -> dict[str, Any]:

@@ -83,7 +83,8 @@ class _Child:
     def calibrate(self) -> None:
         """Null handshakes before the library is loaded: the parent measures its own round-trip allowance."""
         while (message := self.ch.receive()).get("null") is not None:
-            self.dev.flush_cache() if self.req["device"] != "cpu" else None
+            if self.req["device"] != "cpu":  # the GPU child flushes its L2 inside go -> done: measure it too
+                self.dev.flush_cache()
             status, seconds = self.dev.time_call(lambda: 0)
             self.dev.sync_all()
             self.ch.send(done=message["null"], seconds=seconds, status=status)
@@ -190,7 +191,8 @@ class _Child:
 
 def _run(child: _Child) -> None:
     child.calibrate()
-    child.dev.prepare(child.dtype) if child.req["role"] == "diagnose" else None
+    if child.req["role"] == "diagnose":  # CuPy's kernels for the in-process checks, compiled before the library
+        child.dev.prepare(child.dtype)
     try:
         child.lib = _load(child.dtype)
     except (OSError, AttributeError) as exc:

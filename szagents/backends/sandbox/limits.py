@@ -25,7 +25,7 @@ class Limits(BaseModel):
     memory_bytes: int | None = 24 * _GIB  # whole tree (cgroup), where the machine delegates one
     scratch_bytes: int = 1 * _GIB  # size of the private /tmp (tmpfs): the tree's disk budget
     output_bytes: int = 1 << 20  # stdout and stderr are each read up to this; the rest is counted and dropped
-    drop_privileges: bool = True  # accepted for older configs; sandboxed work always runs as a private uid
+    drop_privileges: bool = True  # accepted for older configs: under bwrap work always runs as a private uid, under rlimits-only as you
 
     def process_limit(self) -> int:
         """Threads + processes the tree may own: room for OpenMP, none for a fork bomb."""

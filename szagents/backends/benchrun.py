@@ -21,7 +21,7 @@ import numpy as np
 from szagents.backends import checks
 from szagents.backends.arena import Arena
 from szagents.backends.conversation import BenchRecord, ChildReport, ended
-from szagents.backends.device import _llc_bytes
+from szagents.backends.device import HostDevice
 from szagents.backends.protocol import BenchSettings
 from szagents.backends.results import BenchmarkCase, BenchmarkResult, Environment, Timing
 from szagents.backends.staging import Case, RepetitionPlan, repetition_input
@@ -44,7 +44,7 @@ class BenchRun:
         self.reps = {"compress": Arena().create(), "decompress": Arena().create()}
         self.plans: list[RepetitionPlan] = []
         self._rc: ChildReport | None = None
-        self._scratch: np.ndarray | None = None
+        self._host = HostDevice()  # its cache flush, run from this (trusted) process on cpu
         self._verified = 0
         self._base_stats: dict[int, dict[str, float]] = {}
         self.chosen: list[list[int]] = []  # per case: repetitions to verify, drawn in secret with the plan
@@ -92,12 +92,9 @@ class BenchRun:
                 for b, c in zip(base, self.cases)]
 
     def flush(self) -> None:
-        """cpu: write twice the last-level cache from this (trusted) process; a GPU child flushes its own L2."""
-        if self.launch.device != "cpu":
-            return
-        if self._scratch is None:
-            self._scratch = np.zeros(2 * _llc_bytes() // 8, dtype=np.int64)
-        self._scratch += 1
+        """cpu: flush the last-level cache from this (trusted) process; a GPU child flushes its own L2."""
+        if self.launch.device == "cpu":
+            self._host.flush_cache()
 
     # ----- repetitions ---------------------------------------------------------------------
     def _count(self, warm: dict[str, Any], per_rep: int) -> int:

@@ -33,6 +33,8 @@ class Policy:
     plateau: int = 4  # this many correct revisions in a row without a new best stop the run
     rounds: int = 3  # interleaved re-measurement rounds per revision before a new best or a rollback
     alpha: float = 0.05  # one-sided Mann-Whitney level those rounds must reach (see roles.noise)
+    extended_rounds: int = 8  # rounds each when the first ones are inconclusive but past the margin (0: never)
+    extended_alpha: float = 0.01  # the level of that second look at the whole sample
 
 
 @dataclass

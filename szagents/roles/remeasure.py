@@ -65,17 +65,34 @@ def _value(result: BenchmarkResult, objective: Objective) -> float:
 def interleaved(
     measure: Measure, files: tuple[Mapping[str, bytes], Mapping[str, bytes]], numbers: tuple[int, int], *,
     objective: Objective, question: Literal["better", "worse"], rounds: int, improvement: float,
-    regression: float, alpha: float,
+    regression: float, alpha: float, extended_rounds: int = 0, extended_alpha: float = 0.01,
 ) -> Comparison:
     """Measure baseline and candidate files, rounds each, in the order A B B A A B ... and decide (see `roles.noise`).
 
     The order alternates so that a machine getting steadily faster or slower favours neither side.
+    When the first rounds are inconclusive but their medians already differ by the margin in the
+    direction asked (one disturbed round breaks a 3-against-3 separation), the rounds continue up to
+    extended_rounds each and the whole sample is tested again at extended_alpha (a second look).
     """
     start = time.perf_counter()
     values: tuple[list[float], list[float]] = ([], [])
-    for index in range(rounds):
-        for side in ((0, 1) if index % 2 == 0 else (1, 0)):
-            values[side].append(_value(measure(files[side]), objective))
-    comparison = decide(numbers[0], numbers[1], objective.value, question, values[0], values[1],
-                        improvement=improvement, regression=regression, alpha=alpha)
+
+    def run(upto: int) -> Comparison:
+        for index in range(len(values[0]), upto):
+            for side in ((0, 1) if index % 2 == 0 else (1, 0)):
+                values[side].append(_value(measure(files[side]), objective))
+        return decide(numbers[0], numbers[1], objective.value, question, values[0], values[1],
+                      improvement=improvement, regression=regression, alpha=alpha if upto == rounds else extended_alpha)
+
+    comparison = run(rounds)
+    if extended_rounds > rounds and comparison.decision == "within_noise" and _beyond_margin(comparison, improvement,
+                                                                                           regression):
+        comparison = run(extended_rounds)
     return comparison.model_copy(update={"seconds": time.perf_counter() - start})
+
+
+def _beyond_margin(comparison: Comparison, improvement: float, regression: float) -> bool:
+    """The medians differ by the margin in the direction asked (only the rank test held the decision back)."""
+    if comparison.question == "better":
+        return comparison.change >= improvement
+    return comparison.change <= -regression

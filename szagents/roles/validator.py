@@ -92,7 +92,8 @@ def _compare(ctx: RunContext, best: dict[str, Any], summary: dict[str, Any], que
     comparison = interleaved(
         ctx.measure, (ctx.revisions.files(best["number"]), ctx.revisions.files(summary["number"])),
         (best["number"], summary["number"]), objective=ctx.task.integrity.objective, question=question,
-        rounds=policy.rounds, improvement=policy.improvement, regression=policy.regression, alpha=policy.alpha)
+        rounds=policy.rounds, improvement=policy.improvement, regression=policy.regression, alpha=policy.alpha,
+        extended_rounds=policy.extended_rounds, extended_alpha=policy.extended_alpha)
     ctx.sink.emit(ComparisonEvent(run_id=ctx.run_id, **comparison.model_dump()))
     return comparison
 

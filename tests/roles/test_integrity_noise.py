@@ -69,8 +69,18 @@ def test_demo_final_best_is_stable_and_every_decision_was_remeasured(tmp_path):
             assert compared[(rollback.to_revision, rollback.from_revision)].decision == "worse"
         new_bests = [e.number for e in events if e.event == "revision" and e.is_best and e.number > 1]
         assert all(any(c.candidate == n and c.decision == "better" for c in compared.values()) for n in new_bests)
-        assert all(len(c.baseline_values) == len(c.candidate_values) == 3 for c in compared.values())
+        assert all(len(c.baseline_values) == len(c.candidate_values) in (3, 8) for c in compared.values())
     assert len(set(bests)) == 1, bests
+
+
+def _result(gbps: float) -> BenchmarkResult:
+    """An ok benchmark of one case at gbps both ways."""
+    timing = Timing(median_seconds=1 / gbps, min_seconds=1 / gbps, max_seconds=1 / gbps, iqr_seconds=0.0,
+                    repetitions=3, cv=0.0)
+    case = BenchmarkCase(dataset="d", n=1, dtype="float32", eb=0.1, input_bytes=10**9, compressed_bytes=10**8,
+                         ratio=10.0, compress=timing, decompress=timing, compress_gbps=gbps, decompress_gbps=gbps,
+                         psnr_db=90.0, nrmse=0.0, max_error_over_eb=0.5)
+    return BenchmarkResult(verdict=Verdict.ok, cases=[case])
 
 
 def _drifting_machine():
@@ -79,15 +89,62 @@ def _drifting_machine():
 
     def measure(files):
         calls.append(dict(files))
-        gbps = 1.0 * 1.05 ** len(calls)
-        timing = Timing(median_seconds=1 / gbps, min_seconds=1 / gbps, max_seconds=1 / gbps, iqr_seconds=0.0,
-                        repetitions=3, cv=0.0)
-        case = BenchmarkCase(dataset="d", n=1, dtype="float32", eb=0.1, input_bytes=10**9, compressed_bytes=10**8,
-                             ratio=10.0, compress=timing, decompress=timing, compress_gbps=gbps, decompress_gbps=gbps,
-                             psnr_db=90.0, nrmse=0.0, max_error_over_eb=0.5)
-        return BenchmarkResult(verdict=Verdict.ok, cases=[case])
+        return _result(1.0 * 1.05 ** len(calls))
 
     return measure, calls
+
+
+def _scripted_machine(rounds: dict[bytes, list[float]]):
+    """A Measure giving each file set (by its kernel.c) its next scripted GB/s, and the calls it saw."""
+    calls: list[bytes] = []
+
+    def measure(files):
+        calls.append(files["kernel.c"])
+        return _result(rounds[files["kernel.c"]][calls.count(files["kernel.c"]) - 1])
+
+    return measure, calls
+
+
+_EXTENDED = dict(_MARGINS, extended_rounds=8, extended_alpha=0.01)
+
+
+def test_one_disturbed_round_extends_the_comparison_and_a_real_speedup_still_wins():
+    """2x faster but one candidate round hit by load: 3 rounds are inconclusive, 8 rounds say better."""
+    measure, calls = _scripted_machine({b"a": [1.0, 1.01, 0.99, 1.02, 0.98, 1.0, 1.01, 0.99],
+                                        b"b": [2.0, 0.5, 2.02, 1.98, 2.01, 1.99, 2.0, 2.03]})
+    result = interleaved(measure, ({"kernel.c": b"a"}, {"kernel.c": b"b"}), (4, 5), objective=Objective.compress_gbps,
+                         question="better", rounds=3, **_EXTENDED)
+    assert len(calls) == 16 and len(result.candidate_values) == 8
+    assert result.decision == "better" and result.p_value <= 0.01
+    unextended = interleaved(*_scripted_machine({b"a": [1.0, 1.01, 0.99], b"b": [2.0, 0.5, 2.02]})[:1],
+                             ({"kernel.c": b"a"}, {"kernel.c": b"b"}), (4, 5), objective=Objective.compress_gbps,
+                             question="better", rounds=3, **_MARGINS)
+    assert unextended.decision == "within_noise" and unextended.p_value > 0.05
+
+
+def test_the_second_look_is_stricter_and_noise_stays_within_noise():
+    """Overlapping rounds past the margin in medians are measured to 8 and stay within noise; two slow rounds fail it."""
+    noisy = {b"a": [1.0, 1.4, 0.8, 1.2, 0.9, 1.3, 1.0, 1.1], b"b": [1.3, 0.9, 1.2, 1.0, 1.4, 0.85, 1.25, 1.05]}
+    measure, calls = _scripted_machine(noisy)
+    result = interleaved(measure, ({"kernel.c": b"a"}, {"kernel.c": b"b"}), (4, 5), objective=Objective.compress_gbps,
+                         question="better", rounds=3, **_EXTENDED)
+    assert len(calls) == 16 and result.decision == "within_noise" and result.p_value > 0.01
+    measure, calls = _scripted_machine({b"a": [2.0] * 8, b"b": [1.0, 2.5, 1.0, 1.0, 2.5, 1.0, 1.0, 1.0]})
+    worse = interleaved(measure, ({"kernel.c": b"a"}, {"kernel.c": b"b"}), (4, 6), objective=Objective.compress_gbps,
+                        question="worse", rounds=3, **_EXTENDED)
+    assert len(worse.candidate_values) == 8 and worse.decision == "within_noise"
+
+
+def test_a_conclusive_or_small_change_is_not_extended():
+    """Separated first rounds decide at once; medians under the margin never buy more rounds."""
+    measure, calls = _scripted_machine({b"a": [1.0, 1.01, 0.99], b"b": [1.5, 1.52, 1.49]})
+    clear = interleaved(measure, ({"kernel.c": b"a"}, {"kernel.c": b"b"}), (4, 5), objective=Objective.compress_gbps,
+                        question="better", rounds=3, **_EXTENDED)
+    assert clear.decision == "better" and len(calls) == 6
+    measure, calls = _scripted_machine({b"a": [1.0, 1.02, 0.99], b"b": [1.01, 0.98, 1.0]})
+    small = interleaved(measure, ({"kernel.c": b"a"}, {"kernel.c": b"b"}), (4, 5), objective=Objective.compress_gbps,
+                        question="better", rounds=3, **_EXTENDED)
+    assert small.decision == "within_noise" and len(calls) == 6
 
 
 def test_interleaving_order_cancels_a_steady_drift():

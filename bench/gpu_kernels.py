@@ -403,8 +403,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tag", default="", help="suffix of the JSON result file")
     ap.add_argument("--profile", action="store_true",
                     help="only run each variant 3 times on the 3D field (for ncu), no checks")
+    ap.add_argument("--fields", default="grf3d,climate2d",
+                    help=f"comma-separated fields to time (of {', '.join(FIELDS)})")
     ap.add_argument("--log-dir", type=Path, default=REPO / "bench" / "results")
     args = ap.parse_args(argv)
+    unknown = set(args.fields.split(",")) - set(FIELDS)
+    if unknown:
+        ap.error(f"unknown field(s) {', '.join(sorted(unknown))}: choose from {', '.join(FIELDS)}")
 
     import cupy as cp
 
@@ -420,11 +425,23 @@ def main(argv: list[str] | None = None) -> int:
         return run_checks_and_bench(args, codecs, stream)
 
 
-def profile_runs(codecs: list[GpuCodec], stream) -> int:
-    """Three compressions and decompressions of the 3D field per variant (run under ncu)."""
+def make_fields(names: str, quick: bool) -> dict:
+    """The named fields on the device (quick: a small 3D field)."""
+    return {name: FIELDS[name](quick) for name in names.split(",")}
+
+
+FIELDS = {
+    "climate2d": lambda quick: climate2d(),                                              # 25.9 MB
+    "grf3d": lambda quick: grf3d((64, 128, 128) if quick else (256, 512, 512)),          # 256 MiB
+    "grf2g": lambda quick: __import__("cupy").tile(grf3d((64, 128, 128) if quick else (256, 512, 512)), 8),
+}
+
+
+def profile_runs(codecs: list[GpuCodec], stream, fields: str) -> int:
+    """Three compressions and decompressions of the first chosen field per variant (run under ncu)."""
     import cupy as cp
 
-    x = grf3d()
+    x = next(iter(make_fields(fields.split(",")[0], False).values()))
     eb = float(np.float32(1e-3 * float(x.max() - x.min())))
     for codec in codecs:
         out = cp.empty(codec.capacity(x.size), cp.uint8)
@@ -437,10 +454,8 @@ def profile_runs(codecs: list[GpuCodec], stream) -> int:
 
 
 def run_checks_and_bench(args, codecs: list[GpuCodec], stream) -> int:
-
-
     if args.profile:
-        return profile_runs(codecs, stream)
+        return profile_runs(codecs, stream, args.fields)
 
     failures = 0
     if not args.skip_checks:
@@ -479,7 +494,7 @@ def bench_all(args, codecs: list[GpuCodec], stream, failures: int) -> int:
     import cupy as cp
 
     print("\n== throughput, REL 1e-3, L2 flushed between repetitions")
-    fields = {"grf3d": grf3d((64, 128, 128) if args.quick else (256, 512, 512)), "climate2d": climate2d()}
+    fields = make_fields(args.fields, args.quick)
     flush = cp.empty(128 << 20, cp.uint8)
     copy_gbps = copy_bandwidth_gbps(stream)
     rows = []

@@ -113,10 +113,15 @@ def _on_compile(walk: _Walk, e: Any) -> None:
 
 
 def _isolation(walk: _Walk, e: Any) -> None:
-    """The weakest isolation any of the run's untrusted work had (rlimits-only beats bwrap)."""
+    """The weakest isolation any of the run's untrusted work had (rlimits-only beats bwrap), and its SDKs."""
     seen = getattr(e, "isolation", None)
     if seen and walk.rows.run.get("isolation") != "rlimits-only":
         walk.rows.run["isolation"] = seen
+    sdk = getattr(e, "sdk_version", None)
+    if sdk:
+        versions = walk.rows.run.setdefault("sdk_versions", [])
+        if sdk not in versions:
+            versions.append(sdk)
 
 
 def _on_validation(walk: _Walk, e: Any) -> None:
@@ -246,6 +251,7 @@ def collect_run(run_dir: Path) -> RunRows:
     measured = [b["backend"] for b in walk.rows.benchmarks if b["backend"]]
     run["backend"] = measured[0] if measured else _run_json_backend(run_dir) or run.get("target")
     run["iterations"], run["tokens"] = walk.calls, walk.tokens
+    run["sdk_version"] = " + ".join(sorted(run.pop("sdk_versions", [])))  # "" without an SDK; " + ": mixed in the run
     run["input_tokens"] = sum(c["input_tokens"] for c in walk.rows.llm_calls)
     run["output_tokens"] = sum(c["output_tokens"] for c in walk.rows.llm_calls)
     return walk.rows

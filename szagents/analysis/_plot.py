@@ -123,13 +123,13 @@ def config_label(model: str, tier: str) -> str:
 
 
 def group_keys(frame: pd.DataFrame) -> list[str]:
-    """The columns that make a figure's groups: model and tier, and team when the runs have more than one."""
-    return ["model", "tier", "team"] if "team" in frame and frame["team"].nunique() > 1 else ["model", "tier"]
+    """The columns that make a figure's groups: model and tier, then team and the SDK where the runs have several."""
+    return ["model", "tier", *(c for c in ("team", "sdk_version") if c in frame and frame[c].nunique() > 1)]
 
 
 def group_label(key: tuple[str, ...], n: int | None = None) -> str:
-    """Tick label of a group key (model, tier[, team]), with the number of runs behind it."""
-    label = config_label(key[0], key[1]) + (f" / {key[2]}" if len(key) > 2 else "")
+    """Tick label of a group key (model, tier[, team][, SDK]), with the number of runs behind it."""
+    label = config_label(key[0], key[1]) + "".join(f" / {k}" for k in key[2:] if k)
     return label + (f"\nn = {n}" if n is not None else "")
 
 

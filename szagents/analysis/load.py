@@ -15,8 +15,9 @@ from szagents.trajectory import TRAJECTORY_FILENAME
 
 __all__ = ["Runs", "load_runs", "find_run_dirs", "CONFIG_COLUMNS"]
 
-CONFIG_COLUMNS = ["model", "tier", "task", "team"]
-"""The columns that make a configuration (success rates, comparisons group by them)."""
+CONFIG_COLUMNS = ["model", "tier", "task", "team", "sdk_version"]
+"""The columns that make a configuration (success rates, comparisons group by them). sdk_version is the
+Cerebras SDK a run used ("" for other backends): results of different SDKs never share a group."""
 
 _RUN_COLUMNS = [
     "run", "run_id", "task", "kernel", "mode", "target", "backend", "variant", "team", "tier", "model",
@@ -26,7 +27,7 @@ _RUN_COLUMNS = [
     "final_revision", "final_tc_gbps", "final_td_gbps", "final_ratio", "baseline_tc_gbps", "baseline_td_gbps",
     "first_correct_revision", "first_correct_iteration", "first_correct_tokens", "first_correct_seconds",
     "exec_time_s", "tc_bandwidth_fraction", "td_bandwidth_fraction", "device", "rollbacks", "errors", "run_dir",
-    "isolation",
+    "isolation", "sdk_version",
 ]
 _TABLE_COLUMNS = {
     "revisions": ["run", "number", "role", "action", "verdict", "correct", "runnable", "failure", "is_best",
@@ -152,4 +153,5 @@ def load_runs(paths: Iterable[Path]) -> Runs:
     for column in ("model", "tier", "task", "team", "kernel", "mode", "target", "backend", "stop_reason"):
         if column in frame:
             frame[column] = frame[column].fillna("?")
+    frame["sdk_version"] = frame["sdk_version"].fillna("")
     return Runs(frame, *(_frame(rows, _TABLE_COLUMNS[name]) for name, rows in tables.items()))

@@ -14,13 +14,13 @@ import pandas as pd
 from szagents.analysis._plot import FigureFile, empty, new_figure, save, short_model
 from szagents.analysis.load import Runs
 from szagents.analysis.stats import Comparison, bootstrap_median, compare_rates, compare_samples, wilson
-from szagents.analysis.table import Cell, Table, fmt_num
+from szagents.analysis.table import Cell, Table, fmt_num, with_sdk
 
 __all__ = ["CELL_COLUMNS", "FACTORS", "is_study", "cell_summary", "study_table", "study_comparisons",
            "set_comparisons", "comparison_table", "study_figure"]
 
-CELL_COLUMNS = ["task", "backend", "model", "tier", "team"]
-FACTORS = ["tier", "team", "model", "backend"]
+CELL_COLUMNS = ["task", "backend", "model", "tier", "team", "sdk_version"]
+FACTORS = ["tier", "team", "model", "backend", "sdk_version"]
 """A comparison varies one of these and holds the other cell columns fixed."""
 
 
@@ -78,12 +78,13 @@ def _ci(row: pd.Series, key: str) -> str:
 def study_table(runs: Runs) -> Table:
     """The study's cells: repeats grouped, each number with its interval and n."""
     data = cell_summary(runs)
-    rows = [[Cell(r["task"]), Cell(r["backend"]), Cell(short_model(r["model"])), Cell(r["tier"]), Cell(r["team"]),
-             Cell(str(r["n"])),
+    rows = [[Cell(r["task"]), Cell(with_sdk(r["backend"], r["sdk_version"])), Cell(short_model(r["model"])),
+             Cell(r["tier"]), Cell(r["team"]), Cell(str(r["n"])),
              Cell(f"{r['successes']}/{r['n']} [{r['success_low']:.0%}, {r['success_high']:.0%}]"),
              Cell(_ci(r, "tc")), Cell(_ci(r, "td")), Cell(fmt_num(r["first_correct_iterations_median"], 1)),
              Cell(fmt_num(r["cost_usd"], 2))] for _, r in data.iterrows()]
-    notes = ["Per cell (task × backend × model × tier × team) over its repeats: success with a 95 % Wilson interval; "
+    notes = ["Per cell (task × backend and its SDK × model × tier × team) over its repeats: success with a 95 % "
+             "Wilson interval; "
              "median best Tc/Td of the successful runs (GB/s) with a 95 % percentile-bootstrap interval (none with "
              "fewer than 2 runs); median LLM calls to the first correct revision; total cost as the runs' run_end events recorded it."]
     # Intervals may wrap between the median and its bounds (right-aligned cells never wrap): left-aligned.
@@ -138,11 +139,12 @@ def comparison_table(runs: Runs, found: list[tuple[str, tuple, Comparison]] | No
     """Every pair of cells one factor apart (or, given found, those comparisons): estimates, effect, test, verdict."""
     one_factor = found is None
     found = study_comparisons(runs) if found is None else found
-    data = pd.DataFrame([{"factor": f, "fixed": " / ".join(map(str, k)), **c.model_dump()} for f, k, c in found])
+    data = pd.DataFrame([{"factor": f, "fixed": " / ".join(str(v) for v in k if v != ""), **c.model_dump()}
+                         for f, k, c in found])
     rows = []
     for f, key, c in found:
         fmt = (lambda v: f"{v:.0%}") if c.metric == "success rate" else (lambda v: f"{v:.3g}")
-        rows.append([Cell(f), Cell(" / ".join(short_model(str(v)) for v in key)), Cell(c.metric),
+        rows.append([Cell(f), Cell(" / ".join(short_model(str(v)) for v in key if v != "")), Cell(c.metric),
                      Cell(f"{c.label_a}: {fmt(c.estimate_a)} (n={c.n_a})" if c.n_a else f"{c.label_a}: —"),
                      Cell(f"{c.label_b}: {fmt(c.estimate_b)} (n={c.n_b})" if c.n_b else f"{c.label_b}: —"),
                      Cell(fmt_num(c.effect, 2)), Cell(fmt_num(c.p_value, 3)),
@@ -151,7 +153,8 @@ def comparison_table(runs: Runs, found: list[tuple[str, tuple, Comparison]] | No
         return Table("compare_tests", "Comparison tests (A vs B, per task)",
                      ["Compared", "Task", "Metric", "A", "B", "Effect", "p", "Verdict"], rows, data, align="lllllrrl",
                      notes=[_TESTS_NOTE])
-    notes = ["Cells one factor apart, others fixed (task / backend / model / tier / team minus the factor). " + _TESTS_NOTE]
+    notes = ["Cells one factor apart, others fixed (task / backend / model / tier / team / SDK minus the factor). "
+             + _TESTS_NOTE]
     return Table("study_comparisons", "Study comparisons (one factor at a time)",
                  ["Factor", "Fixed", "Metric", "A", "B", "Effect", "p", "Verdict"], rows, data,
                  align="lllllrrl", notes=notes)
@@ -171,7 +174,8 @@ def study_figure(runs: Runs, folder: Path) -> FigureFile:
             low = np.nan_to_num(median - group[f"{key}_low_gbps"].to_numpy(float))
             high = np.nan_to_num(group[f"{key}_high_gbps"].to_numpy(float) - median)
             ax.bar(x + (i - 0.5) * 0.4, median, 0.4, yerr=np.vstack([low, high]), capsize=3, label=label)
-        ax.set_xticks(x, [f"{short_model(r.model)}\n{r.tier}/{r.team}\nn={r.n}" for r in group.itertuples()], fontsize=7)
+        ax.set_xticks(x, [with_sdk(f"{short_model(r.model)}\n{r.tier}/{r.team}", r.sdk_version) + f"\nn={r.n}"
+                          for r in group.itertuples()], fontsize=7)
         ax.set_title(f"{task} ({backend})", fontsize=9)
         ax.set_ylabel("GB/s (median, 95 % CI)")
         ax.grid(axis="y", alpha=0.3)

@@ -56,6 +56,8 @@ class SyntheticRun:
     iteration_budget: int = 40
     payload_chars: int = 400  # size of each written file (real runs write whole kernels)
     start: datetime = field(default=_EPOCH)
+    sdk_version: str | None = None  # cerebras: the SDK its compiles, validations and benchmarks report
+    sdk_switch_at: int | None = None  # from this revision on, sdk_version + " (upgraded)" (a run that saw two SDKs)
 
 
 class _Clock:
@@ -89,22 +91,30 @@ def _case(spec: SyntheticRun, step: SyntheticStep, tc: float | None) -> dict[str
     return case
 
 
-def _harness(w: TrajectoryWriter, clock: _Clock, spec: SyntheticRun, step: SyntheticStep, by: str, sha: str,
+def _harness(w: TrajectoryWriter, clock: _Clock, spec: SyntheticRun, step: SyntheticStep, by: str, number: int,
              tc: float | None) -> None:
-    """The compile, validation and benchmark events of one harness run."""
-    rid = spec.run_id
+    """The compile, validation and benchmark events of one harness run on revision number's code."""
+    rid, sdk, sha = spec.run_id, _sdk(spec, number), f"{number:064x}"
     compiled = step.verdict != "compile_error"
     w.emit(CompileEvent(run_id=rid, ts=clock.tick(), by=by, ok=compiled, cached=False, compile_seconds=0.5,
-                        content_sha256=sha, command=["cc", "kernel.c"], log_excerpt="" if compiled else "error: x"))
+                        content_sha256=sha, command=["cc", "kernel.c"], log_excerpt="" if compiled else "error: x",
+                        sdk_version=sdk))
     if not compiled:
         return
     validated = step.verdict in ("ok", "zero_exec_time")
     w.emit(ValidationEvent(run_id=rid, ts=clock.tick(), by=by, verdict="ok" if validated else step.verdict,
-                           detail="" if validated else f"synthetic {step.verdict}"))
+                           detail="" if validated else f"synthetic {step.verdict}", sdk_version=sdk))
     if validated:
         env = {"backend": spec.target, "device": f"synthetic {spec.target}", "memory_bandwidth_gbps": None}
         w.emit(BenchmarkEvent(run_id=rid, ts=clock.tick(), by=by, verdict=step.verdict,
-                              cases=[_case(spec, step, tc)], environment=env))
+                              cases=[_case(spec, step, tc)], environment=env, sdk_version=sdk))
+
+
+def _sdk(spec: SyntheticRun, number: int) -> str | None:
+    """The SDK version the harness reports for revision number (changed from revision sdk_switch_at on)."""
+    if spec.sdk_version is None or spec.sdk_switch_at is None or number < spec.sdk_switch_at:
+        return spec.sdk_version
+    return f"{spec.sdk_version} (upgraded)"
 
 
 def _call(w: TrajectoryWriter, clock: _Clock, spec: SyntheticRun, role: str, index: int, tools: list[dict[str, Any]]) -> None:
@@ -132,7 +142,7 @@ def _agent_turns(w: TrajectoryWriter, clock: _Clock, spec: SyntheticRun, step: S
             tools = [{"name": "read_file", "args": {"path": "kernel.c"}}]
         _call(w, clock, spec, role, index, [dict(t, id=f"c{index}_{k}") for k, t in enumerate(tools)])
         if i < len(step.own_tc) and i != step.calls - 1:
-            _harness(w, clock, spec, step, "tool", sha, step.own_tc[i])
+            _harness(w, clock, spec, step, "tool", number, step.own_tc[i])
     return calls_so_far + step.calls
 
 
@@ -165,7 +175,7 @@ def write_run(root: Path, spec: SyntheticRun) -> Path:
             role = "baseline" if step.calls == 0 else ("translator" if spec.mode == "translate" and best is None else "optimizer")
             sha = f"{number:064x}"
             calls = _agent_turns(w, clock, spec, step, role, calls, number, sha)
-            _harness(w, clock, spec, step, "validator", sha, step.tc)
+            _harness(w, clock, spec, step, "validator", number, step.tc)
             correct = step.verdict == "ok"
             score = (step.tc or 0.0) * (step.td or 0.0) if correct else -1.0
             if correct and score > best_score:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Cell", "Table", "fmt_gbps", "fmt_num", "fmt_int", "run_anchor", "revision_anchor", "DASH"]
+__all__ = ["Cell", "Table", "fmt_gbps", "fmt_num", "fmt_int", "run_anchor", "revision_anchor", "with_sdk", "DASH"]
 
 DASH = "—"
 
@@ -34,6 +34,11 @@ def fmt_int(value: Any) -> str:
     """An integer with thousands separators; a dash for none."""
     number = _finite(value)
     return DASH if number is None else f"{int(round(number)):,}"
+
+
+def with_sdk(text: str, sdk_version: Any) -> str:
+    """text, followed by the SDK that produced the results when there is one (never mixed silently)."""
+    return f"{text} ({sdk_version})" if isinstance(sdk_version, str) and sdk_version else text
 
 
 def run_anchor(run: str) -> str:

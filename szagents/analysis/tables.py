@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from szagents.analysis.load import CONFIG_COLUMNS, Runs
-from szagents.analysis.table import Cell, Table, fmt_gbps, fmt_int, fmt_num, revision_anchor, run_anchor
+from szagents.analysis.table import DASH, Cell, Table, fmt_gbps, fmt_int, fmt_num, revision_anchor, run_anchor, with_sdk
 from szagents.analysis.taxonomy import FAILURE_MODES, PHASES, tier_rank
 
 __all__ = ["summary_table", "success_table", "runnability_table", "failure_table", "phase_table", "sort_configs",
@@ -51,7 +51,7 @@ def success_table(runs: Runs) -> Table:
     ).reset_index() if len(frame) else pd.DataFrame(columns=[*CONFIG_COLUMNS, "runs", "successes"])
     grouped["success_rate"] = grouped["successes"] / grouped["runs"]
     data = sort_configs(grouped)
-    rows = [[Cell(r.model), Cell(r.tier), Cell(r.task), Cell(r.team),
+    rows = [[Cell(r.model), Cell(r.tier), Cell(with_sdk(r.task, r.sdk_version)), Cell(r.team),
              Cell(f"{int(r.successes)}/{int(r.runs)} ({r.success_rate:.0%})"), Cell(fmt_gbps(r.median_best_tc_gbps)),
              Cell(fmt_gbps(r.median_best_td_gbps)), Cell(fmt_num(r.median_iterations, 1)),
              Cell(fmt_num(r.median_first_correct_iteration, 1))] for r in data.itertuples()]
@@ -63,32 +63,38 @@ def success_table(runs: Runs) -> Table:
 def runnability_table(runs: Runs, backend: str = "cerebras") -> Table:
     """Table I: model, task, prompt tier, reasoning iterations and runtime execution time of each run on backend."""
     frame = runs.runs[runs.runs["backend"] == backend]
-    columns = ["run", "model", "kernel", "task", "tier", "iterations", "budget_exhausted", "exec_time_s", "success"]
-    data = sort_configs(frame, ["model", "kernel", "tier", "run"])[columns].rename(columns={"success": "runnable"})
+    columns = ["run", "model", "kernel", "task", "tier", "iterations", "budget_exhausted", "exec_time_s", "success",
+               "sdk_version"]
+    data = sort_configs(frame, ["sdk_version", "model", "kernel", "tier", "run"])[columns].rename(
+        columns={"success": "runnable"})
     rows, previous = [], None
     for r in data.itertuples():
         exec_text = f"{r.exec_time_s:.4g}" if pd.notna(r.exec_time_s) else "—"
         rows.append([Cell(r.model if r.model != previous else ""), Cell(r.kernel, anchor=run_anchor(r.run)),
                      Cell(r.tier.capitalize()), Cell(fmt_int(r.iterations), marks=BUDGET_MARK if r.budget_exhausted else ""),
-                     Cell(exec_text, marks="" if r.runnable else NOT_RUNNABLE_MARK, css="" if r.runnable else "bad")])
+                     Cell(exec_text, marks="" if r.runnable else NOT_RUNNABLE_MARK, css="" if r.runnable else "bad"),
+                     Cell(r.sdk_version or DASH)])
         previous = r.model
     notes = [f"{BUDGET_MARK} reasoning budget exhausted. {NOT_RUNNABLE_MARK} no runnable program (no correct revision, "
              "or the runtime reported zero execution time). Exec. time: the device time of the final revision "
-             "(compression + decompression medians), else of the last measured one."]
+             "(compression + decompression medians), else of the last measured one. SDK: the version that compiled "
+             "and ran the run's programs (rows are grouped by it; ' + ' joins the versions of a run that saw several)."]
     return Table("runnability", f"Code generation on {backend} (Table I form)",
-                 ["Model", "Task", "Prompt", "Reasoning", "Exec. time (s)"], rows, data, align="lllrr", notes=notes)
+                 ["Model", "Task", "Prompt", "Reasoning", "Exec. time (s)", "SDK"], rows, data, align="lllrrl",
+                 notes=notes)
 
 
 def _failure_data(runs: Runs) -> pd.DataFrame:
     """Long form: model, tier, backend, failure mode, count, one example (run, revision, path)."""
-    info = runs.runs.set_index("run")[["model", "tier", "backend", "run_dir", "success", "budget_exhausted"]]
+    info = runs.runs.set_index("run")[["model", "tier", "backend", "sdk_version", "run_dir", "success",
+                                       "budget_exhausted"]]
     failed = runs.revisions[runs.revisions["failure"].notna()].join(info, on="run")
     failed = failed.assign(example=[str(Path(d) / p) for d, p in zip(failed["run_dir"], failed["path"])])
     budget = info[info["budget_exhausted"] & ~info["success"]].reset_index()
     budget = budget.assign(failure="budget exhausted", number=pd.NA,
                            example=[str(Path(d) / "trajectory.jsonl") for d in budget["run_dir"]])
     both = pd.concat([failed, budget], ignore_index=True)
-    keys = ["model", "tier", "backend", "failure"]
+    keys = ["model", "tier", "backend", "sdk_version", "failure"]
     if both.empty:
         return pd.DataFrame(columns=[*keys, "count", "example_run", "example_revision", "example_path"])
     return both.groupby(keys, sort=False).agg(
@@ -110,11 +116,13 @@ def failure_table(runs: Runs) -> Table:
     """Failed revisions per failure mode (budget exhausted: failed runs) per model x tier x backend, with examples."""
     data = _failure_data(runs)
     modes = [*FAILURE_MODES, *sorted(set(data["failure"]) - set(FAILURE_MODES))]
-    groups = sort_configs(runs.runs, ["model", "tier", "backend"]).groupby(["model", "tier", "backend"], sort=False)
+    keys = ["model", "tier", "backend", "sdk_version"]
+    groups = sort_configs(runs.runs, keys).groupby(keys, sort=False)
     rows = []
-    for (model, tier, backend), members in groups:
-        here = data[(data["model"] == model) & (data["tier"] == tier) & (data["backend"] == backend)]
-        rows.append([Cell(model), Cell(tier), Cell(backend), Cell(str(len(members))),
+    for (model, tier, backend, sdk), members in groups:
+        here = data[(data["model"] == model) & (data["tier"] == tier) & (data["backend"] == backend)
+                    & (data["sdk_version"] == sdk)]
+        rows.append([Cell(model), Cell(tier), Cell(with_sdk(backend, sdk)), Cell(str(len(members))),
                      *(_failure_cell(here[here["failure"] == mode]) for mode in modes)])
     notes = ["Counts are failed revisions, except 'budget exhausted': runs that hit a budget without a correct "
              "revision. Each count links to an example."]
@@ -130,7 +138,8 @@ def phase_table(runs: Runs) -> Table:
     counts = counts.reindex(columns=list(PHASES), fill_value=0)
     total = counts.sum(axis=1)
     data = sort_configs(counts.div(total.where(total > 0, 1), axis=0).assign(calls=total).reset_index())
-    rows = [[Cell(r["model"]), Cell(r["tier"]), Cell(r["task"]), Cell(r["team"]), Cell(fmt_int(r["calls"])),
+    rows = [[Cell(r["model"]), Cell(r["tier"]), Cell(with_sdk(r["task"], r["sdk_version"])), Cell(r["team"]),
+             Cell(fmt_int(r["calls"])),
              *(Cell(f"{r[p]:.0%}") for p in PHASES)] for _, r in data.iterrows()]
     notes = ["debugging: calls after a failed revision or a failed check of the agent's own; tuning: after a correct "
              "revision; editing/compiling/other: before any result, by what the call asked for."]

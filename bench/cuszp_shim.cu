@@ -28,19 +28,29 @@ size_t warp_count(size_t n) { return (n + kWarpValues - 1) / kWarpValues; }
 
 size_t header_bytes(size_t n) { return warp_count(n) * kWarpValues / 32; }
 
-/* The three scan arrays (cmpOffset, locOffset, flag) of gsize + 1 entries each, in one buffer. */
-struct ScanArrays {
-    unsigned int *cmp_offset;
-    unsigned int *loc_offset;
+/* The launch of either kernel: its entry function's grid, block and dynamic shared memory, and
+ * the three scan arrays (cmpOffset, locOffset, flag; gsize + 1 entries each) in the caller's
+ * scratch buffer, cleared on the stream. */
+struct Launch {
+    dim3 grid, block;
+    size_t shared;
+    cudaStream_t stream;
+    unsigned int *cmp_offset, *loc_offset;
     int *flag;
     size_t entries;
 };
 
-ScanArrays split_scratch(void *scratch, size_t n)
+cudaError_t prepare(void *scratch, size_t n, void *stream_ptr, Launch *l)
 {
-    const size_t entries = warp_count(n) + 1;
-    unsigned int *base = static_cast<unsigned int *>(scratch);
-    return {base, base + entries, reinterpret_cast<int *>(base + 2 * entries), entries};
+    l->entries = warp_count(n) + 1;
+    l->grid = dim3((unsigned)warp_count(n));
+    l->block = dim3(tblock_size);
+    l->shared = sizeof(unsigned int) * 2;
+    l->stream = static_cast<cudaStream_t>(stream_ptr);
+    l->cmp_offset = static_cast<unsigned int *>(scratch);
+    l->loc_offset = l->cmp_offset + l->entries;
+    l->flag = reinterpret_cast<int *>(l->loc_offset + l->entries);
+    return cudaMemsetAsync(scratch, 0, 3 * l->entries * sizeof(unsigned int), l->stream);
 }
 
 unsigned int *g_size_host = nullptr;  // pinned, for the size read-back of the kernel path
@@ -54,27 +64,20 @@ size_t cuszp_scratch_bytes(size_t n) { return 3 * (warp_count(n) + 1) * sizeof(u
 int cuszp_kernel_compress(int mode, const float *in, uint8_t *out, size_t n, float eb,
                           void *scratch, size_t *out_bytes, void *stream_ptr)
 {
-    cudaStream_t stream = static_cast<cudaStream_t>(stream_ptr);
     if (!g_size_host && cudaMallocHost(reinterpret_cast<void **>(&g_size_host), sizeof(unsigned int)))
         return cudaErrorMemoryAllocation;
-    const ScanArrays s = split_scratch(scratch, n);
-    cudaError_t err = cudaMemsetAsync(scratch, 0, cuszp_scratch_bytes(n), stream);
+    Launch l;
+    cudaError_t err = prepare(scratch, n, stream_ptr, &l);
     if (err)
         return err;
-    const dim3 grid((unsigned)warp_count(n)), block(tblock_size);
-    const size_t shared = sizeof(unsigned int) * 2;
-    if (mode == 2)
-        cuSZp_compress_kernel_1D_outlier_f32<<<grid, block, shared, stream>>>(
-            in, out, s.cmp_offset, s.loc_offset, s.flag, eb, n);
-    else
-        cuSZp_compress_kernel_1D_plain_f32<<<grid, block, shared, stream>>>(
-            in, out, s.cmp_offset, s.loc_offset, s.flag, eb, n);
+    auto kernel = mode == 2 ? cuSZp_compress_kernel_1D_outlier_f32 : cuSZp_compress_kernel_1D_plain_f32;
+    kernel<<<l.grid, l.block, l.shared, l.stream>>>(in, out, l.cmp_offset, l.loc_offset, l.flag, eb, n);
     err = cudaGetLastError();
     if (!err)
-        err = cudaMemcpyAsync(g_size_host, s.cmp_offset + s.entries - 1, sizeof(unsigned int),
-                              cudaMemcpyDeviceToHost, stream);
+        err = cudaMemcpyAsync(g_size_host, l.cmp_offset + l.entries - 1, sizeof(unsigned int),
+                              cudaMemcpyDeviceToHost, l.stream);
     if (!err)
-        err = cudaStreamSynchronize(stream);
+        err = cudaStreamSynchronize(l.stream);
     if (!err)
         *out_bytes = (size_t)*g_size_host + header_bytes(n);
     return err;
@@ -83,41 +86,28 @@ int cuszp_kernel_compress(int mode, const float *in, uint8_t *out, size_t n, flo
 int cuszp_kernel_decompress(int mode, const uint8_t *in, float *out, size_t n, float eb,
                             void *scratch, void *stream_ptr)
 {
-    cudaStream_t stream = static_cast<cudaStream_t>(stream_ptr);
-    const ScanArrays s = split_scratch(scratch, n);
-    cudaError_t err = cudaMemsetAsync(scratch, 0, cuszp_scratch_bytes(n), stream);
+    Launch l;
+    cudaError_t err = prepare(scratch, n, stream_ptr, &l);
     if (err)
         return err;
-    const dim3 grid((unsigned)warp_count(n)), block(tblock_size);
-    const size_t shared = sizeof(unsigned int) * 2;
-    if (mode == 2)
-        cuSZp_decompress_kernel_1D_outlier_f32<<<grid, block, shared, stream>>>(
-            out, in, s.cmp_offset, s.loc_offset, s.flag, eb, n);
-    else
-        cuSZp_decompress_kernel_1D_plain_f32<<<grid, block, shared, stream>>>(
-            out, in, s.cmp_offset, s.loc_offset, s.flag, eb, n);
+    auto kernel = mode == 2 ? cuSZp_decompress_kernel_1D_outlier_f32 : cuSZp_decompress_kernel_1D_plain_f32;
+    kernel<<<l.grid, l.block, l.shared, l.stream>>>(out, in, l.cmp_offset, l.loc_offset, l.flag, eb, n);
     return cudaGetLastError();
 }
 
 int cuszp_entry_compress(int mode, float *in, uint8_t *out, size_t n, float eb, size_t *out_bytes,
                          void *stream_ptr)
 {
-    cudaStream_t stream = static_cast<cudaStream_t>(stream_ptr);
-    if (mode == 2)
-        cuSZp_compress_1D_outlier_f32(in, out, n, out_bytes, eb, stream);
-    else
-        cuSZp_compress_1D_plain_f32(in, out, n, out_bytes, eb, stream);
+    auto entry = mode == 2 ? cuSZp_compress_1D_outlier_f32 : cuSZp_compress_1D_plain_f32;
+    entry(in, out, n, out_bytes, eb, static_cast<cudaStream_t>(stream_ptr));
     return cudaGetLastError();
 }
 
 int cuszp_entry_decompress(int mode, uint8_t *in, size_t in_bytes, float *out, size_t n, float eb,
                            void *stream_ptr)
 {
-    cudaStream_t stream = static_cast<cudaStream_t>(stream_ptr);
-    if (mode == 2)
-        cuSZp_decompress_1D_outlier_f32(out, in, n, in_bytes, eb, stream);
-    else
-        cuSZp_decompress_1D_plain_f32(out, in, n, in_bytes, eb, stream);
+    auto entry = mode == 2 ? cuSZp_decompress_1D_outlier_f32 : cuSZp_decompress_1D_plain_f32;
+    entry(out, in, n, in_bytes, eb, static_cast<cudaStream_t>(stream_ptr));
     return cudaGetLastError();
 }
 

@@ -280,7 +280,8 @@ def summary(rows: list[dict]) -> dict[str, dict]:
                    for f, m in keys} for path in PATHS}
 
 
-def print_tables(table: dict[str, dict], runs: int) -> None:
+def print_tables(table: dict[str, dict], runs: int, copy_gbps: list[float]) -> None:
+    print(f"\ndevice copy {spread(copy_gbps)} GB/s (read + write); roofline = copy / (1 + 1/CR)")
     cols = [("cuSZp c", "cuszp_c", ".0f"), ("cuSZp d", "cuszp_d", ".0f"), ("ours c", "ours_c", ".0f"),
             ("ours d", "ours_d", ".0f"), ("x c", "ratio_c", ".2f"), ("x d", "ratio_d", ".2f"),
             ("cuSZp %rf c", "cuszp_roof_c", ".0f"), ("cuSZp %rf d", "cuszp_roof_d", ".0f"),
@@ -329,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     with stream:
         rows, checks = measure(args, cz, ours, make_fields(args.sizes), stream)
     table = summary(rows)
-    print_tables(table, args.runs)
+    print_tables(table, args.runs, sorted({r["copy_gbps"] for r in rows}))
     failed = [c for c in checks if not c["ok"]]
     for c in failed:
         print(f"CHECK FAILED {c['field']}/{c['mode']}: {json.dumps(c)}")

@@ -5,16 +5,18 @@
 # Pure-Python wheels the machine lacks travel in .whl/, with a Debian 12 bubblewrap binary
 # (.whl/bwrap) where the machine has none; the shared interoperability vectors in .vectors/ (see
 # README). Logs go to $OUT (default /tmp/szagents-gpu).
-#   scripts/gpu_check.sh [--no-bench] [--kernel-bench] [--compare] [pytest args...]
+#   scripts/gpu_check.sh [--no-bench] [--kernel-bench] [--compare] [--cuszp] [pytest args...]
+# --cuszp: bench/cuszp_compare.py against cuSZp built from its sources in .cuszp/ (carry it; never commit it).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/szagents-gpu}
-bench=1 kernel_bench=0 compare=0
+bench=1 kernel_bench=0 compare=0 cuszp=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --no-bench) bench=0; shift ;;
         --kernel-bench) kernel_bench=1; shift ;;
         --compare) compare=1; shift ;;
+        --cuszp) cuszp=1; shift ;;
         *) break ;;
     esac
 done
@@ -53,5 +55,8 @@ if [ "$compare" = 1 ]; then
 fi
 if [ "$kernel_bench" = 1 ]; then
     python3 bench/gpu_kernels.py --log-dir "$OUT" 2>&1 | tee "$OUT/bench-kernels.log" || status=1
+fi
+if [ "$cuszp" = 1 ]; then
+    python3 bench/cuszp_compare.py --runs 3 --json "$OUT/cuszp_compare.json" 2>&1 | tee "$OUT/bench-cuszp.log" || status=1
 fi
 exit $status

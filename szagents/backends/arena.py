@@ -8,6 +8,7 @@ checked. The layout travels as JSON (`Arena.layout()`).
 
 from __future__ import annotations
 
+import fcntl
 import mmap
 import os
 from dataclasses import dataclass, field
@@ -35,18 +36,23 @@ class Arena:
         self.size += -(-max(int(nbytes), 1) // _ALIGN) * _ALIGN
 
     def create(self) -> Arena:
-        """Parent side: the anonymous file and its mapping."""
-        self.fd = os.memfd_create("szagents-arena", 0)
+        """Parent side: the anonymous file and its mapping. The file is sealed against shrinking: a child
+        that truncates it would otherwise make the parent's next read of its mapping a SIGBUS."""
+        self.fd = os.memfd_create("szagents-arena", os.MFD_ALLOW_SEALING)
         os.ftruncate(self.fd, max(self.size, _ALIGN))
+        fcntl.fcntl(self.fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK)
         self._map = mmap.mmap(self.fd, max(self.size, _ALIGN))
         return self
 
     def grow(self) -> None:
-        """Parent side: extend the file to the regions added since create() and map it anew."""
+        """Parent side: extend the file to the regions added since create() and map it anew (never shrink
+        it: a child may have grown it, and the seal refuses a shrink)."""
         if self._map is not None:
             self._map.close()
-        os.ftruncate(self.fd, max(self.size, _ALIGN))
-        self._map = mmap.mmap(self.fd, max(self.size, _ALIGN))
+        size = max(self.size, _ALIGN)
+        if os.fstat(self.fd).st_size < size:
+            os.ftruncate(self.fd, size)
+        self._map = mmap.mmap(self.fd, size)
 
     @classmethod
     def attach(cls, fd: int, layout: dict[str, Any]) -> Arena:

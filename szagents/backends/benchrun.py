@@ -1,12 +1,14 @@
-"""The trusted side of a benchmark: distinct inputs per repetition, random verification, bounded times.
+"""The trusted side of a benchmark: distinct inputs per repetition, verification, bounded times.
 
 Each benchmark case warms up on its base input; only then does the parent draw every
-repetition's input (a rotation and a scale of the field, see staging.py) and lay them out in
-buffers no earlier call saw. The compressing child times them one by one, the decompressing
-child decodes exactly the streams they produced. After both children are dead the parent checks
-the base round and `verify_reps` repetitions it picks at random (so skipping any repetition is a
-gamble that fails), checks every repetition's status and size, and reports times bounded by its
-own clock (timing.py).
+repetition's input (a rotation, a scale and sparse spikes of the field, see staging.py). On cpu the
+parent writes a repetition's input (and poisons its output) only just before that repetition's
+`go`, so no call can see, or work ahead on, an input it has not been given; every repetition's
+output is copied the moment `done` arrives and verified after the run, and its input must come
+back unchanged. On a GPU the child stages every repetition to the device before the first `go`,
+and the parent verifies `verify_reps` repetitions it picks in secret. The decompressing child
+decodes exactly the streams the timed compressions produced; the ratio is theirs. Times are
+bounded by the parent's own clock (timing.py).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from szagents.backends.device import HostDevice
 from szagents.backends.protocol import BenchSettings
 from szagents.backends.results import BenchmarkCase, BenchmarkResult, Environment, Timing
 from szagents.backends.staging import Case, RepetitionPlan, repetition_input
-from szagents.backends.timing import Allowance, timing_summary
+from szagents.backends.timing import Allowance, claimed_number, timing_summary
 from szagents.backends.verify import Failure, decode_failure, status_name
 
 if TYPE_CHECKING:
@@ -49,6 +51,8 @@ class BenchRun:
         self._base_stats: dict[int, dict[str, float]] = {}
         self.chosen: list[list[int]] = []  # per case: repetitions to verify, drawn in secret with the plan
         self.snapshots: dict[tuple[str, int, int], bytes] = {}  # (direction, case, rep) -> output right after done
+        self.reveal = launch.device == "cpu"  # inputs written just before each `go` (the child reads the arena)
+        self._streams: dict[tuple[int, int], tuple[str, int]] = {}  # (case, rep) -> compress output region, size
 
     def close(self) -> None:
         """Release the repetitions' memory (gigabytes: unmapped on a thread, the result need not wait)."""
@@ -98,7 +102,8 @@ class BenchRun:
 
     # ----- repetitions ---------------------------------------------------------------------
     def _count(self, warm: dict[str, Any], per_rep: int) -> int:
-        claims = [c for c in warm.get("warm", []) if isinstance(c, (int, float)) and c > 0] if isinstance(warm.get("warm"), list) else []
+        listed = warm.get("warm") if isinstance(warm.get("warm"), list) else []
+        claims = [c for c in map(claimed_number, listed) if c is not None and c > 0]
         each = float(np.median(claims)) if claims else 1e-3
         wanted = math.ceil(self.settings.min_seconds / max(each, 1e-7))
         count = min(max(wanted, self.settings.min_reps), self.settings.max_reps)
@@ -110,14 +115,16 @@ class BenchRun:
         count = self._count(warm, case.data.nbytes + case.capacity + checks.GUARD_BYTES)
         plan = RepetitionPlan.draw(count, case.n)
         self.plans.append(plan)
-        self.chosen.append(secrets.SystemRandom().sample(range(count), min(self.settings.verify_reps, count)))
+        verify = count if self.reveal else min(self.settings.verify_reps, count)
+        self.chosen.append(sorted(secrets.SystemRandom().sample(range(count), verify)))
         reps = [{"src": f"b{i}r{r}src", "dst": f"b{i}r{r}dst"} for r in range(count)]
         for rep in reps:
             arena.add(rep["src"], case.data.nbytes)
             arena.add(rep["dst"], case.capacity + checks.GUARD_BYTES)
         arena.grow()
         for r, rep in enumerate(reps):
-            repetition_input(case.data, plan, r, arena.view(rep["src"], case.data.dtype))
+            if not self.reveal:
+                repetition_input(case.data, plan, r, arena.view(rep["src"], case.data.dtype), case.eb)
             arena.view(rep["dst"])[case.capacity:] = checks.BYTE_POISON  # the guard; the rest is fresh (zero) pages
         return reps
 
@@ -130,18 +137,41 @@ class BenchRun:
             arena.add(rep["src"], rep["size"] + checks.GUARD_BYTES)
             arena.add(rep["dst"], (case.n + checks.GUARD_ELEMENTS) * case.data.itemsize)
         arena.grow()
-        for rep in reps:
-            stream = arena.view(rep["src"])
-            stream[: rep["size"]] = source.view(rep.pop("stream"))[: rep["size"]]
-            stream[rep["size"]:] = checks.BYTE_POISON
-            # Only the guard is poisoned: the repetitions' outputs are judged by the bound, which zero pages an
-            # output never wrote cannot pass; poisoning every slot would cost more than the timed calls.
-            arena.view(rep["dst"], case.data.dtype)[case.n:] = checks.poisoned(np, checks.GUARD_ELEMENTS, case.data.dtype)
+        for r, rep in enumerate(reps):
+            self._streams[(i, r)] = (rep.pop("stream"), rep["size"])
+            if not self.reveal:
+                self._stage_stream(i, r, rep)
+                arena.view(rep["dst"], case.data.dtype)[case.n:] = checks.poisoned(np, checks.GUARD_ELEMENTS,
+                                                                                    case.data.dtype)
         return reps
+
+    def _stage_stream(self, i: int, r: int, rep: dict[str, Any]) -> None:
+        """The decompression input of repetition r: exactly the stream its compression produced, then poison."""
+        region, size = self._streams[(i, r)]
+        stream = self.reps["decompress"].view(rep["src"])
+        stream[:size] = self.reps["compress"].view(region)[:size]
+        stream[size:] = checks.BYTE_POISON
+
+    def before_go(self, direction: str) -> Any:
+        """before_go hook (cpu): write repetition r's input and poison all of its output, just before `go`."""
+        def stage(i: int, r: int) -> None:
+            if not self.reveal:
+                return
+            case = self.cases[i]
+            if direction == "compress":
+                repetition_input(case.data, self.plans[i], r, self.reps["compress"].view(f"b{i}r{r}src", case.data.dtype),
+                                 case.eb)
+                self.reps["compress"].view(f"b{i}r{r}dst")[:] = checks.BYTE_POISON
+            else:
+                self._stage_stream(i, r, {"src": f"b{i}r{r}src"})
+                self.reps["decompress"].view(f"b{i}r{r}dst", case.data.dtype)[:] = checks.poisoned(
+                    np, case.n + checks.GUARD_ELEMENTS, case.data.dtype)
+        return stage
 
     def snapshot(self, direction: str) -> Any:
         """after_done hook: copy a to-be-verified output as it is when `done` arrives (cpu: outputs live in
-        the arena). Work a kernel leaves running past its return shows up as a later change."""
+        the arena; every repetition is verified, so the pause before the next `go` says nothing about which).
+        Work a kernel leaves running past its return shows up as a later change."""
         def take(i: int, r: int) -> None:
             if self.launch.device == "cpu" and i < len(self.chosen) and r in self.chosen[i]:
                 self.snapshots[(direction, i, r)] = self.reps[direction].view(f"b{i}r{r}dst").tobytes()
@@ -214,7 +244,10 @@ class BenchRun:
             if bool((source.view(crec.reps[r]["dst"])[case.capacity:] != checks.BYTE_POISON).any()):
                 return Failure("size_error", f"sz_compress wrote past out_capacity in timed repetition {r}")
             expected = np.empty_like(case.data)
-            repetition_input(case.data, self.plans[i], r, expected)
+            repetition_input(case.data, self.plans[i], r, expected, case.eb)
+            changed = self._inputs_changed(i, r, expected)
+            if changed:
+                return Failure("cheat_detected", f"timed repetition {r}: {changed}")
             failure = decode_failure(drec.done[r] | {"settled": True}, decoded.view(drec.reps[r]["dst"], case.data.dtype),
                                      expected, case.eb, None)
             if failure is not None:
@@ -223,9 +256,27 @@ class BenchRun:
         self._verified = len(chosen) + 1
         return None
 
+    def _inputs_changed(self, i: int, r: int, expected: np.ndarray) -> str | None:
+        """cpu: did a call write its const input (its own, or the stream it decoded)?"""
+        if not self.reveal:
+            return None
+        if not np.array_equal(self.reps["compress"].view(f"b{i}r{r}src", expected.dtype)[: expected.size].view(np.uint8),
+                              expected.view(np.uint8)):
+            return "sz_compress wrote into its const input"
+        region, size = self._streams[(i, r)]
+        if self.reps["decompress"].view(f"b{i}r{r}src")[:size].tobytes() != self.reps["compress"].view(region)[:size].tobytes():
+            return "sz_decompress wrote into its const input stream"
+        return None
+
+    def _timed_bytes(self, i: int, crec: BenchRecord) -> int:
+        """The compressed size of the timed calls: the median over the verified repetitions (the warm-up's,
+        a different call, never stands in for theirs)."""
+        sizes = [int(crec.done[r]["out_bytes"]) for r in self.chosen[i]]
+        return int(np.median(sizes)) if sizes else self._base_bytes(i)
+
     def _case(self, i: int, rc: ChildReport, rd: ChildReport, d_arena: Arena) -> BenchmarkCase:
         case, crec, drec = self.cases[i], rc.benches[i], rd.benches[i]
-        nbytes = self._base_bytes(i)
+        nbytes = self._timed_bytes(i, crec)
         decoded = d_arena.view(f"b{i}dst", case.data.dtype)[: case.n]
         comp = Timing(**timing_summary(crec.walls, crec.done, Allowance(rc.null_walls), self._verified))
         decomp = Timing(**timing_summary(drec.walls, drec.done, Allowance(rd.null_walls), self._verified))

@@ -98,8 +98,8 @@ class Channel:
         self._buffer = bytearray(rest)
         try:
             message = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise ProtocolBreak("a message that is not JSON") from None
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, an integer past the digit limit, deep nesting
+            raise ProtocolBreak("a message that is not JSON the parent can read") from None
         if not isinstance(message, dict):
             raise ProtocolBreak("a message that is not an object")
         return message

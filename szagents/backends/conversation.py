@@ -61,6 +61,7 @@ class ChildReport:
 
 PlanReps = Callable[[int, dict[str, Any]], list[dict[str, Any]]]
 AfterDone = Callable[[int, int], None]  # (benchmark case, repetition): right after its `done`, untimed
+BeforeGo = Callable[[int, int], None]  # (benchmark case, repetition): just before its cache flush and `go`, untimed
 
 
 def _calibrate(ch: Channel, report: ChildReport) -> None:
@@ -73,7 +74,7 @@ def _calibrate(ch: Channel, report: ChildReport) -> None:
 
 
 def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, flush: Callable[[], None],
-           count: int, after_done: AfterDone) -> None:
+           count: int, after_done: AfterDone, before_go: BeforeGo) -> None:
     for index in range(count):
         environment = ch.expect("environment")["environment"]
         record = BenchRecord(warm=ch.expect("warm"), environment=environment if isinstance(environment, dict) else {})
@@ -82,6 +83,7 @@ def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, 
         ch.send(reps=record.reps, layout=reps_arena.layout())
         ch.expect("ready")
         for r in range(len(record.reps)):
+            before_go(index, r)
             flush()
             start = time.perf_counter()
             ch.send(go=r)
@@ -94,7 +96,8 @@ def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, 
 
 
 def _talk(ch: Channel, report: ChildReport, request: dict[str, Any], bench_ok: Callable[[ChildReport], bool],
-          plan: PlanReps, reps_arena: Arena, flush: Callable[[], None], after_done: AfterDone) -> None:
+          plan: PlanReps, reps_arena: Arena, flush: Callable[[], None], after_done: AfterDone,
+          before_go: BeforeGo) -> None:
     ch.send(**request)
     _calibrate(ch, report)
     first = ch.receive()
@@ -113,7 +116,7 @@ def _talk(ch: Channel, report: ChildReport, request: dict[str, Any], bench_ok: C
     go = bool(request.get("bench")) and bench_ok(report)
     ch.send(bench=go)
     if go:
-        _bench(ch, report, plan, reps_arena, flush, len(request["bench"]), after_done)
+        _bench(ch, report, plan, reps_arena, flush, len(request["bench"]), after_done, before_go)
     ch.expect("finished")
 
 
@@ -121,7 +124,7 @@ def converse(
     request: dict[str, Any], *, arena: Arena, reps_arena: Arena, library: Path, limits: Limits,
     env: Mapping[str, str], gpu: bool, isolation: str | None, bench_ok: Callable[[ChildReport], bool] = lambda r: True,
     plan: PlanReps = lambda i, w: [], flush: Callable[[], None] = lambda: None,
-    after_done: AfterDone = lambda i, r: None,
+    after_done: AfterDone = lambda i, r: None, before_go: BeforeGo = lambda i, r: None,
 ) -> ChildReport:
     """Start a runner child on request, hold the conversation, end its whole tree; what it claimed."""
     report = ChildReport()
@@ -138,7 +141,7 @@ def converse(
         child.close()
         ch = Channel(parent, process.deadline())
         try:
-            _talk(ch, report, request, bench_ok, plan, reps_arena, flush, after_done)
+            _talk(ch, report, request, bench_ok, plan, reps_arena, flush, after_done, before_go)
         except ChildGone as gone:
             report.gone, report.timed_out = True, gone.timed_out
         except ProtocolBreak as broke:

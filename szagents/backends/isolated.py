@@ -28,6 +28,7 @@ from szagents.backends.verify import Failure, compress_failure, decode_failure
 __all__ = ["run_harness", "run_evaluation", "Launch"]
 
 DIAGNOSIS_SECONDS = 180.0
+_UNUSABLE_CLAIMS = (TypeError, ValueError, OverflowError, KeyError, IndexError, RecursionError, ZeroDivisionError)
 _REFINES = {"bound_violation", "unwritten_output", "crash"}  # decode failures a cheat may explain
 
 
@@ -46,7 +47,8 @@ class Launch:
         own = reps is None
         reps = reps or Arena().create()
         limits = self.limits
-        if request["role"] == "diagnose":  # rare, and on cuda it first compiles CuPy's kernels in its private /tmp
+        if request["role"] == "diagnose" and self.device != "cpu":  # rare; on a GPU it first compiles CuPy's
+            # kernels in its private /tmp. On cpu the configured limit holds (a hanging kernel costs no more).
             limits = limits.model_copy(update={"wall_seconds": max(limits.wall_seconds, DIAGNOSIS_SECONDS)})
         try:
             return converse({**request, "device": self.device, "dtype": self.spec.dtype, "arena": arena.layout()},
@@ -128,7 +130,8 @@ class _Evaluation:
                 call = next(calls, None)
                 if call is None:
                     return i, ended(report, self.launch.limits) or Failure("crash", "no result"), sizes
-                failure = compress_failure(call, case.capacity, arena.view(names["dst"]), arena.view(names["src"]),
+                # The input is judged against the parent's own copy: the arena's is as writable to the kernel.
+                failure = compress_failure(call, case.capacity, arena.view(names["dst"]), case.rounds[j].view(np.uint8),
                                            arena.view(names["after"]), case.expected if j == 0 else None)
                 if failure is not None:
                     return i, failure, sizes
@@ -186,6 +189,9 @@ class _Evaluation:
             _fill_compress(cases, c_layout, c_arena)
             bench.fill_base(c_arena)
             return self._both(cases, c_arena, c_layout, bench)
+        except _UNUSABLE_CLAIMS as exc:  # a claim no check anticipated: the kernel's failure, never the framework's
+            detail = f"the kernel's process sent claims the harness cannot use ({type(exc).__name__}: {str(exc)[:200]})"
+            return ValidationResult(verdict=Verdict.crash, detail=detail, wall_seconds=self.wall), None
         finally:
             bench.close()
             c_arena.close()
@@ -196,7 +202,7 @@ class _Evaluation:
         rc = self.launch.run(request, c_arena, bench.reps["compress"], plan=bench.plan_compress,
                              bench_ok=lambda r: len(r.calls) == sum(len(c.rounds) for c in cases) and all(
                                  call.get("status") == 0 for call in r.calls), flush=bench.flush,
-                             after_done=bench.snapshot("compress"))
+                             after_done=bench.snapshot("compress"), before_go=bench.before_go("compress"))
         self._account(rc, "compress")
         k, c_failure, sizes = self.compress_checks(cases, rc, c_arena, c_layout)
         d_arena = Arena()
@@ -209,7 +215,8 @@ class _Evaluation:
             run_bench = c_failure is None and bench.compress_ok(rc)
             request = {"role": "decompress", "cases": d_layout, "bench": bench.requests("decompress") if run_bench else []}
             rd = self.launch.run(request, d_arena, bench.reps["decompress"], plan=bench.plan_decompress,
-                                 flush=bench.flush, after_done=bench.snapshot("decompress"))
+                                 flush=bench.flush, after_done=bench.snapshot("decompress"),
+                                 before_go=bench.before_go("decompress"))
             self._account(rd, "decompress")
             results, d_failure = self.decode_checks(cases[:k], rd, d_arena, d_layout)
             failure = d_failure or ((k, c_failure) if c_failure is not None else None)

@@ -53,26 +53,47 @@ def stage_cases(problems: list[Problem] | tuple[Problem, ...], spec: KernelSpec,
     return cases
 
 
+SPIKE_SPACING = 65536  # values per spike (at least MIN_SPIKES per repetition)
+MIN_SPIKES = 8
+
+
 @dataclass(frozen=True)
 class RepetitionPlan:
-    """Per repetition: a rotation and a scale no child knows before the repetitions are laid out."""
+    """Per repetition: a rotation, a scale and a seed for sparse spikes, none known to a child before its `go`."""
 
     shifts: tuple[int, ...]
     scales: tuple[float, ...]
+    seeds: tuple[int, ...] = ()
 
     @classmethod
     def draw(cls, count: int, n: int) -> RepetitionPlan:
         rng = secrets.SystemRandom()
         return cls(tuple(rng.randrange(1, max(n, 2)) for _ in range(count)),
-                   tuple(rng.uniform(0.95, 1.0) for _ in range(count)))
+                   tuple(rng.uniform(0.95, 1.0) for _ in range(count)),
+                   tuple(rng.getrandbits(63) for _ in range(count)))
 
 
-def repetition_input(data: np.ndarray, plan: RepetitionPlan, r: int, out: np.ndarray) -> None:
-    """Write repetition r's input into out: data rotated by plan.shifts[r], scaled by plan.scales[r].
+def repetition_input(data: np.ndarray, plan: RepetitionPlan, r: int, out: np.ndarray, eb: float = 0.0) -> None:
+    """Write repetition r's input into out: data rotated by plan.shifts[r], scaled by plan.scales[r], and
+    (with eb > 0) a few values at secret places moved by 3-4 eb.
 
     Scales stay <= 1 so no finite value overflows; every element changes, so no stream or output of
-    another repetition (or of the warm-up) is a correct answer.
+    another repetition (or of the warm-up) is a correct answer. A rotation and a scale can be undone
+    by a kernel that caches one answer and transforms it; the spikes (one per 65,536 values, at least
+    8) make such an answer wrong by more than the bound where they are, while barely changing the data.
     """
     k, scale = plan.shifts[r] % data.size, data.dtype.type(plan.scales[r])
     np.multiply(data[k:], scale, out=out[: data.size - k])
     np.multiply(data[:k], scale, out=out[data.size - k:])
+    if eb > 0 and plan.seeds:
+        _spike(out[: data.size], np.random.default_rng(plan.seeds[r]), eb)
+
+
+def _spike(values: np.ndarray, rng: np.random.Generator, eb: float) -> None:
+    """Move max(8, n / 65536) distinct values by +-(3..4) eb (where the result stays finite)."""
+    count = min(values.size, max(MIN_SPIKES, values.size // SPIKE_SPACING))
+    where = rng.choice(values.size, size=count, replace=False)
+    moved = values[where].astype(np.float64) + rng.choice([-1.0, 1.0], count) * eb * rng.uniform(3.0, 4.0, count)
+    moved = moved.astype(values.dtype)
+    keep = np.isfinite(moved) | ~np.isfinite(values[where])
+    values[where[keep]] = moved[keep]

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Allowance", "repetition_times", "timing_summary", "SLACK_FRACTION", "EXCESS_CAP"]
+__all__ = ["Allowance", "repetition_times", "timing_summary", "claimed_number", "SLACK_FRACTION", "EXCESS_CAP"]
 
 SLACK_FRACTION = 0.05
 EXCESS_CAP = 0.25  # the typical handshake excess forgiven is at most this fraction of the bound
@@ -32,11 +32,20 @@ class Allowance:
         self.excess = float(np.median(walls) - walls.min())
 
 
-def _claim(done: dict[str, Any]) -> float:
-    value = done.get("seconds")
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value) and value >= 0:
-        return float(value)
-    return 0.0  # a missing or absurd claim counts as none: the floor decides
+def claimed_number(value: Any) -> float | None:
+    """A child's numeric claim as a finite float >= 0, or None (not a number, a bool, NaN, too large)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an int past the float range
+        return None
+    return number if np.isfinite(number) and number >= 0 else None
+
+
+def _claim(done: Any) -> float:
+    value = claimed_number(done.get("seconds")) if isinstance(done, dict) else None
+    return 0.0 if value is None else value  # a missing or absurd claim counts as none: the floor decides
 
 
 def repetition_times(walls: Sequence[float], done: Sequence[dict[str, Any]],

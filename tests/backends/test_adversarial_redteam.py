@@ -1,0 +1,99 @@
+"""Attacks a red-team run found against the trusted cpu harness, each with the verdict it must now get.
+
+- a child that truncates the shared arenas (the parent once died of SIGBUS reading them);
+- control-socket lines json.loads rejects with something other than JSONDecodeError;
+- work done ahead on repetition inputs already laid out in the arena (all repetitions on the first call);
+- a content cache that undoes the repetitions' rotation and scale;
+- a compressor that zeroes its const input and the arena's copy of it;
+- a ratio taken from the warm-up while the timed calls use a fast, ratio-1 mode.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from szagents.backends.cpu import CpuBackend, CpuConfig
+from szagents.backends.protocol import BenchSettings, KernelSpec, Problem
+from szagents.backends.results import Verdict
+from szagents.backends.sandbox import Limits
+from szagents.backends.timing import claimed_number
+from szagents.paths import kernels_dir
+
+HERE = Path(__file__).parent / "adversarial_trust"
+SETTINGS = BenchSettings(warmup=2, min_reps=5, max_reps=12, min_seconds=0.05, verify_reps=4)
+HEADERS = ("trust_common.h", "rt.h", "quant.h")
+
+
+@pytest.fixture(scope="module")
+def backend() -> CpuBackend:
+    return CpuBackend(CpuConfig(run_limits=Limits(wall_seconds=60)))
+
+
+@pytest.fixture(scope="module")
+def problems() -> tuple[Problem, Problem]:
+    walk = lambda n, seed: np.random.default_rng(seed).normal(size=n).cumsum().astype(np.float32)  # noqa: E731
+    small, large = walk(50_001, 3), walk(2_000_003, 4)
+    return (Problem("small", small, 1e-3 * float(np.ptp(small))), Problem("large", large, 1e-3 * float(np.ptp(large))))
+
+
+def _evaluate(backend, source, problems, tmp_path, codec="raw", extra=()):
+    spec = KernelSpec(codec=codec)
+    build = backend.compile([HERE / source, *(HERE / h for h in HEADERS), *extra], spec, tmp_path)
+    assert build.ok, build.log
+    return backend.validate_and_benchmark(build, spec, [problems[0]], [problems[1]], tmp_path, SETTINGS)
+
+
+def test_truncating_the_arenas_cannot_kill_the_parent(backend, problems, tmp_path):
+    """ftruncate(fd 6, 0) in the last timed call: the seal refuses it, the parent reads on and reports."""
+    checked, measured = _evaluate(backend, "memfd_truncate_reps.c", problems, tmp_path)
+    assert checked.ok and measured is not None and measured.ok, measured.detail if measured else checked.detail
+    assert "SHRINK fd 6 -> -1" in measured.stderr_tail  # the kernel's own report: its ftruncate failed
+
+
+@pytest.mark.parametrize("source", ["channel_junk_bigint.c", "channel_junk_nested.c"])
+def test_unreadable_control_lines_are_a_classified_crash(backend, problems, tmp_path, source):
+    """A 5000-digit integer or 200,000 nested brackets on the control socket: `crash`, nothing escapes."""
+    checked, measured = _evaluate(backend, source, problems, tmp_path)
+    assert checked.verdict == Verdict.crash and "not JSON" in checked.detail and measured is None
+
+
+def test_inputs_appear_only_at_go_so_no_call_works_ahead(backend, problems, tmp_path):
+    """Doing every repetition on the first timed call finds empty slots: the later outputs are unwritten."""
+    checked, measured = _evaluate(backend, "batch_ahead.c", problems, tmp_path)
+    assert checked.ok and measured is not None
+    assert measured.verdict in (Verdict.unwritten_output, Verdict.bound_violation), measured.detail
+
+
+def test_a_cache_that_undoes_rotation_and_scale_misses_the_spikes(backend, problems, tmp_path):
+    """Answering scale x the cached warm-up output is wrong at the secret spikes: bound_violation."""
+    reference = tmp_path / "szx_reference_copy.h"
+    shutil.copyfile(kernels_dir() / "szx" / "reference.c", reference)
+    checked, measured = _evaluate(backend, "rotscale_cache.c", problems, tmp_path / "work", codec="szx",
+                                  extra=(reference,))
+    assert checked.ok and measured is not None
+    assert measured.verdict == Verdict.bound_violation and "exceed eb" in measured.detail, measured.detail
+
+
+def test_zeroing_the_const_input_and_the_arena_copy_is_caught(backend, problems, tmp_path):
+    """The input is judged against the parent's private copy, not the arena the kernel can also write."""
+    checked, _ = _evaluate(backend, "clobber_input.c", problems, tmp_path)
+    assert checked.verdict == Verdict.cheat_detected and "const input" in checked.detail
+
+
+def test_the_ratio_is_the_timed_calls_own(backend, problems, tmp_path):
+    """High-ratio warm-up, ratio-1 timed calls: the reported ratio is the timed streams' (about 1)."""
+    checked, measured = _evaluate(backend, "ratio_split.c", problems, tmp_path, codec="quant")
+    assert checked.ok and measured is not None and measured.ok, measured.detail if measured else checked.detail
+    assert checked.cases[0].ratio > 1.8  # validation saw the high-ratio mode
+    assert measured.cases[0].ratio == pytest.approx(1.0, abs=0.01)
+
+
+@pytest.mark.parametrize("claim, value", [(1.5, 1.5), (3, 3.0), (True, None), (10**400, None), (float("nan"), None),
+                                          (-1.0, None), ("2", None), (None, None)])
+def test_numeric_claims_are_finite_non_negative_numbers(claim, value):
+    """A child's number is used only when it is a real, finite, non-negative int or float."""
+    assert claimed_number(claim) == value

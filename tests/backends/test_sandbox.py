@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from szagents.backends.sandbox import Limits, isolation_state, run_limited, sandbox_env, scrub, tail
+from szagents.backends.sandbox.layout import PACKAGE_DIR
 from szagents.backends.sandbox.scrub import secret_values
 
 MODES = ["rlimits-only"] + (["bwrap"] if isolation_state().bwrap_works else [])
@@ -77,3 +81,16 @@ def test_tail_marks_cut_text():
     assert tail("abc", 10) == "abc"
     cut = tail("x" * 100 + "END", 10)
     assert cut.endswith("xxxxxxxEND") and "93 characters cut" in cut
+
+
+def test_the_folder_of_the_users_script_is_never_bound(tmp_path):
+    """`python ~/project/study.py` puts ~/project on sys.path; a kernel must not see its .env there."""
+    (tmp_path / ".env").write_text("OPENAI_API_KEY=sk-test-not-for-kernels\n")
+    script = tmp_path / "study.py"
+    script.write_text("from szagents.backends.sandbox.layout import python_paths\n"
+                      "print('\\n'.join(str(p) for p in python_paths()))\n")
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE_DIR.parent)}
+    shown = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, check=True).stdout
+    bound = [Path(line) for line in shown.split()]
+    assert bound and all(p != tmp_path.resolve() and tmp_path.resolve() not in p.parents for p in bound), bound
+    assert Path(sys.prefix).resolve() in bound  # the interpreter's own folders still are

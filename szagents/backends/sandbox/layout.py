@@ -34,13 +34,28 @@ class SandboxSpec:
 
 
 def python_paths() -> list[Path]:
-    """Folders the interpreter needs to start and import numpy (and CuPy) and szagents."""
+    """Folders the interpreter needs to start and import numpy (and CuPy) and szagents.
+
+    Never the working directory, the repository, or the folder of the script the user ran (sys.path[0]
+    for `python study.py`): a user's project folder may hold a `.env` or keys that no kernel may read.
+    """
     paths = {Path(sys.base_prefix), Path(sys.prefix), Path(sys.executable).resolve().parent}
+    skip = {PACKAGE_DIR.parent, Path.cwd(), *_script_dir()}
     for entry in sys.path:
         p = Path(entry or ".").resolve()
-        if p.is_dir() and p not in (PACKAGE_DIR.parent, Path.cwd()) and not _under_system(p):
+        if p.is_dir() and p not in skip and not _under_system(p):
             paths.add(p)
     return sorted(p for p in paths if not _under_system(p) and p.exists())
+
+
+def _script_dir() -> list[Path]:
+    """The folder of the main script, unless it is the interpreter's own (a venv's bin/ console script)."""
+    main = getattr(sys.modules.get("__main__"), "__file__", None)
+    if not main:
+        return []
+    folder = Path(main).resolve().parent
+    inside = any(folder == Path(p).resolve() or Path(p).resolve() in folder.parents for p in (sys.prefix, sys.base_prefix))
+    return [] if inside else [folder]
 
 
 def _under_system(path: Path) -> bool:

@@ -22,6 +22,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from szagents.backends import buildcache
 from szagents.backends.results import CompileResult
 from szagents.backends.sandbox import Isolation, Limits, ProcessOutcome, SandboxSpec, chosen_isolation, run_limited
 from szagents.paths import cache_dir
@@ -62,6 +63,7 @@ def cached_build(backend: str, key: str) -> tuple[Path, CompileResult | None]:
     if record.exists():
         cached = CompileResult.model_validate_json(record.read_text())
         if not cached.ok or (cached.library and cached.library.exists()):
+            buildcache.touch(record)
             return folder, cached.model_copy(update={"cached": True})
     return folder, None
 
@@ -73,6 +75,8 @@ def store_build(folder: Path, result: CompileResult) -> None:
     tmp = folder / f"{_RECORD}.{secrets.token_hex(6)}.tmp"  # concurrent builds of one key each write their own
     tmp.write_text(result.model_dump_json(indent=1))
     os.replace(tmp, folder / _RECORD)
+    if result.ok:
+        buildcache.prune(cache_dir("builds"), keep=folder)
 
 
 def read_library(path: Path) -> bytes:

@@ -23,7 +23,7 @@ class CpuConfig(BaseModel):
 
     compiler: str = Field(default_factory=lambda: os.environ.get("CC", "gcc"))
     flags: tuple[str, ...] = ("-O3", "-march=native", "-fopenmp", "-shared", "-fPIC")
-    compile_limits: Limits = Limits(wall_seconds=120, address_space_bytes=8 * _GIB)
+    compile_limits: Limits = Limits(wall_seconds=120, address_space_bytes=8 * _GIB, file_size_bytes=64 << 20)
     run_limits: Limits = Limits(wall_seconds=120, address_space_bytes=16 * _GIB)
     omp_num_threads: int | None = None  # None: inherit OMP_NUM_THREADS or use every core
     isolation: str | None = None  # "bwrap" or "rlimits-only"; None: $SZAGENTS_ISOLATION, else bwrap

@@ -27,7 +27,7 @@ class CudaConfig(BaseModel):
     nvcc: str | None = None  # None: PATH, $CUDA_HOME/bin, the nvidia-cuda-nvcc wheel
     arch: str | None = None  # None: the GPU's (nvidia-smi), else $SZAGENTS_CUDA_ARCH, else sm_90
     flags: tuple[str, ...] = ("-O3", "-lineinfo", "-shared", "-Xcompiler", "-fPIC", "-std=c++17")
-    compile_limits: Limits = Limits(wall_seconds=300, address_space_bytes=None)
+    compile_limits: Limits = Limits(wall_seconds=300, address_space_bytes=None, file_size_bytes=64 << 20)
     # CUDA reserves far more virtual address space than it uses: no RLIMIT_AS on the runner.
     run_limits: Limits = Limits(wall_seconds=120, address_space_bytes=None, memory_bytes=None)
     isolation: str | None = None  # "bwrap" or "rlimits-only"; None: $SZAGENTS_ISOLATION, else bwrap

@@ -90,7 +90,10 @@ def evaluate(
         with bench_slot(backend.name, str(workdir)):  # validation shares the child, so it holds the slot too
             checked, measured = combined(build, spec, validation, benchmark, workdir, settings)
         return Evaluation(build, checked, measured)
-    checked = backend.validate(build, spec, validation, workdir)
+    # Untrusted code runs in a validation too: it holds the device's slot, or a kernel spinning every core
+    # while it is validated would slow a concurrent run's benchmark on that device (compiles still overlap).
+    with bench_slot(backend.name, str(workdir)):
+        checked = backend.validate(build, spec, validation, workdir)
     bench = None
     if checked.ok and benchmark:
         with bench_slot(backend.name, str(workdir)):  # one benchmark per device at a time (no-op unless configured)

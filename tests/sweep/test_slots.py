@@ -75,3 +75,30 @@ def test_device_keys_and_bad_specs(monkeypatch: pytest.MonkeyPatch):
     assert device_key("cuda") == "cuda3" and device_key("cpu") == "cpu"
     with pytest.raises(UnknownSpecError, match="unknown scheme 'nfs'"):
         bench_slot("cpu", spec="nfs:server")
+
+
+def test_a_validation_waits_for_the_devices_slot(tmp_path: Path, monkeypatch):
+    """Untrusted code runs in a validation too: while another holder has the cpu slot, a validation waits."""
+    import numpy as np
+
+    from szagents.backends.cpu import CpuBackend
+    from szagents.backends.protocol import KernelSpec, Problem
+    from szagents.paths import kernels_dir
+    from szagents.tasks.evaluate import evaluate
+    from szagents.tasks.slots import file_slot
+
+    monkeypatch.setenv("SZAGENTS_BENCH_SLOTS", str(tmp_path / "slots"))
+    data = np.random.default_rng(1).normal(size=4099).cumsum().astype(np.float32)
+    backend, finished = CpuBackend(), []
+    run = lambda: finished.append(evaluate(backend, [kernels_dir() / "szx" / "serial.c"], KernelSpec(codec="szx"),  # noqa: E731
+                                           tmp_path / "work", [Problem("d", data, 0.01)]))
+    backend.compile([kernels_dir() / "szx" / "serial.c"], KernelSpec(codec="szx"), tmp_path / "work")  # warm the cache
+    with file_slot(tmp_path / "slots", "cpu", "other run's benchmark"):
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join(timeout=3.0)
+        assert worker.is_alive() and not finished  # waiting for the slot, not validating
+    worker.join(timeout=120)
+    assert finished and finished[0].validation.ok
+    holds = [json.loads(line) for line in (tmp_path / "slots" / "holds.jsonl").read_text().splitlines()]
+    assert [h["label"] for h in holds] == ["other run's benchmark", str(tmp_path / "work")]

@@ -24,7 +24,7 @@ from szagents.roles.graph import build_graph, run_end
 from szagents.roles.remeasure import files_benchmark
 from szagents.roles.state import AgentState, initial_state
 from szagents.sweep.config import RUN_FILE, RunConfig
-from szagents.sweep.run_models import build_models, call_policy, preflight
+from szagents.sweep.run_models import RateWaitLog, build_models, call_policy, preflight
 from szagents.tasks.catalog import get_task
 from szagents.tasks.task import Mode, Task
 from szagents.tools.context import ToolContext
@@ -131,10 +131,12 @@ def _context(config: RunConfig, task: Task, run_dir: Path, sink: EventSink, back
 def _opened(config: RunConfig, task: Task, run_dir: Path, observer: Any | None, stack: ExitStack) -> RunContext:
     """The run's context with its trajectory writer open (closed with stack); models built and checked."""
     backend = _backend(config, task)
-    models = build_models(config)
+    waits = RateWaitLog(config.run_id)
+    models = build_models(config, on_wait=waits)
     preflight(config, models)
     writer = stack.enter_context(TrajectoryWriter(run_dir / TRAJECTORY_FILENAME, config.run_id))
-    return _context(config, task, run_dir, _Tee(writer, observer), backend, models, stack)
+    waits.sink = _Tee(writer, observer)
+    return _context(config, task, run_dir, waits.sink, backend, models, stack)
 
 
 def log_start(ctx: RunContext, config: RunConfig, resumed: bool) -> None:

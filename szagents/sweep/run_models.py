@@ -24,7 +24,7 @@ from szagents.models import make_model, parse_spec
 from szagents.models.calls import CallPolicy, invoke_bounded
 from szagents.roles.team import Team
 from szagents.sweep.config import RunConfig
-from szagents.sweep.ratelimit import RATE_DIR, ProviderLimiter, RateLimit, WindowLog
+from szagents.sweep.ratelimit import RATE_DIR, ProviderLimiter, RateLimit, TokenTally, WindowLog
 from szagents.models.replay import trajectory_path
 from szagents.trajectory.events import RateLimitWait
 from szagents.trajectory.reader import read_events
@@ -67,7 +67,8 @@ class RateWaitLog:
     def __call__(self, role: str, provider: str, limit: RateLimit, seconds: float) -> None:
         if self.sink is not None:
             self.sink.emit(RateLimitWait(run_id=self.run_id, role=role, provider=provider, wait_s=round(seconds, 4),
-                                         requests_per_minute=limit.requests_per_minute, window_s=limit.window_s))
+                                         requests_per_minute=limit.requests_per_minute,
+                                         tokens_per_minute=limit.tokens_per_minute, window_s=limit.window_s))
 
 
 def _limit(model: Any, config: RunConfig, provider: str, role: str, on_wait: OnWait | None) -> None:
@@ -78,6 +79,8 @@ def _limit(model: Any, config: RunConfig, provider: str, role: str, on_wait: OnW
     log = WindowLog(Path(config.runs_dir) / RATE_DIR / f"{provider}.json", limit)
     model.rate_limiter = ProviderLimiter(log, None if on_wait is None else
                                          lambda seconds: on_wait(role, provider, limit, seconds))
+    if limit.tokens_per_minute is not None:
+        model.callbacks = [*(model.callbacks or []), TokenTally(log)]
 
 
 def build_models(config: RunConfig, on_wait: OnWait | None = None) -> dict[str, BaseChatModel]:

@@ -253,7 +253,8 @@ class RateLimitWait(EventBase):
     role: str
     provider: str
     wait_s: float
-    requests_per_minute: float
+    requests_per_minute: float | None = None
+    tokens_per_minute: float | None = None
     window_s: float = 60.0
 
 

@@ -3,7 +3,11 @@ a study's limited provider never exceeds its rate while an unlimited one runs at
 
 from __future__ import annotations
 
+import json
 import multiprocessing
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -55,6 +59,39 @@ def test_the_window_grants_its_quota_then_waits_for_the_oldest_start(tmp_path: P
     assert len(waits) == 3 and [limiter.acquire(blocking=False) for _ in range(2)] == [True, False]
 
 
+def test_tokens_of_ended_calls_hold_back_the_next_start_until_they_leave_the_window(tmp_path: Path):
+    """1000 tokens per 10 s: after 600 + 500 tokens the next call waits for the 600 to leave, not the 500."""
+    clock = FakeClock()
+    log = WindowLog(tmp_path / "p.json", RateLimit(tokens_per_minute=6000, window_s=10), clock=clock.time)
+    assert log.try_take() == 0.0
+    log.add_tokens(600)
+    clock.now += 2
+    log.add_tokens(500)
+    clock.now += 1
+    assert log.try_take() == pytest.approx(7.0)  # the 600 leave at 1010, 7 s from now
+    clock.now += 7
+    assert log.try_take() == 0.0
+
+
+def test_build_models_attach_the_study_limits_to_their_provider_only(tmp_path: Path):
+    """A scripted model limited by tokens counts the tokens its answers report in the shared file;
+    the limiter goes on the models of the limited provider and no other."""
+    from langchain_core.messages import HumanMessage
+
+    from szagents.roles.team import Team
+    from szagents.sweep.config import RunConfig
+    from szagents.sweep.run_models import build_models
+
+    limit = RateLimit(requests_per_minute=600, tokens_per_minute=100000)
+    config = RunConfig(task="szx-translate-cpu", team=Team.single(FREE), runs_dir=tmp_path, rate_limits={"scripted": limit})
+    models = build_models(config)
+    reply = models["translator"].invoke([HumanMessage("hi")])
+    saved = json.loads((tmp_path / RATE_DIR / "scripted.json").read_text())
+    assert len(saved["starts"]) == 1 and [n for _, n in saved["tokens"]] == [reply.usage_metadata["total_tokens"]]
+    other = build_models(config.model_copy(update={"team": Team.single(LIMITED)}))
+    assert all(m.rate_limiter is None for m in other.values())
+
+
 def _take_starts(path: str, count: int) -> list[float]:
     limiter = ProviderLimiter(WindowLog(Path(path), RateLimit(requests_per_minute=240, window_s=0.5)))
     found = []
@@ -75,6 +112,8 @@ def test_processes_share_one_window(tmp_path: Path):
 
 @pytest.mark.parametrize("table, message", [
     ("latency = { requests_per_minute = 0 }", "greater than 0"),
+    ("latency = { tokens_per_minute = -5 }", "greater than 0"),
+    ("latency = { window_s = 5 }", "give requests_per_minute and/or tokens_per_minute"),
     ("latency = { requests_per_minute = 6, window_s = 5 }", "make window_s at least 10"),
     ("opeanai = { requests_per_minute = 60 }", "'opeanai' is not the provider of any model"),
     ("latency = { requests_per_minute = 60, burst = 3 }", "burst"),
@@ -115,3 +154,16 @@ def test_a_limited_provider_keeps_its_rate_across_concurrent_runs(tmp_path: Path
     assert max(c["latency_s"] for calls, _ in free for c in calls) < 0.5
     assert (tmp_path / "runs" / RATE_DIR / "latency.json").exists()
     assert not (tmp_path / "runs" / RATE_DIR / "scripted.json").exists()
+
+
+def test_cli_names_a_bad_rate_and_shows_good_ones_in_the_dry_run(tmp_path: Path):
+    """A bad rate is one line on stderr and exit 2; a good one is listed by --dry-run."""
+    def study(table: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "szagents.cli", "study", str(_study(tmp_path, table, 1)), "--dry-run"],
+                              capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "400"})
+    bad = study("latency = { requests_per_minute = -1 }")
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert "rate_limits.latency.requests_per_minute" in bad.stderr
+    good = study("latency = { requests_per_minute = 90, tokens_per_minute = 40000, window_s = 20 }")
+    assert good.returncode == 0, good.stderr
+    assert "rate limit latency: 90 requests/min, 40000 tokens/min, over 20 s windows" in good.stdout

@@ -33,7 +33,7 @@ import itertools
 import re
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -162,17 +162,18 @@ class StudyFile(BaseModel):
 
     study: StudySettings
     grid: Grid
-    limits: dict[str, int] = Field(default_factory=dict)
+    limits: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
     rate_limits: dict[str, RateLimit] = Field(default_factory=dict)
     slurm: SlurmSettings = Field(default_factory=SlurmSettings)
 
     @model_validator(mode="after")
-    def _rate_limits_name_grid_providers(self) -> StudyFile:
+    def _limits_name_grid_providers(self) -> StudyFile:
         used = sorted({parse_spec(spec)[0] for spec in self.grid.model})
-        for provider in self.rate_limits:
-            if provider not in used:
-                raise ValueError(f"rate_limits key {provider!r} is not the provider of any model in the grid "
-                                 f"(its providers: {', '.join(used)}); name one of those")
+        for table, keys in (("limits", self.limits), ("rate_limits", self.rate_limits)):
+            for provider in keys:
+                if provider not in used:
+                    raise ValueError(f"{table} key {provider!r} is not the provider of any model in the grid "
+                                     f"(its providers: {', '.join(used)}); name one of those")
         return self
 
     def cells(self) -> list[Cell]:

@@ -123,6 +123,16 @@ def test_bad_rate_limits_name_the_value(tmp_path: Path, table: str, message: str
         load_study(_study(tmp_path, table, repeats=1))
 
 
+@pytest.mark.parametrize("line, message", [("latency = 0", "limits.latency: Input should be greater than or equal to 1"),
+                                           ("openia = 2", "limits key 'openia' is not the provider")])
+def test_bad_concurrency_limits_name_the_value(tmp_path: Path, line: str, message: str):
+    """[limits] (runs at once) gets the same checks: 0 would never start a run, a typo would cap nothing."""
+    path = _study(tmp_path, "latency = { requests_per_minute = 60 }", repeats=1)
+    path.write_text(path.read_text() + f"[limits]\n{line}\n")
+    with pytest.raises(InputError, match=message):
+        load_study(path)
+
+
 def _study(folder: Path, table: str, repeats: int) -> Path:
     path = folder / "study.toml"
     path.write_text(f'[study]\nname = "rates"\nruns_dir = "runs"\nrepeats = {repeats}\nquick = true\n'

@@ -18,7 +18,7 @@ from szagents.sweep.local import LocalExecutor
 from szagents.sweep.plan import plan_study
 from szagents.sweep.ratelimit import RATE_DIR, ProviderLimiter, RateLimit, WindowLog
 from szagents.sweep.study import load_study
-from tests.sweep.conftest import events, ts
+from tests.sweep.conftest import events, study_cli, ts
 
 LIMITED = "latency:0.05:scripted:hello"  # provider "latency": 3 LLM calls of 50 ms, no compile or benchmark
 FREE = "scripted:hello"  # provider "scripted": the same calls, unlimited
@@ -133,10 +133,10 @@ def test_bad_concurrency_limits_name_the_value(tmp_path: Path, line: str, messag
         load_study(path)
 
 
-def _study(folder: Path, table: str, repeats: int) -> Path:
+def _study(folder: Path, table: str, repeats: int, models: tuple[str, ...] = (LIMITED, FREE)) -> Path:
     path = folder / "study.toml"
     path.write_text(f'[study]\nname = "rates"\nruns_dir = "runs"\nrepeats = {repeats}\nquick = true\n'
-                    f'[grid]\ntask = ["szx-translate-cpu"]\nmodel = ["{LIMITED}", "{FREE}"]\n'
+                    f'[grid]\ntask = ["szx-translate-cpu"]\nmodel = {json.dumps(list(models))}\n'
                     f'tier = ["user", "expert"]\n[rate_limits]\n{table}\n')
     return path
 
@@ -177,3 +177,18 @@ def test_cli_names_a_bad_rate_and_shows_good_ones_in_the_dry_run(tmp_path: Path)
     good = study("latency = { requests_per_minute = 90, tokens_per_minute = 40000, window_s = 20 }")
     assert good.returncode == 0, good.stderr
     assert "rate limit latency: 90 requests/min, 40000 tokens/min, over 20 s windows" in good.stdout
+
+
+@pytest.mark.slow
+def test_ray_workers_share_the_limit(tmp_path: Path, cluster: str):
+    """4 runs on a local Ray cluster (3 worker processes) limited to 2 calls per second: their calls never
+    crowd more than 2 into 0.9 s, though each worker process opened the shared window on its own."""
+    pytest.importorskip("ray", reason="needs the ray extra")
+    study = _study(tmp_path, "latency = { requests_per_minute = 120, window_s = 1 }", 2, models=(LIMITED,))
+    proc = study_cli(str(study), "--executor", "ray", "--address", cluster, slots=tmp_path / "unused")
+    output = proc.communicate(timeout=600)[0]
+    assert proc.returncode == 0, output
+    runs = [p for p in (tmp_path / "runs").iterdir() if (p / "trajectory.jsonl").exists()]
+    ends = [ts(c["ts"]).timestamp() for run in runs for c in _calls(run)[0]]
+    assert len(runs) == 4 and len(ends) == 12 and _most_in_window(ends, 0.9) <= 2
+    assert any(_calls(run)[1] for run in runs)

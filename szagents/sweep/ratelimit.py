@@ -101,7 +101,10 @@ class WindowLog:
             handle.seek(0)
             text = handle.read()
             now = self.clock()
-            saved = json.loads(text) if text.strip() else {}
+            try:
+                saved = json.loads(text) if text.strip() else {}
+            except ValueError:  # a write torn by a killed process: the window starts afresh
+                saved = {}
             edge = now - self.limit.window_s
             state = {"starts": [t for t in saved.get("starts", []) if t > edge],
                      "tokens": [e for e in saved.get("tokens", []) if e[0] > edge]}

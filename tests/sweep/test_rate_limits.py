@@ -57,6 +57,8 @@ def test_the_window_grants_its_quota_then_waits_for_the_oldest_start(tmp_path: P
     assert grants[:3] == [1000.0, 1000.5, 1001.0] and grants[3] == pytest.approx(1010.0)
     assert _most_in_window(grants, 10.0) == 3 and waits and waits[0] == pytest.approx(8.5)
     assert len(waits) == 3 and [limiter.acquire(blocking=False) for _ in range(2)] == [True, False]
+    (tmp_path / "p.json").write_text('{"starts": [1030.')  # torn by a kill mid-write
+    assert limiter.acquire(blocking=False)
 
 
 def test_tokens_of_ended_calls_hold_back_the_next_start_until_they_leave_the_window(tmp_path: Path):

@@ -7,7 +7,7 @@ import shutil
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langgraph.graph import StateGraph
@@ -153,9 +153,8 @@ def _drive(ctx: RunContext, config: RunConfig, state: AgentState | None, graph: 
            resumed: bool) -> dict[str, Any]:
     """Log run_start, run the graph to its end; a provider failure logs run_end with its class, then raises."""
     log_start(ctx, config, resumed)
-    shape = "single" if config.team.name == "single" else "multi"
     with open_checkpointer(config.checkpoint, ctx.run_dir) as saver:
-        compiled = (graph or build_graph(shape)).compile(checkpointer=saver)
+        compiled = (graph or build_graph(_shape(config))).compile(checkpointer=saver)
         limit = 4 * ctx.budgets.iterations + 50  # every node step counts toward LangGraph's recursion limit
         settings = {"configurable": {"thread_id": ctx.run_id}, "recursion_limit": limit}
         try:
@@ -204,10 +203,16 @@ def start_run(config: RunConfig, observer: Any | None = None, graph: StateGraph 
     return RunOutcome(run_dir, config.run_id, state)
 
 
+def _shape(config: RunConfig) -> Literal["single", "multi"]:
+    """The graph the run's team plays: one agent node, or a node per role."""
+    return "single" if config.team.name == "single" else "multi"
+
+
 def _checkpointed(config: RunConfig, run_dir: Path) -> tuple[dict[str, Any], bool]:
-    """(state values, finished) of the run's last checkpoint."""
+    """(state values, finished) of the run's last checkpoint, read through the run's own graph shape
+    (a team's next node, e.g. 'optimizer', is no node of the single graph: it would look finished)."""
     with open_checkpointer(config.checkpoint, run_dir) as saver:
-        snapshot = build_graph().compile(checkpointer=saver).get_state({"configurable": {"thread_id": config.run_id}})
+        snapshot = build_graph(_shape(config)).compile(checkpointer=saver).get_state({"configurable": {"thread_id": config.run_id}})
     # a step whose node finished (its writes saved) before the step's checkpoint shows in tasks, not in next
     return dict(snapshot.values), bool(snapshot.values) and not snapshot.next and not snapshot.tasks
 

@@ -59,6 +59,8 @@ def _dry_run(plan: Plan) -> None:
     console.print(f"left to run: {worst.runs} runs; worst case {worst.llm_calls:,} LLM calls, {worst.tokens:,} tokens, "
                   f"cost {cost}, {worst.run_hours:.1f} run-hours = {worst.wall_hours:.1f} h of wall time at "
                   f"concurrency {plan.study.study.concurrency}", highlight=False)
+    for provider, limit in plan.study.rate_limits.items():
+        console.print(f"rate limit {provider}: {limit.describe()} (shared by all the study's runs)", highlight=False)
     if plan.study.study.cost_budget_usd is not None:
         console.print(f"study cost budget: ${plan.study.study.cost_budget_usd:,.2f} (no new run starts once spent)")
 

@@ -36,13 +36,14 @@ def prepare_checkpointers(configs: Iterable[RunConfig]) -> None:
 def run_or_resume(config: RunConfig, observer: Callable[[Any], None] | None = None) -> RunOutcome:
     """Start config's run; or resume it from its checkpoint; or, when it never checkpointed, start it over.
 
-    A finished run is not run again (resume_run sees its final checkpoint and just reports).
+    A finished run is not run again (resume_run sees its final checkpoint and just reports). A resumed
+    run takes the study's rate limits of now (they may have been changed between invocations).
     """
     run_dir = Path(config.runs_dir) / config.run_id
     if (run_dir / RUN_FILE).exists():
         saved = RunConfig.model_validate_json((run_dir / RUN_FILE).read_text())
         if has_checkpoint(saved, run_dir):
-            return resume_run(run_dir, observer=observer)
+            return resume_run(run_dir, observer=observer, changes={"rate_limits": config.rate_limits})
     if run_dir.exists():  # a start that failed before its first checkpoint: nothing worth keeping
         shutil.rmtree(run_dir)
     return start_run(config, observer=observer)

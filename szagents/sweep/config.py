@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from szagents.backends.protocol import BenchSettings
 from szagents.roles.context import Policy
 from szagents.roles.team import Team
+from szagents.sweep.ratelimit import RateLimit
 from szagents.tasks.task import Budgets
 
 __all__ = ["RunConfig", "RUN_FILE", "RUN_ID_PATTERN"]
@@ -43,6 +44,7 @@ class RunConfig(BaseModel):
     call_timeout_s: float = Field(default=600.0, gt=0)  # one model-call attempt (also capped by the wall budget)
     retry_seconds: float = Field(default=180.0, ge=0)  # time allowed for retrying transient provider faults
     preflight: bool = True  # one tiny call per hosted model before anything is spent
+    rate_limits: dict[str, RateLimit] = Field(default_factory=dict)  # provider -> the study's shared request rate
 
     @field_validator("run_id")
     @classmethod

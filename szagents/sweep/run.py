@@ -7,7 +7,7 @@ import shutil
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langgraph.graph import StateGraph
@@ -24,7 +24,7 @@ from szagents.roles.graph import build_graph, run_end
 from szagents.roles.remeasure import files_benchmark
 from szagents.roles.state import AgentState, initial_state
 from szagents.sweep.config import RUN_FILE, RunConfig
-from szagents.sweep.run_models import build_models, call_policy, preflight
+from szagents.sweep.run_models import RateWaitLog, build_models, call_policy, preflight
 from szagents.tasks.catalog import get_task
 from szagents.tasks.task import Mode, Task
 from szagents.tools.context import ToolContext
@@ -131,10 +131,12 @@ def _context(config: RunConfig, task: Task, run_dir: Path, sink: EventSink, back
 def _opened(config: RunConfig, task: Task, run_dir: Path, observer: Any | None, stack: ExitStack) -> RunContext:
     """The run's context with its trajectory writer open (closed with stack); models built and checked."""
     backend = _backend(config, task)
-    models = build_models(config)
+    waits = RateWaitLog(config.run_id)
+    models = build_models(config, on_wait=waits)
     preflight(config, models)
     writer = stack.enter_context(TrajectoryWriter(run_dir / TRAJECTORY_FILENAME, config.run_id))
-    return _context(config, task, run_dir, _Tee(writer, observer), backend, models, stack)
+    waits.sink = _Tee(writer, observer)
+    return _context(config, task, run_dir, waits.sink, backend, models, stack)
 
 
 def log_start(ctx: RunContext, config: RunConfig, resumed: bool) -> None:
@@ -151,9 +153,8 @@ def _drive(ctx: RunContext, config: RunConfig, state: AgentState | None, graph: 
            resumed: bool) -> dict[str, Any]:
     """Log run_start, run the graph to its end; a provider failure logs run_end with its class, then raises."""
     log_start(ctx, config, resumed)
-    shape = "single" if config.team.name == "single" else "multi"
     with open_checkpointer(config.checkpoint, ctx.run_dir) as saver:
-        compiled = (graph or build_graph(shape)).compile(checkpointer=saver)
+        compiled = (graph or build_graph(_shape(config))).compile(checkpointer=saver)
         limit = 4 * ctx.budgets.iterations + 50  # every node step counts toward LangGraph's recursion limit
         settings = {"configurable": {"thread_id": ctx.run_id}, "recursion_limit": limit}
         try:
@@ -202,10 +203,16 @@ def start_run(config: RunConfig, observer: Any | None = None, graph: StateGraph 
     return RunOutcome(run_dir, config.run_id, state)
 
 
+def _shape(config: RunConfig) -> Literal["single", "multi"]:
+    """The graph the run's team plays: one agent node, or a node per role."""
+    return "single" if config.team.name == "single" else "multi"
+
+
 def _checkpointed(config: RunConfig, run_dir: Path) -> tuple[dict[str, Any], bool]:
-    """(state values, finished) of the run's last checkpoint."""
+    """(state values, finished) of the run's last checkpoint, read through the run's own graph shape
+    (a team's next node, e.g. 'optimizer', is no node of the single graph: it would look finished)."""
     with open_checkpointer(config.checkpoint, run_dir) as saver:
-        snapshot = build_graph().compile(checkpointer=saver).get_state({"configurable": {"thread_id": config.run_id}})
+        snapshot = build_graph(_shape(config)).compile(checkpointer=saver).get_state({"configurable": {"thread_id": config.run_id}})
     # a step whose node finished (its writes saved) before the step's checkpoint shows in tasks, not in next
     return dict(snapshot.values), bool(snapshot.values) and not snapshot.next and not snapshot.tasks
 

@@ -7,9 +7,15 @@
 - Pre-flight: one tiny request per hosted model (not scripted or replay) through the same bounded
   call, so a bad key, an unknown model or an API the server lacks stops the start before the
   baseline is measured. Its tokens are not counted in the run.
+- Rate limits: a provider the study limits gets a `ProviderLimiter` on each of its models, drawing
+  on the study's shared window (sweep/ratelimit.py); waits go to `RateWaitLog` as events.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
@@ -18,10 +24,14 @@ from szagents.models import make_model, parse_spec
 from szagents.models.calls import CallPolicy, invoke_bounded
 from szagents.roles.team import Team
 from szagents.sweep.config import RunConfig
+from szagents.sweep.ratelimit import RATE_DIR, ProviderLimiter, RateLimit, TokenTally, WindowLog
 from szagents.models.replay import trajectory_path
+from szagents.trajectory.events import RateLimitWait
 from szagents.trajectory.reader import read_events
 
-__all__ = ["LOCAL_PROVIDERS", "build_models", "call_policy", "preflight", "replay_team", "role_spec"]
+__all__ = ["LOCAL_PROVIDERS", "RateWaitLog", "build_models", "call_policy", "preflight", "replay_team", "role_spec"]
+
+OnWait = Callable[[str, str, RateLimit, float], None]  # (role, provider, limit, seconds waited)
 
 LOCAL_PROVIDERS = ("scripted", "replay")
 PREFLIGHT_PROMPT = "Reply with the single word OK."
@@ -48,12 +58,39 @@ def _options(config: RunConfig, provider: str) -> dict[str, object]:
     return {}
 
 
-def build_models(config: RunConfig) -> dict[str, BaseChatModel]:
-    """role -> chat model (tools not bound yet), the reviewer as role 'validator'."""
+class RateWaitLog:
+    """An OnWait that emits rate_limit_wait events once the run's sink is set (earlier waits go unlogged)."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id, self.sink = run_id, None
+
+    def __call__(self, role: str, provider: str, limit: RateLimit, seconds: float) -> None:
+        if self.sink is not None:
+            self.sink.emit(RateLimitWait(run_id=self.run_id, role=role, provider=provider, wait_s=round(seconds, 4),
+                                         requests_per_minute=limit.requests_per_minute,
+                                         tokens_per_minute=limit.tokens_per_minute, window_s=limit.window_s))
+
+
+def _limit(model: Any, config: RunConfig, provider: str, role: str, on_wait: OnWait | None) -> None:
+    """Attach the study's shared rate limit of provider (if any) to model, as LangChain's rate_limiter."""
+    limit = config.rate_limits.get(provider)
+    if limit is None:
+        return
+    log = WindowLog(Path(config.runs_dir) / RATE_DIR / f"{provider}.json", limit)
+    model.rate_limiter = ProviderLimiter(log, None if on_wait is None else
+                                         lambda seconds: on_wait(role, provider, limit, seconds))
+    if limit.tokens_per_minute is not None:
+        model.callbacks = [*(model.callbacks or []), TokenTally(log)]
+
+
+def build_models(config: RunConfig, on_wait: OnWait | None = None) -> dict[str, BaseChatModel]:
+    """role -> chat model (tools not bound yet), the reviewer as role 'validator'; rate limits attached."""
     models = {}
     for role, spec in config.team.models().items():
         spec = role_spec(spec, role)
-        models[role] = make_model(spec, **_options(config, parse_spec(spec)[0]))
+        provider = parse_spec(spec)[0]
+        models[role] = make_model(spec, **_options(config, provider))
+        _limit(models[role], config, provider, role, on_wait)
     return models
 
 

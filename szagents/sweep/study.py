@@ -19,6 +19,8 @@ team = ["single"]                # single | multi
 target = ["cpu"]                 # optional backends; default each task's target
 [limits]
 openai = 4                       # optional: at most this many runs of a provider at once
+[rate_limits]                    # optional: request rates per provider, shared by all the study's runs
+openai = { requests_per_minute = 500 }            # window_s = 10: at most 500/6 calls in any 10 s
 [slurm]                          # optional, for --executor slurm
 partition = "gpu"
 setup = ["source ~/venvs/szagents/bin/activate"]
@@ -31,14 +33,15 @@ import itertools
 import re
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from szagents.errors import InputError, UnknownSpecError
 from szagents.models.registry import parse_spec
 from szagents.roles.team import Team
 from szagents.sweep.config import RunConfig
+from szagents.sweep.ratelimit import RateLimit
 from szagents.tasks.task import Budgets
 
 __all__ = ["Cell", "StudyFile", "StudySettings", "SlurmSettings", "Grid", "load_study", "parse_budget", "runs_of"]
@@ -159,8 +162,19 @@ class StudyFile(BaseModel):
 
     study: StudySettings
     grid: Grid
-    limits: dict[str, int] = Field(default_factory=dict)
+    limits: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
+    rate_limits: dict[str, RateLimit] = Field(default_factory=dict)
     slurm: SlurmSettings = Field(default_factory=SlurmSettings)
+
+    @model_validator(mode="after")
+    def _limits_name_grid_providers(self) -> StudyFile:
+        used = sorted({parse_spec(spec)[0] for spec in self.grid.model})
+        for table, keys in (("limits", self.limits), ("rate_limits", self.rate_limits)):
+            for provider in keys:
+                if provider not in used:
+                    raise ValueError(f"{table} key {provider!r} is not the provider of any model in the grid "
+                                     f"(its providers: {', '.join(used)}); name one of those")
+        return self
 
     def cells(self) -> list[Cell]:
         """Every combination of the grid, in file order."""
@@ -179,7 +193,7 @@ class StudyFile(BaseModel):
         return RunConfig(
             task=cell.task, team=cell.team_spec(), tier=cell.tier, backend=cell.target,
             budgets=self.budgets(task_budgets), runs_dir=self.study.runs_dir, run_id=f"{cell.name}__r{repeat}",
-            checkpoint=self.study.checkpoint, quick=self.study.quick,
+            checkpoint=self.study.checkpoint, quick=self.study.quick, rate_limits=self.rate_limits,
         )
 
 
@@ -201,8 +215,8 @@ def load_study(path: Path) -> StudyFile:
         study = StudyFile.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InputError(f"study file {path}: {where}: {first['msg']} (see `szagents study --help` for the shape)") from None
+        where = ".".join(str(p) for p in first["loc"]) or "the file"
+        raise InputError(f"study file {path}: {where}: {first['msg'].removeprefix('Value error, ')} (see `szagents study --help` for the shape)") from None
     base = Path(path).resolve().parent
     settings = study.study.model_copy(update={
         "runs_dir": base / study.study.runs_dir,

@@ -29,6 +29,7 @@ __all__ = [
     "ComparisonEvent",
     "RouteEvent",
     "ErrorEvent",
+    "RateLimitWait",
     "Event",
     "EVENT_TYPES",
 ]
@@ -245,10 +246,23 @@ class ErrorEvent(EventBase):
     error_class: str | None = None  # provider faults: auth, network, rate_limit, server, ...
 
 
+class RateLimitWait(EventBase):
+    """A model call held back by its provider's study-wide rate limit; the next llm_call's latency_s includes it."""
+
+    event: Literal["rate_limit_wait"] = "rate_limit_wait"
+    role: str
+    provider: str
+    wait_s: float
+    requests_per_minute: float | None = None
+    tokens_per_minute: float | None = None
+    window_s: float = 60.0
+
+
 Event = Annotated[
     Union[
         RunStart, RunEnd, NodeEnter, NodeExit, LlmCall, ToolCall, CompileEvent, ValidationEvent,
         BenchmarkEvent, RevisionEvent, RollbackEvent, ComparisonEvent, RouteEvent, ErrorEvent,
+        RateLimitWait,
     ],
     Field(discriminator="event"),
 ]
@@ -256,5 +270,5 @@ Event = Annotated[
 EVENT_TYPES: dict[str, type[EventBase]] = {
     cls.model_fields["event"].default: cls
     for cls in (RunStart, RunEnd, NodeEnter, NodeExit, LlmCall, ToolCall, CompileEvent, ValidationEvent,
-                BenchmarkEvent, RevisionEvent, RollbackEvent, ComparisonEvent, RouteEvent, ErrorEvent)
+                BenchmarkEvent, RevisionEvent, RollbackEvent, ComparisonEvent, RouteEvent, ErrorEvent, RateLimitWait)
 }

@@ -57,6 +57,12 @@ def ts(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+def services_missing(need: str) -> str:
+    """A skip reason for a test whose system daemons are missing: what it needs, and whether CI failed to install it."""
+    ci = os.environ.get("SZAGENTS_CI_SERVICES")
+    return f"{ci}: {need}" if ci else need
+
+
 def read_holds(path: Path) -> list[dict]:
     """Benchmark slot holds, one JSON object a line."""
     return [json.loads(line) for line in path.read_text().splitlines()]

@@ -12,7 +12,7 @@ from szagents.sweep.attempt import has_checkpoint, run_or_resume
 from szagents.sweep.local import LocalExecutor
 from szagents.sweep.plan import plan_study
 from szagents.sweep.study import load_study
-from tests.sweep.conftest import events, ts, write_study
+from tests.sweep.conftest import SCRIPT, events, ts, write_study
 
 CHEAP = "latency:0.3:scripted:hello"  # 3 LLM calls, no compile or benchmark
 
@@ -78,3 +78,28 @@ def test_failures_are_retried_then_reported(tmp_path: Path, monkeypatch: pytest.
     record = next(iter(plan.ledger.records.values()))
     assert record.status == "failed" and record.attempts == 3 and "OPENAI_API_KEY" in record.error
     assert not record.run_dir.exists()  # a failed start leaves no run folder (retried by the next study call)
+
+
+class _Stop(Exception):
+    """Stands for a kill between two nodes of a run."""
+
+
+def test_a_team_run_stopped_before_the_optimizer_resumes_to_its_end(tmp_path: Path):
+    """A multi-agent run stopped after the validator's checkpoint (the optimizer next) is not taken for finished:
+    resuming runs the optimizer and writes the run's end."""
+    plan = plan_study(load_study(write_study(tmp_path, tasks=("szx-translate-cpu",), model=f"scripted:{SCRIPT}",
+                                             repeats=1, tiers=("user",), teams=("multi",))))
+    config = plan.jobs()[0].config
+
+    def stop(event) -> None:
+        if event.event == "node_enter" and event.node == "optimizer":
+            raise _Stop()
+
+    with pytest.raises(_Stop):
+        run_or_resume(config, observer=stop)
+    run_dir = Path(config.runs_dir) / config.run_id
+    outcome = run_or_resume(config)
+    stream = events(run_dir)
+    assert not outcome.already_finished and [e["event"] for e in stream].count("run_end") == 1
+    assert [e["resumed"] for e in stream if e["event"] == "run_start"] == [False, True]
+    assert any(e["event"] == "node_enter" and e["node"] == "optimizer" for e in stream)

@@ -1,5 +1,8 @@
 """Runs that move: a study on a Postgres checkpointer (a real PostgreSQL started by the test) is killed
-mid-way on the local executor and finished by the Ray executor; interrupted runs resume from Postgres."""
+mid-way on the local executor and finished by the Ray executor; interrupted runs resume from Postgres.
+
+Needs root, `apt-get install postgresql-15` (CI's .ci/services installs it) and the test extra's
+langgraph-checkpoint-postgres (whose psycopg uses the system's libpq)."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sweep.conftest import events, study_cli, write_study
+from tests.sweep.conftest import events, services_missing, study_cli, write_study
 from tests.sweep.test_study_local import _kill_midway
 
 pytest.importorskip("langgraph.checkpoint.postgres", reason="needs langgraph-checkpoint-postgres (the postgres extra)")
@@ -26,7 +29,7 @@ BIN = Path("/usr/lib/postgresql/15/bin")
 def postgres():
     """A PostgreSQL server on 127.0.0.1 (run as the postgres user), with an empty database; its URL."""
     if not (BIN / "pg_ctl").exists() or os.geteuid() != 0 or shutil.which("runuser") is None:
-        pytest.skip("needs root and Debian's postgresql 15")
+        pytest.skip(services_missing("needs root and Debian's postgresql-15"))
     folder = Path(tempfile.mkdtemp(prefix="szagents-pg-"))  # pytest's tmp folders are closed to the postgres user
     shutil.chown(folder, "postgres")
     with socket.socket() as s:

@@ -1,7 +1,8 @@
 """The Slurm executor against a real single-node Slurm (Debian's slurmctld + slurmd + munge, started by
 the test on private ports and folders): a study's runs go out as a submitit job array and all end.
 
-Skipped where the Slurm daemons are not installed (`apt-get install slurmctld slurmd slurm-client munge`).
+Skipped where the Slurm daemons are not installed (`apt-get install slurmctld slurmd slurm-client munge`;
+CI's .ci/services installs them).
 The generated submission (job-array parameters) is checked without Slurm."""
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import pytest
 from szagents.sweep.plan import plan_study
 from szagents.sweep.slurm import slurm_parameters
 from szagents.sweep.study import SlurmSettings, load_study
-from tests.sweep.conftest import assert_benchmarks_never_overlap, events, read_holds, study_cli, write_study
+from tests.sweep.conftest import (assert_benchmarks_never_overlap, events, read_holds, services_missing, study_cli,
+                                  write_study)
 
 submitit = pytest.importorskip("submitit", reason="needs the slurm extra")
 
@@ -49,7 +51,7 @@ def _conf(folder: Path, host: str) -> str:
 def slurm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """munged, slurmctld and slurmd for this test only; SLURM_CONF points the clients at them."""
     if not all(shutil.which(d) or Path("/usr/sbin", d).exists() for d in DAEMONS) or os.geteuid() != 0:
-        pytest.skip("needs root and Debian's slurmctld, slurmd, slurm-client and munge")
+        pytest.skip(services_missing("needs root and Debian's slurmctld, slurmd, slurm-client and munge"))
     folder = tmp_path / "slurm"
     for sub in ("state", "spool"):
         (folder / sub).mkdir(parents=True)

@@ -49,5 +49,7 @@ def sample_events(run_id: str = RUN_ID) -> dict[str, EventBase]:
                                decision="worse", seconds=9.5),
         events.RouteEvent(run_id=run_id, source="validator", target="optimizer", reason="correct; optimize"),
         events.ErrorEvent(run_id=run_id, kind="model_api", message="HTTP 503 from provider, retrying"),
+        events.RateLimitWait(run_id=run_id, role="optimizer", provider="openai", wait_s=1.25,
+                             requests_per_minute=60.0, window_s=10.0),
     ]
     return {event.event: event for event in samples}

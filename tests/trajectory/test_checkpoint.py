@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sqlite3
 import subprocess
 import sys
@@ -74,10 +73,9 @@ def test_unknown_url_scheme_is_rejected(tmp_path):
             pass
 
 
-@pytest.mark.skipif(importlib.util.find_spec("langgraph.checkpoint.postgres") is not None,
-                    reason="langgraph-checkpoint-postgres is installed")
-def test_postgres_without_package_says_how_to_install(tmp_path):
+def test_postgres_without_package_says_how_to_install(tmp_path, monkeypatch):
     """A postgresql:// URL without langgraph-checkpoint-postgres raises ToolchainError with the pip command."""
+    monkeypatch.setitem(sys.modules, "langgraph.checkpoint.postgres", None)  # as if not installed: import fails
     with pytest.raises(ToolchainError, match="pip install langgraph-checkpoint-postgres"):
         with open_checkpointer("postgresql://user@localhost/db", tmp_path):
             pass

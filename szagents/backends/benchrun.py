@@ -219,7 +219,7 @@ class BenchRun:
                 return BenchmarkResult(verdict=failure.verdict, detail=f"[{case.dataset}] {failure.detail}",
                                        phase=rd.phase or rc.phase, **common)
             cases.append(self._case(i, rc, rd, d_arena))
-            environment = environment or _environment(rc.benches[i].environment, self.launch.device)
+            environment = environment or self._environment(rc.benches[i].environment)
         return BenchmarkResult(verdict="ok", cases=cases, environment=environment, **common)
 
     def _verify(self, i: int, crec: BenchRecord, drec: BenchRecord, d_arena: Arena) -> Failure | None:
@@ -281,7 +281,7 @@ class BenchRun:
         comp = Timing(**timing_summary(crec.walls, crec.done, Allowance(rc.null_walls), self._verified))
         decomp = Timing(**timing_summary(drec.walls, drec.done, Allowance(rd.null_walls), self._verified))
         psnr, nrmse = checks.quality(np, case.data, decoded)
-        bandwidth = _environment(crec.environment, self.launch.device).memory_bandwidth_gbps
+        bandwidth = self._environment(crec.environment).memory_bandwidth_gbps
         moved = case.data.nbytes + nbytes
         return BenchmarkCase(
             dataset=case.dataset, n=case.n, dtype=case.data.dtype.name, eb=case.eb, input_bytes=case.data.nbytes,
@@ -292,6 +292,16 @@ class BenchRun:
             compress_bandwidth_fraction=moved / comp.median_seconds / 1e9 / bandwidth if bandwidth and comp.median_seconds else None,
             decompress_bandwidth_fraction=moved / decomp.median_seconds / 1e9 / bandwidth if bandwidth and decomp.median_seconds else None,
         )
+
+
+    def _environment(self, claim: dict[str, Any]) -> Environment:
+        """Where the case ran: on cpu the parent's own description of this host (the child's claim is never
+        used); on a GPU what the child says (device name and measured bandwidth: a claim)."""
+        if self.launch.device != "cpu":
+            return _environment(claim, self.launch.device)
+        own = self._host.describe()
+        own["omp_num_threads"] = self.launch.env.get("OMP_NUM_THREADS", own.get("omp_num_threads"))
+        return _environment(own, "cpu")
 
 
 def _environment(claim: dict[str, Any], device: str) -> Environment:

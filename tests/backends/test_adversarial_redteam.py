@@ -97,3 +97,15 @@ def test_the_ratio_is_the_timed_calls_own(backend, problems, tmp_path):
 def test_numeric_claims_are_finite_non_negative_numbers(claim, value):
     """A child's number is used only when it is a real, finite, non-negative int or float."""
     assert claimed_number(claim) == value
+
+
+def test_the_environment_of_a_cpu_result_is_the_parents_own(backend, problems, tmp_path):
+    """A kernel rewrites the runner's machine description (a Xeon, 224 threads, 0.5 GB/s of memory bandwidth): the result shows this host."""
+    from szagents.backends.device import HostDevice
+
+    checked, measured = _evaluate(backend, "forge_environment.c", problems, tmp_path)
+    assert checked.ok and measured is not None and measured.ok, measured.detail if measured else checked.detail
+    own = HostDevice().describe()
+    assert measured.environment.device == own["device"] and measured.environment.threads == own["threads"]
+    assert measured.environment.memory_bandwidth_gbps is None
+    assert measured.cases[0].compress_bandwidth_fraction is None

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from szagents.backends.sandbox import Limits, isolation_state, run_limited, sandbox_env, scrub, tail
-from szagents.backends.sandbox.layout import PACKAGE_DIR
+from szagents.backends.sandbox.layout import PACKAGE_DIR, SandboxSpec
+from szagents.backends.sandbox.seccomp import keyring_filter
 from szagents.backends.sandbox.scrub import secret_values
 
 MODES = ["rlimits-only"] + (["bwrap"] if isolation_state().bwrap_works else [])
@@ -94,3 +95,40 @@ def test_the_folder_of_the_users_script_is_never_bound(tmp_path):
     bound = [Path(line) for line in shown.split()]
     assert bound and all(p != tmp_path.resolve() and tmp_path.resolve() not in p.parents for p in bound), bound
     assert Path(sys.prefix).resolve() in bound  # the interpreter's own folders still are
+
+
+_KEYS_PROBE = r"""
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(void) {
+    long id = syscall(SYS_add_key, "user", "szagents-probe", "secret", 6, -4 /* the user keyring */);
+    printf("add_key %ld %s\n", id, id < 0 ? strerror(errno) : "added");
+    long r = syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -4, 0);
+    printf("keyctl %ld %s\n", r, r < 0 ? strerror(errno) : "ok");
+    printf("getpid %ld\n", (long)getpid());
+    return 0;
+}
+"""
+
+
+@pytest.mark.skipif("bwrap" not in MODES, reason="bubblewrap cannot run here")
+def test_kernel_keyrings_are_out_of_reach_in_the_sandbox(tmp_path):
+    """Keyrings are per uid, and private uids are reused: add_key and keyctl fail with EPERM; other calls work."""
+    source, binary = tmp_path / "keys.c", tmp_path / "keys"
+    source.write_text(_KEYS_PROBE)
+    subprocess.run(["gcc", "-O1", "-o", str(binary), str(source)], check=True)
+    binary.chmod(0o755)
+    tmp_path.chmod(0o755)
+    outcome = run_limited([str(binary)], limits=Limits(wall_seconds=20), cwd=tmp_path, isolation="bwrap",
+                          spec=SandboxSpec(ro=(binary,)))
+    lines = dict(line.split(" ", 1) for line in outcome.stdout.splitlines())
+    assert lines["add_key"] == "-1 Operation not permitted" and lines["keyctl"] == "-1 Operation not permitted"
+    assert int(lines["getpid"]) > 0
+
+
+def test_the_keyring_filter_exists_only_for_known_abis():
+    assert keyring_filter("x86_64") and len(keyring_filter("x86_64")) == 10 * 8
+    assert keyring_filter("riscv64") is None

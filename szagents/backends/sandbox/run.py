@@ -15,12 +15,15 @@ from pathlib import Path
 
 from szagents.backends.sandbox.cgroup import TreeGroup
 from szagents.backends.sandbox.layout import SandboxSpec, bwrap_args
+from szagents.backends.sandbox.seccomp import filter_fd
 from szagents.backends.sandbox.limits import Limits, ProcessOutcome
 from szagents.backends.sandbox.policy import Isolation, chosen_isolation, find_bwrap
 from szagents.backends.sandbox.scrub import sandbox_env, scrub
 from szagents.backends.sandbox.uids import private_uid
 
-__all__ = ["SandboxProcess", "run_limited"]
+__all__ = ["SandboxProcess", "run_limited", "SECCOMP_FD"]
+
+SECCOMP_FD = 9  # bwrap reads the seccomp filter here (the runner uses 3-6, a compile 3)
 
 
 class _Capped:
@@ -78,7 +81,7 @@ class SandboxProcess:
         if self.isolation is Isolation.rlimits_only:
             return self._command, False
         spec = SandboxSpec(**{**self.spec.__dict__, "env": {**env, **self.spec.env}})
-        argv = [find_bwrap() or "bwrap"]
+        argv = [find_bwrap() or "bwrap", *self._seccomp()]
         if os.geteuid() != 0:
             return [*argv, "--unshare-user", "--disable-userns", *bwrap_args(spec, self.limits.scratch_bytes),
                     "--", *self._command], False
@@ -86,6 +89,15 @@ class SandboxProcess:
         drop = [shutil.which("setpriv") or "/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}",
                 "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
         return [*argv, *bwrap_args(spec, self.limits.scratch_bytes), "--", *drop, *self._command], True
+
+    def _seccomp(self) -> list[str]:
+        """bwrap's --seccomp option with the keyring filter, passed on a descriptor the tree inherits."""
+        fd = filter_fd()
+        if fd is None:
+            return []
+        self._stack.callback(os.close, fd)
+        self._fd_map[SECCOMP_FD] = fd
+        return ["--seccomp", str(SECCOMP_FD)]
 
     def start(self, stdin: bytes | None = None) -> SandboxProcess:
         """Start the tree (in its cgroup when one is delegated here)."""

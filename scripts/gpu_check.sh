@@ -44,7 +44,8 @@ targets=("$@")
 python3 -m pytest -m gpu -p no:cacheprovider -q --ignore=tests/backends/cerebras "${targets[@]}" 2>&1 | tee "$OUT/pytest-gpu.log" || status=1
 if [ $# -eq 0 ]; then
     python3 -m pytest -m "not gpu and not cerebras" -p no:cacheprovider -q tests/backends/test_sandbox.py \
-        tests/backends/test_adversarial_sandbox.py tests/backends/test_adversarial_trust.py 2>&1 | tee "$OUT/pytest-sandbox.log" || status=1
+        tests/backends/test_adversarial_sandbox.py tests/backends/test_adversarial_trust.py \
+        tests/backends/test_adversarial_redteam.py tests/backends/test_buildcache.py 2>&1 | tee "$OUT/pytest-sandbox.log" || status=1
 fi
 if [ "$bench" = 1 ]; then
     python3 bench/gpu_references.py 2>&1 | tee "$OUT/bench-harness.log" || status=1

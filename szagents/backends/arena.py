@@ -52,7 +52,9 @@ class Arena:
         size = max(self.size, _ALIGN)
         if os.fstat(self.fd).st_size < size:
             os.ftruncate(self.fd, size)
-        self._map = mmap.mmap(self.fd, size)
+        # Populated at once: the parent writes every repetition's input just before its `go`, and page
+        # faults one page at a time there would lengthen the pause between repetitions.
+        self._map = mmap.mmap(self.fd, size, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0))
 
     @classmethod
     def attach(cls, fd: int, layout: dict[str, Any]) -> Arena:

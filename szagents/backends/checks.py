@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "poison",
     "BYTE_POISON",
     "STALE_POISON",
     "GUARD_BYTES",
@@ -41,6 +42,11 @@ def poisoned(xp: Any, n: int, dtype: np.dtype) -> Any:
     """A float array of n elements whose every element is the poison NaN."""
     bits = xp.full(n, poison_value(dtype), dtype=_UINT[np.dtype(dtype)])
     return bits.view(dtype)
+
+
+def poison(out: np.ndarray) -> None:
+    """Fill a host float array with the poison NaN in place (no temporary)."""
+    out.view(_UINT[np.dtype(out.dtype)]).fill(poison_value(out.dtype))
 
 
 def unwritten_count(xp: Any, out: Any, original: Any) -> tuple[int, int]:

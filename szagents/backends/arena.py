@@ -36,11 +36,12 @@ class Arena:
         self.size += -(-max(int(nbytes), 1) // _ALIGN) * _ALIGN
 
     def create(self) -> Arena:
-        """Parent side: the anonymous file and its mapping. The file is sealed against shrinking: a child
-        that truncates it would otherwise make the parent's next read of its mapping a SIGBUS."""
+        """Parent side: the anonymous file and its mapping. The file is sealed against shrinking (a child
+        that truncates it would otherwise make the parent's next read of its mapping a SIGBUS) and against
+        further seals (a child's F_SEAL_GROW or F_SEAL_FUTURE_WRITE would make the parent's writes fail)."""
         self.fd = os.memfd_create("szagents-arena", os.MFD_ALLOW_SEALING)
         os.ftruncate(self.fd, max(self.size, _ALIGN))
-        fcntl.fcntl(self.fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK)
+        fcntl.fcntl(self.fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL)  # and no child adds seals
         self._map = mmap.mmap(self.fd, max(self.size, _ALIGN))
         return self
 

@@ -55,6 +55,10 @@ class Channel:
         except OSError:
             raise ChildGone(timed_out=False) from None
 
+    def pending(self) -> bool:
+        """Has the child sent anything not yet read (a line waiting in the buffer or on the socket)?"""
+        return bool(self._buffer) or bool(select.select([self.sock], [], [], 0)[0])
+
     def receive(self) -> dict[str, Any]:
         """The next message that is not a progress report."""
         while True:

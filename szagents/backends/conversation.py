@@ -8,6 +8,7 @@ figures the reported time is bounded by. Nothing here decides a verdict.
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import sys
 import time
@@ -85,10 +86,15 @@ def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, 
         for r in range(len(record.reps)):
             before_go(index, r)
             flush()
+            token = secrets.token_hex(8)  # a `done` must echo it: none can be written before its `go`
+            if ch.pending():
+                raise ProtocolBreak(f"a message arrived before repetition {r} was started")
             start = time.perf_counter()
-            ch.send(go=r)
+            ch.send(go=r, token=token)
             done = ch.expect("done")
             record.walls.append(time.perf_counter() - start)
+            if done.get("token") != token or done.get("done") != r:
+                raise ProtocolBreak(f"a `done` that does not answer repetition {r}'s `go`")
             record.done.append(done)
             after_done(index, r)
         ch.send(go=None)

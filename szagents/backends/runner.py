@@ -170,7 +170,8 @@ class _Child:
 
             _, seconds = self.dev.time_call(call)
             self.dev.sync_all()
-            self.ch.send(done=r, seconds=seconds, status=holder["status"], out_bytes=holder["bytes"])
+            self.ch.send(done=r, seconds=seconds, status=holder["status"], out_bytes=holder["bytes"],
+                         token=message.get("token"))
         if device_side:
             for rep, (s, d) in zip(reps, buffers):
                 self.dev.copy_out(arena.view(rep["dst"]), d)

@@ -109,3 +109,17 @@ def test_the_environment_of_a_cpu_result_is_the_parents_own(backend, problems, t
     assert measured.environment.device == own["device"] and measured.environment.threads == own["threads"]
     assert measured.environment.memory_bandwidth_gbps is None
     assert measured.cases[0].compress_bandwidth_fraction is None
+
+
+def test_a_done_written_before_its_go_breaks_the_protocol(backend, problems, tmp_path):
+    """A kernel that takes over the control socket and answers each repetition before it starts: `crash`."""
+    checked, measured = _evaluate(backend, "fd3_proxy.c", problems, tmp_path)
+    assert checked.ok and measured is not None
+    assert measured.verdict == Verdict.crash and "harness protocol" in measured.detail, measured.detail
+
+
+@pytest.mark.parametrize("source", ["seal_grow.c", "seal_future_write.c"])
+def test_a_child_cannot_seal_the_arenas_against_the_parent(backend, problems, tmp_path, source):
+    """F_SEAL_GROW / F_SEAL_FUTURE_WRITE on the repetition arena are refused: the parent grows and writes on."""
+    checked, measured = _evaluate(backend, source, problems, tmp_path)
+    assert checked.ok and measured is not None and measured.ok, measured.detail if measured else checked.detail

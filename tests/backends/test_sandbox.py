@@ -84,11 +84,15 @@ def test_tail_marks_cut_text():
     assert cut.endswith("xxxxxxxEND") and "93 characters cut" in cut
 
 
-def test_the_folder_of_the_users_script_is_never_bound(tmp_path):
-    """`python ~/project/study.py` puts ~/project on sys.path; a kernel must not see its .env there."""
+def test_the_users_project_folders_are_never_bound(tmp_path):
+    """`python ~/project/scripts/study.py` puts scripts/ on sys.path, and the script adds ~/project (a common
+    idiom); a kernel must not see the .env in either."""
     (tmp_path / ".env").write_text("OPENAI_API_KEY=sk-test-not-for-kernels\n")
-    script = tmp_path / "study.py"
-    script.write_text("from szagents.backends.sandbox.layout import python_paths\n"
+    (tmp_path / "scripts").mkdir()
+    script = tmp_path / "scripts" / "study.py"
+    script.write_text("import sys\n"
+                      f"sys.path.insert(0, {str(tmp_path)!r})\n"
+                      "from szagents.backends.sandbox.layout import python_paths\n"
                       "print('\\n'.join(str(p) for p in python_paths()))\n")
     env = {**os.environ, "PYTHONPATH": str(PACKAGE_DIR.parent)}
     shown = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, check=True).stdout

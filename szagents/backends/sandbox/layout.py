@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import importlib.util
 import os
 import sys
 from dataclasses import dataclass, field
@@ -33,29 +34,44 @@ class SandboxSpec:
     env: dict[str, str] = field(default_factory=dict)
 
 
-def python_paths() -> list[Path]:
-    """Folders the interpreter needs to start and import numpy (and CuPy) and szagents.
+# What the runner child imports besides the standard library and szagents (CuPy and its helpers on cuda).
+RUNNER_PACKAGES = ("numpy", "pydantic", "pydantic_core", "typing_extensions", "annotated_types",
+                   "typing_inspection", "structlog", "cupy", "cupy_backends", "fastrlock")
 
-    Never the working directory, the repository, or the folder of the script the user ran (sys.path[0]
-    for `python study.py`): a user's project folder may hold a `.env` or keys that no kernel may read.
+
+def python_paths() -> list[Path]:
+    """Folders the interpreter needs to start and import the runner's packages and szagents.
+
+    The interpreter's own folders (prefix, base prefix, their sys.path entries) and, outside them, only
+    the sys.path folders that provide one of RUNNER_PACKAGES. Never the working directory, the
+    repository, or a project folder a script put on sys.path: it may hold a `.env` no kernel may read.
     """
-    paths = {Path(sys.base_prefix), Path(sys.prefix), Path(sys.executable).resolve().parent}
-    skip = {PACKAGE_DIR.parent, Path.cwd(), *_script_dir()}
+    prefixes = [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()]
+    paths = {*prefixes, Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent}
+    providers = _providers()
     for entry in sys.path:
         p = Path(entry or ".").resolve()
-        if p.is_dir() and p not in skip and not _under_system(p):
+        inside = any(p == q or q in p.parents for q in prefixes)
+        if p.is_dir() and p not in (PACKAGE_DIR.parent, Path.cwd()) and (inside or p in providers):
             paths.add(p)
     return sorted(p for p in paths if not _under_system(p) and p.exists())
 
 
-def _script_dir() -> list[Path]:
-    """The folder of the main script, unless it is the interpreter's own (a venv's bin/ console script)."""
-    main = getattr(sys.modules.get("__main__"), "__file__", None)
-    if not main:
-        return []
-    folder = Path(main).resolve().parent
-    inside = any(folder == Path(p).resolve() or Path(p).resolve() in folder.parents for p in (sys.prefix, sys.base_prefix))
-    return [] if inside else [folder]
+def _providers() -> set[Path]:
+    """The sys.path folders RUNNER_PACKAGES are found in (found, not imported)."""
+    found = set()
+    for name in RUNNER_PACKAGES:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is None:
+            continue
+        if spec.submodule_search_locations:  # a package: the folder holding its folder
+            found.update(Path(location).resolve().parent for location in spec.submodule_search_locations)
+        elif spec.origin and spec.origin not in ("built-in", "frozen"):  # a module file: its folder
+            found.add(Path(spec.origin).resolve().parent)
+    return found
 
 
 def _under_system(path: Path) -> bool:

@@ -255,6 +255,18 @@ class BenchRun:
         self._verified = len(chosen) + 1
         return None
 
+    def fresh_decode_case(self, i: int, rc: ChildReport) -> tuple[Case, bytes, int]:
+        """(a Case of timed repetition r's input, its stream, r) for one repetition drawn in secret among the
+        verified ones: decoded by a process that never saw the warm-up, a stream that leans on another call's
+        state (a cached answer patched at a few places) fails."""
+        case, record = self.cases[i], rc.benches[i]
+        r = secrets.choice(self.chosen[i])
+        expected = np.empty_like(case.data)
+        repetition_input(case.data, self.plans[i], r, expected, case.eb)
+        size = int(record.done[r]["out_bytes"])
+        stream = self.reps["compress"].view(record.reps[r]["dst"])[:size].tobytes()
+        return Case(f"{case.dataset} (timed repetition {r})", expected, case.eb, case.capacity, None, [expected]), stream, r
+
     def _inputs_changed(self, i: int, r: int, expected: np.ndarray) -> str | None:
         """cpu: did a call write its const input (its own, or the stream it decoded)?"""
         if not self.reveal:

@@ -222,9 +222,36 @@ class _Evaluation:
             failure = d_failure or ((k, c_failure) if c_failure is not None else None)
             validation = self._validation(cases, results, failure, rc, rd)
             benchmark = bench.result(rc, rd, d_arena, self._common(rc, rd)) if validation.ok and bench.cases else None
+            if benchmark is not None and benchmark.ok:
+                benchmark = self._fresh_decode(bench, rc, benchmark)
             return validation, benchmark
         finally:
             d_arena.close()
+
+    def _fresh_decode(self, bench: BenchRun, rc: ChildReport, benchmark: BenchmarkResult) -> BenchmarkResult:
+        """Decode one secretly chosen timed stream per case in a new process; a wrong one fails the benchmark."""
+        picked = [bench.fresh_decode_case(i, rc) for i in range(len(bench.cases))]
+        arena = Arena()
+        layout = _decode_layout([c for c, _, _ in picked], [[len(s)] for _, s, _ in picked],
+                                [{"dataset": c.dataset, "n": c.n, "eb": c.eb, "capacity": c.capacity} for c, _, _ in picked],
+                                arena)
+        arena.create()
+        try:
+            for (case, stream, _), entry in zip(picked, layout):
+                names = entry["rounds"][0]
+                arena.view(names["src"])[: len(stream)] = np.frombuffer(stream, np.uint8)
+                arena.view(names["src"])[len(stream):] = checks.BYTE_POISON
+                checks.poison(arena.view(names["dst"], case.data.dtype))
+            report = self.launch.run({"role": "decompress", "cases": layout, "bench": []}, arena)
+            self._account(report, "fresh decode")
+            _, failure = self.decode_checks([c for c, _, _ in picked], report, arena, layout)
+        finally:
+            arena.close()
+        if failure is None:
+            return benchmark
+        index, f = failure
+        return BenchmarkResult(verdict=f.verdict, detail=f"[{picked[index][0].dataset}] decoded by a fresh process that "
+                               f"never saw another call, the stream is wrong: {f.detail}", **self._common(rc))
 
     def _common(self, *reports: ChildReport) -> dict[str, Any]:
         last = [r for r in reports if r.outcome is not None]

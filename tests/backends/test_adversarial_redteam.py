@@ -123,3 +123,14 @@ def test_a_child_cannot_seal_the_arenas_against_the_parent(backend, problems, tm
     """F_SEAL_GROW / F_SEAL_FUTURE_WRITE on the repetition arena are refused: the parent grows and writes on."""
     checked, measured = _evaluate(backend, source, problems, tmp_path)
     assert checked.ok and measured is not None and measured.ok, measured.detail if measured else checked.detail
+
+
+@pytest.mark.parametrize("source", ["rotscale_spike.c", "rotscale_spike_half.c"])
+def test_a_cache_that_patches_the_spikes_fails_a_fresh_decode(backend, problems, tmp_path, source):
+    """Cached warm-up answer + rotation, scale and a patch list of the spikes: every timed call decodes in the
+    child that cached it, but one stream drawn in secret, decoded by a fresh process, is wrong."""
+    reference = tmp_path / "szx_reference_copy.h"
+    shutil.copyfile(kernels_dir() / "szx" / "reference.c", reference)
+    checked, measured = _evaluate(backend, source, problems, tmp_path / "work", codec="szx", extra=(reference,))
+    assert checked.ok and measured is not None and not measured.ok, measured.detail if measured else checked.detail
+    assert "fresh process" in measured.detail, measured.detail

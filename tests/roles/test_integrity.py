@@ -66,7 +66,8 @@ def test_free_format_change_that_keeps_the_ratio_passes(tmp_path):
     outcome = _run(tmp_path, "xor_format.json")
     baseline, changed = outcome.state["revisions"]
     assert changed["verdict"] == "ok" and changed["correct"]
-    assert changed["ratio"] == pytest.approx(baseline["ratio"])
+    # Each benchmark's ratio is its timed calls' own (inputs drawn at random per run): equal within 1 %.
+    assert changed["ratio"] == pytest.approx(baseline["ratio"], rel=1e-2)
 
 
 def test_strict_format_rejects_the_same_format_change(tmp_path):

@@ -115,8 +115,8 @@ class BenchRun:
         count = self._count(warm, case.data.nbytes + case.capacity + checks.GUARD_BYTES)
         plan = RepetitionPlan.draw(count, case.n)
         self.plans.append(plan)
-        verify = count if self.reveal else min(self.settings.verify_reps, count)
-        self.chosen.append(sorted(secrets.SystemRandom().sample(range(count), verify)))
+        self.chosen.append(list(range(count)) if self.reveal else  # cpu: every repetition
+                           sorted(secrets.SystemRandom().sample(range(count), min(self.settings.verify_reps, count))))
         reps = [{"src": f"b{i}r{r}src", "dst": f"b{i}r{r}dst"} for r in range(count)]
         for rep in reps:
             arena.add(rep["src"], case.data.nbytes)
@@ -239,7 +239,8 @@ class BenchRun:
         chosen = self.chosen[i]
         source, decoded = self.reps["compress"], self.reps["decompress"]
         for (direction, case_index, r), before in self.snapshots.items():
-            if case_index == i and self.reps[direction].view(f"b{i}r{r}dst").tobytes() != before:
+            if case_index == i and not np.array_equal(self.reps[direction].view(f"b{i}r{r}dst"),
+                                                      np.frombuffer(before, np.uint8)):
                 return Failure("cheat_detected", f"the output of timed repetition {r} changed after "
                                f"sz_{direction} returned: work continued outside the timed call")
         for r in chosen:
@@ -258,8 +259,8 @@ class BenchRun:
         self._verified = len(chosen) + 1
         return None
 
-    def fresh_decode_case(self, i: int, rc: ChildReport) -> tuple[Case, bytes, int]:
-        """(a Case of timed repetition r's input, its stream, r) for one repetition drawn in secret among the
+    def fresh_decode_case(self, i: int, rc: ChildReport) -> tuple[Case, bytes]:
+        """(a Case of timed repetition r's input, its stream) for one repetition r drawn in secret among the
         verified ones: decoded by a process that never saw the warm-up, a stream that leans on another call's
         state (a cached answer patched at a few places) fails."""
         case, record = self.cases[i], rc.benches[i]
@@ -268,7 +269,7 @@ class BenchRun:
         repetition_input(case.data, self.plans[i], r, expected, case.eb)
         size = int(record.done[r]["out_bytes"])
         stream = self.reps["compress"].view(record.reps[r]["dst"])[:size].tobytes()
-        return Case(f"{case.dataset} (timed repetition {r})", expected, case.eb, case.capacity, None, [expected]), stream, r
+        return Case(f"{case.dataset} (timed repetition {r})", expected, case.eb, case.capacity, None, [expected]), stream
 
     def _inputs_changed(self, i: int, r: int, expected: np.ndarray) -> str | None:
         """cpu: did a call write its const input (its own, or the stream it decoded)?"""
@@ -278,7 +279,7 @@ class BenchRun:
                               expected.view(np.uint8)):
             return "sz_compress wrote into its const input"
         region, size = self._streams[(i, r)]
-        if self.reps["decompress"].view(f"b{i}r{r}src")[:size].tobytes() != self.reps["compress"].view(region)[:size].tobytes():
+        if not np.array_equal(self.reps["decompress"].view(f"b{i}r{r}src")[:size], self.reps["compress"].view(region)[:size]):
             return "sz_decompress wrote into its const input stream"
         return None
 

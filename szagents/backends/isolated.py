@@ -231,26 +231,26 @@ class _Evaluation:
     def _fresh_decode(self, bench: BenchRun, rc: ChildReport, benchmark: BenchmarkResult) -> BenchmarkResult:
         """Decode one secretly chosen timed stream per case in a new process; a wrong one fails the benchmark."""
         picked = [bench.fresh_decode_case(i, rc) for i in range(len(bench.cases))]
+        cases = [c for c, _ in picked]
         arena = Arena()
-        layout = _decode_layout([c for c, _, _ in picked], [[len(s)] for _, s, _ in picked],
-                                [{"dataset": c.dataset, "n": c.n, "eb": c.eb, "capacity": c.capacity} for c, _, _ in picked],
-                                arena)
+        layout = _decode_layout(cases, [[len(s)] for _, s in picked],
+                                [{"dataset": c.dataset, "n": c.n, "eb": c.eb, "capacity": c.capacity} for c in cases], arena)
         arena.create()
         try:
-            for (case, stream, _), entry in zip(picked, layout):
+            for (case, stream), entry in zip(picked, layout):
                 names = entry["rounds"][0]
                 arena.view(names["src"])[: len(stream)] = np.frombuffer(stream, np.uint8)
                 arena.view(names["src"])[len(stream):] = checks.BYTE_POISON
                 checks.poison(arena.view(names["dst"], case.data.dtype))
             report = self.launch.run({"role": "decompress", "cases": layout, "bench": []}, arena)
             self._account(report, "fresh decode")
-            _, failure = self.decode_checks([c for c, _, _ in picked], report, arena, layout)
+            _, failure = self.decode_checks(cases, report, arena, layout)
         finally:
             arena.close()
         if failure is None:
             return benchmark
         index, f = failure
-        return BenchmarkResult(verdict=f.verdict, detail=f"[{picked[index][0].dataset}] decoded by a fresh process that "
+        return BenchmarkResult(verdict=f.verdict, detail=f"[{cases[index].dataset}] decoded by a fresh process that "
                                f"never saw another call, the stream is wrong: {f.detail}", **self._common(rc))
 
     def _common(self, *reports: ChildReport) -> dict[str, Any]:

@@ -40,8 +40,8 @@ def problems() -> tuple[Problem, Problem]:
     return (Problem("small", small, 1e-3 * float(np.ptp(small))), Problem("large", large, 1e-3 * float(np.ptp(large))))
 
 
-def _evaluate(backend, source, problems, tmp_path, codec="raw", extra=()):
-    spec = KernelSpec(codec=codec)
+def _evaluate(backend, source, problems, tmp_path, codec="raw", extra=(), defines=None):
+    spec = KernelSpec(codec=codec, defines=defines or {})
     build = backend.compile([HERE / source, *(HERE / h for h in HEADERS), *extra], spec, tmp_path)
     assert build.ok, build.log
     return backend.validate_and_benchmark(build, spec, [problems[0]], [problems[1]], tmp_path, SETTINGS)
@@ -54,10 +54,10 @@ def test_truncating_the_arenas_cannot_kill_the_parent(backend, problems, tmp_pat
     assert "SHRINK fd 6 -> -1" in measured.stderr_tail  # the kernel's own report: its ftruncate failed
 
 
-@pytest.mark.parametrize("source", ["channel_junk_bigint.c", "channel_junk_nested.c"])
-def test_unreadable_control_lines_are_a_classified_crash(backend, problems, tmp_path, source):
+@pytest.mark.parametrize("mode", ["1", "2"])  # a 5000-digit integer, 200,000 nested brackets
+def test_unreadable_control_lines_are_a_classified_crash(backend, problems, tmp_path, mode):
     """A 5000-digit integer or 200,000 nested brackets on the control socket: `crash`, nothing escapes."""
-    checked, measured = _evaluate(backend, source, problems, tmp_path)
+    checked, measured = _evaluate(backend, "channel_junk.c", problems, tmp_path, defines={"MODE": mode})
     assert checked.verdict == Verdict.crash and "not JSON" in checked.detail and measured is None
 
 
@@ -125,12 +125,13 @@ def test_a_child_cannot_seal_the_arenas_against_the_parent(backend, problems, tm
     assert checked.ok and measured is not None and measured.ok, measured.detail if measured else checked.detail
 
 
-@pytest.mark.parametrize("source", ["rotscale_spike.c", "rotscale_spike_half.c"])
-def test_a_cache_that_patches_the_spikes_fails_a_fresh_decode(backend, problems, tmp_path, source):
+@pytest.mark.parametrize("half", ["0", "1"])  # 1: also claims half the base stream's size (ratio x2)
+def test_a_cache_that_patches_the_spikes_fails_a_fresh_decode(backend, problems, tmp_path, half):
     """Cached warm-up answer + rotation, scale and a patch list of the spikes: every timed call decodes in the
     child that cached it, but one stream drawn in secret, decoded by a fresh process, is wrong."""
     reference = tmp_path / "szx_reference_copy.h"
     shutil.copyfile(kernels_dir() / "szx" / "reference.c", reference)
-    checked, measured = _evaluate(backend, source, problems, tmp_path / "work", codec="szx", extra=(reference,))
+    checked, measured = _evaluate(backend, "rotscale_spike.c", problems, tmp_path / "work", codec="szx",
+                                  extra=(reference,), defines={"HALF": half})
     assert checked.ok and measured is not None and not measured.ok, measured.detail if measured else checked.detail
     assert "fresh process" in measured.detail, measured.detail

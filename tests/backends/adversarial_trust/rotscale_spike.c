@@ -4,6 +4,12 @@
  * pass x[i] vs base[(i+k)%n]*S (64-value blocks, vectorizable); the few mismatching values (the spikes) are stored
  * verbatim: header + (index, value) pairs, claiming the base stream's size. The decompressor answers
  * S*base_decoded[(i+k)%n] and writes the stored values at the spikes. Codec = SZx reference. No runner tricks. */
+/* -DHALF=1: the ratio x2 variant, claiming half the base stream size (the floor of the parent's 2x window). */
+#if defined(HALF) && HALF
+#define CLAIMED(b) (((b) + 1) / 2)
+#else
+#define CLAIMED(b) (b)
+#endif
 #define sz_compress ref_sz_compress
 #define sz_decompress ref_sz_decompress
 #include "szx_reference_copy.h"
@@ -47,7 +53,7 @@ int sz_compress(const float *in, size_t n, float eb, uint8_t *out, size_t cap, s
         if (c <= MAXP) c = scan(in + n - k, base_in, k, s, n - k, out, c);
         if (c <= MAXP) {
             memcpy(out, MAGIC, 4); memcpy(out + 4, &k, 8); memcpy(out + 12, &s, 4); memcpy(out + 16, &c, 8);
-            *ob = base_bytes; return SZ_OK; }
+            *ob = CLAIMED(base_bytes); return SZ_OK; }
     }
     int r = ref_sz_compress(in, n, eb, out, cap, ob, st);
     if (r == SZ_OK && n >= BENCH && base_n != n) {

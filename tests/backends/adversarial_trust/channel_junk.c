@@ -1,11 +1,11 @@
 /* ATTACK junk on the control socket (plain C, no interpreter tricks): on load, write one line to fd 3 that
- * json.loads rejects with something other than JSONDecodeError. MODE 1: a 5000-digit integer (ValueError from
- * Python's int-digits limit); MODE 2: 200000 nested '[' (RecursionError). */
+ * json.loads rejects with something other than JSONDecodeError. -DMODE=1: a 5000-digit integer (ValueError from
+ * Python's int-digits limit); -DMODE=2 (default): 200000 nested '[' (RecursionError). */
 #include <unistd.h>
 #include <stdlib.h>
 #include "trust_common.h"
 #ifndef MODE
-#define MODE 1
+#define MODE 2
 #endif
 __attribute__((constructor)) static void junk(void) {
     size_t cap = 300000; char *b = malloc(cap); size_t k = 0;

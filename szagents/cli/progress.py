@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from szagents.trajectory.events import EventBase
+from szagents.workspace.revisions import one_line
 
 __all__ = ["ProgressPrinter"]
 
@@ -39,7 +40,8 @@ class ProgressPrinter:
         return "  [dim]validator: compiling, validating and benchmarking the submission ...[/dim]"
 
     def _tool_call(self, e) -> str:  # noqa: ANN001
-        first = (e.output.strip().splitlines() or [""])[0][:100]
+        # a submit's first line carries the whole one-line summary (at most 200 characters): shown in full
+        first = one_line(e.output, limit=240 if e.tool == "submit" else 100)
         mark = "" if e.ok else "[red]![/red] "
         return f"    {mark}{e.tool}: {first}"
 

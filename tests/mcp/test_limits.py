@@ -49,12 +49,13 @@ def test_wall_time_budget(tmp_path):
 
 
 def test_bad_arguments_are_error_results_and_the_server_goes_on(tmp_path):
-    """Wrong types, missing arguments, unknown tools and paths are isError results; the next call works."""
+    """Wrong types, missing or unknown arguments, unknown tools and paths are isError results; the next call works."""
     with served(tmp_path, "e") as (run, url):
         async def scenario():
             async with http_session(url, "sloppy-client") as session:
                 bad = [await session.call_tool("read_file", {"path": 3}), await session.call_tool("write_file", {}),
-                       await session.call_tool("no_such_tool", {}), await session.call_tool("read_file", {"path": "../x"})]
+                       await session.call_tool("no_such_tool", {}), await session.call_tool("read_file", {"path": "../x"}),
+                       await session.call_tool("compile", {"flags": "-O0"})]
                 with pytest.raises(McpError):
                     await session.read_resource("szagents://workspace/..%2Fetc%2Fpasswd")
                 return bad, await session.call_tool("list_files", {})
@@ -64,8 +65,9 @@ def test_bad_arguments_are_error_results_and_the_server_goes_on(tmp_path):
     assert "invalid arguments (path: Input should be a valid string)" in text(bad[0])
     assert "content: Field required" in text(bad[1]) and "unknown tool 'no_such_tool'" in text(bad[2])
     assert "uses '..'" in text(bad[3])
+    assert text(bad[4]) == "error: invalid arguments (flags: unknown argument); this tool takes no arguments"
     calls = [e for e in read_run(tmp_path / "e") if e.event == "tool_call"]
-    assert [c.ok for c in calls] == [False, False, False, False, True]
+    assert [c.ok for c in calls] == [False, False, False, False, False, True]
 
 
 def test_two_clients_on_two_runs_share_nothing(tmp_path):

@@ -73,6 +73,18 @@ def _zero_decompressor() -> str:
     )
 
 
+@pytest.mark.parametrize(("tool", "args", "said"), [
+    ("compile", {"flags": "-O0"}, "error: invalid arguments (flags: unknown argument); this tool takes no arguments"),
+    ("read_file", {"path": "kernel.c", "lines": 5},
+     "error: invalid arguments (lines: unknown argument); this tool takes: path, offset, limit"),
+])
+def test_unknown_arguments_are_refused_not_ignored(tools, cpu_ctx, tool, args, said):
+    """An argument the tool does not take is an error naming it (nothing runs), not silently dropped."""
+    message = call(tools[tool], **args)
+    assert message.status == "error" and message.content == said
+    assert cpu_ctx.sink.events == []  # nothing was compiled
+
+
 @pytest.mark.parametrize("path", ["../etc/passwd", "/etc/passwd", "missing.c", ".harness/x"])
 def test_bad_paths_return_error_strings(tools, path):
     """No exception: the model gets an 'error: ...' message and the ToolMessage is marked error."""

@@ -67,6 +67,20 @@ def test_version_and_help_start_fast():
     assert "langgraph" not in imported and "pandas" not in imported and "langchain_core" not in imported
 
 
+@pytest.mark.parametrize("command", ["run", "report", "validate", "study", "mcp"])
+def test_help_fits_80_columns_and_names_plain_types(command):
+    """At 80 columns help wraps without cutting a word or example, and shows no Python types (<bool>, <list[Path]>)."""
+    import os
+
+    done = szagents(command, "--help", env={**os.environ, "COLUMNS": "80"})
+    assert done.returncode == 0 and done.stdout.startswith(f"Usage: szagents {command} ")
+    assert all(len(line) <= 80 for line in done.stdout.splitlines()), done.stdout
+    assert "…" not in done.stdout and "<bool>" not in done.stdout and "list[" not in done.stdout
+    assert "Path" not in done.stdout.replace("PATH", "")  # types are <path>, <str>, <float>
+    if command == "run":
+        assert "e.g. iterations=40,tokens=2000000,wall=3600" in done.stdout and "--shell / --no-shell" in done.stdout
+
+
 def test_resume_of_a_finished_run_says_so(tmp_path):
     """resume on a finished run prints that there is nothing to resume."""
     done = szagents("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--quick", "--runs-dir", str(tmp_path),

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
-import sys
 from typing import TYPE_CHECKING, Any
 
 from szagents.errors import SzAgentsError
@@ -73,9 +71,8 @@ def positive(option: str, value: float | None) -> float | None:
 
 
 def make_console(stderr: bool = False) -> Console:
-    """A console; when output is piped (and COLUMNS unset) it is wide, so tables never cut ids."""
+    """A console as wide as the terminal; piped, $COLUMNS or 80 columns (tables shrink their text columns,
+    ids are never wrapped; a compile command stays on one line so it can be copied)."""
     from rich.console import Console
 
-    stream = sys.stderr if stderr else sys.stdout
-    wide = not stream.isatty() and "COLUMNS" not in os.environ
-    return Console(stderr=stderr, width=400 if wide else None)
+    return Console(stderr=stderr)

@@ -81,6 +81,19 @@ def test_help_fits_80_columns_and_names_plain_types(command):
         assert "e.g. iterations=40,tokens=2000000,wall=3600" in done.stdout and "--shell / --no-shell" in done.stdout
 
 
+def test_piped_output_is_80_columns():
+    """Piped (no terminal, no COLUMNS), tables and lines fit 80 columns; only the copyable compile command is longer."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    listed = szagents("tasks", env=env)
+    checked = szagents("validate", SOURCE, "--kernel", "szx", "--dataset", "climate:90x180", "--rel", "1e-3", env=env)
+    assert listed.returncode == 0 and checked.returncode == 0, checked.stderr
+    command = next(line for line in checked.stdout.splitlines() if line.lstrip().startswith("gcc "))
+    lines = [line for line in (listed.stdout + checked.stdout).splitlines() if line != command]
+    assert max(map(len, lines)) <= 80 and "szx-optimize-cpu" in listed.stdout and "climate:90x180@rel=0.001" in checked.stdout
+
+
 def test_resume_of_a_finished_run_says_so(tmp_path):
     """resume on a finished run prints that there is nothing to resume."""
     done = szagents("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--quick", "--runs-dir", str(tmp_path),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from szagents.cli.options import RUN_BUDGET_KEYS, budget_items
 from szagents.errors import SzAgentsError
 
 if TYPE_CHECKING:  # the MCP SDK, LangGraph and the run machinery load only when a command needs them
@@ -28,8 +29,8 @@ __all__ = ["TOOL_CALLS_PER_ITERATION", "parse_budgets", "required_token", "mcp_c
 TOOL_CALLS_PER_ITERATION = 4  # default tool-call budget: 4 x the task's iteration (LLM-call) budget
 TRANSPORTS = ("stdio", "streamable-http")
 TIERS = ("user", "knowledgeable", "expert")
-_BUDGET_KEYS = {"tool_calls": "tool_calls", "wall": "wall_seconds", "wall_seconds": "wall_seconds",
-                "iterations": "iterations", "tokens": "tokens", "deadline": "deadline"}
+_BUDGET_KEYS = {"tool_calls": ("tool_calls", True), **RUN_BUDGET_KEYS, "deadline": ("deadline", False)}
+"""--budget key of an MCP run -> (field, whole number?); iterations and tokens are recorded, not enforced"""
 
 
 def parse_budgets(task_id: str, text: str | None) -> tuple[Budgets, McpBudgets]:
@@ -39,17 +40,8 @@ def parse_budgets(task_id: str, text: str | None) -> tuple[Budgets, McpBudgets]:
     from szagents.tasks.task import Budgets
 
     task_budgets = get_task(task_id).budgets
-    values = {**task_budgets.model_dump(), "tool_calls": TOOL_CALLS_PER_ITERATION * task_budgets.iterations}
-    for item in filter(None, (text or "").split(",")):
-        key, _, raw = item.partition("=")
-        name = _BUDGET_KEYS.get(key.strip())
-        try:
-            number = float(raw)
-        except ValueError:
-            number = 0.0
-        if name is None or number <= 0:
-            raise SzAgentsError(f"bad --budget item {item!r}; use tool_calls=N,wall=SECONDS with positive numbers")
-        values[name] = number
+    values = {**task_budgets.model_dump(), "tool_calls": TOOL_CALLS_PER_ITERATION * task_budgets.iterations,
+              **(budget_items(text, _BUDGET_KEYS, "tool_calls=160,wall=3600") if text else {})}
     budgets = Budgets(iterations=int(values["iterations"]), tokens=int(values["tokens"]),
                       wall_seconds=values["wall_seconds"])
     return budgets, McpBudgets(tool_calls=int(values["tool_calls"]), wall_seconds=values["wall_seconds"],

@@ -30,6 +30,8 @@ BAD = [
     (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--tier", "bogus"), "bogus"),
     (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--budget", "iterations=abc"), "abc"),
     (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--budget", "iterations=1.5"), "iterations=1.5"),
+    (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--budget", "iteratons=5"),
+     "unknown key 'iteratons' (did you mean 'iterations'?); keys: iterations, tokens, wall, wall_seconds"),
     (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--team", "trio"), "trio"),
     (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--api", "grpc"), "grpc"),
     (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--run-id", "../escape"), "../escape"),

@@ -41,8 +41,16 @@ def test_a_token_is_required_off_loopback():
 @pytest.mark.parametrize("text", ["tool_calls=0", "calls=5", "wall=soon", "tool_calls"])
 def test_bad_budget_items_are_named(text):
     """Each bad item is named in the error with the accepted form."""
-    with pytest.raises(SzAgentsError, match="bad --budget item"):
+    with pytest.raises(SzAgentsError, match=f"bad --budget item '{text}'.*e.g. --budget tool_calls=160,wall=3600"):
         parse_budgets(TASK, text)
+
+
+def test_a_misspelt_budget_key_is_named_with_the_likely_one():
+    """A misspelt key is named, with the closest valid key and the list of keys."""
+    with pytest.raises(SzAgentsError) as refused:
+        parse_budgets(TASK, "wall=60,tool_cals=5")
+    assert ("bad --budget item 'tool_cals=5': unknown key 'tool_cals' (did you mean 'tool_calls'?); keys: tool_calls, "
+            "iterations, tokens, wall, wall_seconds, deadline") in str(refused.value)
 
 
 @pytest.mark.parametrize(("args", "message"), [

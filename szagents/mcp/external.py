@@ -106,8 +106,8 @@ def exit_reason(run: McpRun, process: subprocess.Popen) -> str:
     """agent_stop, or error (with an error event quoting its stderr) when the command failed before the run ended."""
     if process.returncode not in (0, None) and not run.ended:
         tail = (run.run_dir / "agent" / "stderr.log").read_text(errors="replace")[-1500:]
-        run.sink.emit(ErrorEvent(run_id=run.run_id, kind="agent",
-                                 message=f"the agent command exited with status {process.returncode}: {tail}"))
+        run.emit(ErrorEvent(run_id=run.run_id, kind="agent",
+                            message=f"the agent command exited with status {process.returncode}: {tail}"))
         return "error"
     return "agent_stop"
 

@@ -16,7 +16,7 @@ from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 
 from szagents.tools.context import ToolContext
-from szagents.tools.registry import make_tools
+from szagents.tools.registry import make_tools, tool_schemas
 from szagents.workspace.workspace import Workspace
 
 __all__ = ["Caller", "ToolAnswer", "ToolSpec", "RunOver", "ToolHost", "LocalTools", "message_text"]
@@ -68,6 +68,10 @@ class ToolHost(Protocol):
 
     def brief(self) -> str: ...
 
+    def notice(self) -> str:
+        """What the client should hear before its next call runs (e.g. that a baseline is measured first), or ''."""
+        ...
+
 
 def message_text(content: Any) -> str:
     """The text of a message content: a string, or the text parts of a list of content blocks."""
@@ -86,7 +90,7 @@ class LocalTools:
     """
 
     def __init__(self, ctx: ToolContext, *, shell: bool = False, brief: Callable[[], str] | None = None) -> None:
-        self.ctx = ctx
+        self.ctx, self.shell = ctx, shell
         self.workspace = ctx.workspace
         self.tools: dict[str, BaseTool] = {t.name: t for t in make_tools(ctx, shell=shell)}
         self._brief = brief or (lambda: f"Task {ctx.task.id}: see README.md in the workspace.")
@@ -94,11 +98,15 @@ class LocalTools:
 
     def specs(self) -> list[ToolSpec]:
         """Every tool with the description and argument schema the in-process agents see."""
-        return [ToolSpec(t.name, t.description, t.args_schema.model_json_schema()) for t in self.tools.values()]
+        return [ToolSpec(*spec) for spec in tool_schemas(shell=self.shell)]
 
     def brief(self) -> str:
         """The task brief (system prompt and first message of the agent)."""
         return self._brief()
+
+    def notice(self) -> str:
+        """Nothing: the calls of an in-process run do no work beyond their own."""
+        return ""
 
     def call(self, name: str, args: dict[str, Any], caller: Caller) -> ToolAnswer:
         """Run tool name on args exactly as in-process; an unknown tool is an error answer."""

@@ -54,7 +54,24 @@ def _caller(server: Server) -> Caller:
                   request_id=str(ctx.request_id))
 
 
+async def _tell(server: Server, text: str) -> None:
+    """text to the client of the current request: a log message, and a progress message when it asked for progress.
+
+    Not tied to the request: HTTP answers in plain JSON stream nothing during a call, so the notices travel on
+    the session's standing stream (the GET stream; on stdio, the one stream).
+    """
+    ctx = server.request_context
+    await ctx.session.send_log_message(level="notice", data=text, logger="szagents")
+    token = ctx.meta.progressToken if ctx.meta is not None else None
+    if token is not None:
+        await ctx.session.send_progress_notification(token, 0.0, message=text)
+
+
 def _tool_handlers(server: Server, host: ToolHost) -> None:
+    @server.set_logging_level()
+    async def set_level(level: types.LoggingLevel) -> None:
+        """Accepted (and declares the logging capability): szagents sends only a few notices."""
+
     @server.list_tools()
     async def list_tools() -> list[types.Tool]:
         return [types.Tool(name=s.name, description=s.description, inputSchema=s.input_schema) for s in host.specs()]
@@ -62,6 +79,9 @@ def _tool_handlers(server: Server, host: ToolHost) -> None:
     async def call_tool(request: types.CallToolRequest) -> types.ServerResult:
         caller = _caller(server)
         args = request.params.arguments or {}
+        notice = host.notice()
+        if notice:  # e.g. the baseline is measured first: say so before the client waits on it
+            await _tell(server, notice)
         try:
             answer = await anyio.to_thread.run_sync(host.call, request.params.name, args, caller)
         except RunOver as exc:  # an MCP error response, not a tool result: the run takes no more calls

@@ -21,7 +21,7 @@ from szagents.tools.formatting import clip
 from szagents.tools.profiling import profile_workspace
 from szagents.tools.shell import run_shell
 
-__all__ = ["TOOL_NAMES", "make_tools"]
+__all__ = ["TOOL_NAMES", "make_tools", "tool_schemas"]
 
 
 class _Args(BaseModel):
@@ -133,6 +133,12 @@ class _StrictTool(StructuredTool):
         if isinstance(tool_input, dict) and tool_input and not self.args_schema.model_fields:
             self.args_schema.model_validate(tool_input)  # a ValidationError goes to handle_validation_error
         return super()._to_args_and_kwargs(tool_input, tool_call_id)
+
+
+def tool_schemas(*, shell: bool = False) -> list[tuple[str, str, dict]]:
+    """(name, description, JSON schema of the arguments) of every tool make_tools gives, without a context."""
+    specs = [*_SPECS, _SHELL] if shell else _SPECS
+    return [(name, description, schema.model_json_schema()) for name, _, schema, description in specs]
 
 
 def make_tools(ctx: ToolContext, *, shell: bool = False) -> list[BaseTool]:

@@ -99,10 +99,9 @@ def check_address(host: str, port: int) -> None:
 def _serve_http(run: McpRun, host: str, port: int, token: Optional[str], err: Console) -> int:
     """Serve run on host:port until the run ends (0) or a signal stops the server (130 Ctrl-C, 143 SIGTERM)."""
     from szagents.cli.errors import Terminated
-    from szagents.mcp.server import HttpServer, build_server, http_app
+    from szagents.mcp.server import HttpServer, http_app
 
-    server = build_server(run, instructions=run.instructions())
-    with HttpServer(http_app(server, token), host, port) as http:
+    with HttpServer(http_app(run, token, instructions=run.instructions()), host, port) as http:
         err.print(f"MCP server for run {run.run_id} (task {run.task.id}): {http.url}"
                   + (" (bearer token required)" if token else ""), highlight=False, soft_wrap=True)
         _announce(run, err)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from szagents.mcp.run import McpBudgets, McpRun
-from szagents.mcp.server import HttpServer, build_server, http_app
+from szagents.mcp.server import HttpServer, http_app
 from szagents.sweep.config import RunConfig
 from szagents.sweep.run import RunOutcome
 from szagents.trajectory.events import ErrorEvent
@@ -118,8 +118,7 @@ def run_external(config: RunConfig, budgets: McpBudgets, command: str, observer:
     token = secrets.token_urlsafe(24)
     run = McpRun(config, budgets, observer)
     with run:
-        server = build_server(run, instructions=run.instructions())
-        with HttpServer(http_app(server, token)) as http:
+        with HttpServer(http_app(run, token, instructions=run.instructions())) as http:
             env = agent_environment(run, http.url, token)
             process = launch(command, run.run_dir / "agent", env, run.brief())
             try:

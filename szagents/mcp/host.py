@@ -61,6 +61,7 @@ class ToolHost(Protocol):
     """What the MCP server needs from the run it serves."""
 
     workspace: Workspace
+    max_file_bytes: int  # the workspace's per-file cap, which sets the MCP request limit (mcp/limits.py)
 
     def specs(self) -> list[ToolSpec]: ...
 
@@ -92,6 +93,7 @@ class LocalTools:
     def __init__(self, ctx: ToolContext, *, shell: bool = False, brief: Callable[[], str] | None = None) -> None:
         self.ctx, self.shell = ctx, shell
         self.workspace = ctx.workspace
+        self.max_file_bytes = ctx.workspace.max_file_bytes
         self.tools: dict[str, BaseTool] = {t.name: t for t in make_tools(ctx, shell=shell)}
         self._brief = brief or (lambda: f"Task {ctx.task.id}: see README.md in the workspace.")
         self._lock = threading.Lock()  # one tool at a time: the tools share one workspace

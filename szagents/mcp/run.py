@@ -37,13 +37,15 @@ from szagents.trajectory import TrajectoryWriter, open_checkpointer
 from szagents.trajectory.events import ErrorEvent, RunStart, ToolCall
 from szagents.workspace.materialize import materialize
 from szagents.workspace.revisions import RevisionStore, one_line
-from szagents.workspace.workspace import Workspace
+from szagents.workspace.workspace import MAX_FILE_BYTES, Workspace
 
 __all__ = ["McpBudgets", "McpRun", "external_team", "mcp_graph"]
 
 
 class McpRun:
     """One run served over MCP (a ToolHost): open, answer tool calls from any thread, close."""
+
+    max_file_bytes = MAX_FILE_BYTES  # the per-file cap of the workspace materialize() lays out
 
     def __init__(self, config: RunConfig, budgets: McpBudgets, observer: Any | None = None) -> None:
         self.config = config.model_copy(update={"run_id": config.resolved_run_id()})

@@ -15,7 +15,7 @@ from mcp.client.stdio import get_default_environment, stdio_client
 
 from szagents.mcp import client
 from szagents.mcp.run import McpBudgets, McpRun, external_team
-from szagents.mcp.server import HttpServer, build_server, http_app
+from szagents.mcp.server import HttpServer, http_app
 from szagents.paths import kernels_dir
 from szagents.sweep.config import RunConfig
 
@@ -37,7 +37,7 @@ def served(runs_dir: Path, run_id: str, *, tool_calls: int = 50, wall_seconds: f
            token: str | None = None, shell: bool = False, task: str = TASK) -> Iterator[tuple[McpRun, str]]:
     """A recorded MCP run served over streamable HTTP on 127.0.0.1 (any free port): (run, url)."""
     with McpRun(config(runs_dir, run_id, shell, task), McpBudgets(tool_calls=tool_calls, wall_seconds=wall_seconds)) as run:
-        with HttpServer(http_app(build_server(run, instructions=run.instructions()), token)) as http:
+        with HttpServer(http_app(run, token, instructions=run.instructions())) as http:
             yield run, http.url
 
 

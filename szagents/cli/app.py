@@ -17,6 +17,7 @@ from typer.core import TyperArgument, TyperGroup
 from szagents import __version__
 from szagents.cli.errors import EXIT_INCORRECT, EXIT_OK, guarded, on_sigterm
 from szagents.cli.options import APIS, TEAMS, TIERS, check_rel, choice, make_console, parse_budgets, positive
+from szagents.cli.export import export_command
 from szagents.cli.report import report_command
 from szagents.cli.mcp import external_run, mcp_command
 from szagents.cli.study import study_command
@@ -273,6 +274,7 @@ def demo(
 
 
 app.command("report")(report_command)
+app.command("export")(export_command)
 app.command("mcp")(mcp_command)
 app.command("study")(study_command)
 

@@ -38,6 +38,7 @@ class BenchRecord:
     walls: list[float] = field(default_factory=list)  # parent's go -> done, seconds
     done: list[dict[str, Any]] = field(default_factory=list)  # the child's claims per repetition
     environment: dict[str, Any] = field(default_factory=dict)  # where the child says it ran (a claim)
+    trace: dict[str, Any] | None = None  # GPU: every device activity per repetition and off the clock (a claim)
 
 
 @dataclass
@@ -98,7 +99,8 @@ def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, 
             record.done.append(done)
             after_done(index, r)
         ch.send(go=None)
-        ch.expect("stored")
+        trace = ch.expect("stored").get("trace")
+        record.trace = trace if isinstance(trace, dict) else None
 
 
 def _talk(ch: Channel, report: ChildReport, request: dict[str, Any], bench_ok: Callable[[ChildReport], bool],

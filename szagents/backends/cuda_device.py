@@ -12,6 +12,7 @@ import cupy as cp
 import numpy as np
 
 from szagents.backends import checks
+from szagents.backends.device_trace import MARKER_BYTES, DeviceTrace
 
 __all__ = ["CudaDevice"]
 
@@ -26,6 +27,7 @@ class CudaDevice:
     fault_types: tuple[type[BaseException], ...] = (cp.cuda.runtime.CUDARuntimeError, cp.cuda.driver.CUDADriverError)
 
     def __init__(self) -> None:
+        self._trace, self.trace_note = DeviceTrace.start()  # before any CUDA work: every context is traced
         self._abi_stream = cp.cuda.Stream(non_blocking=True)
         self._checks = cp.cuda.Stream(non_blocking=True)
         self._checks.use()  # harness array ops never wait implicitly on the kernel's streams
@@ -33,8 +35,32 @@ class CudaDevice:
         props = cp.cuda.runtime.getDeviceProperties(cp.cuda.Device().id)
         self._props = props
         self._scratch = cp.zeros(2 * max(int(props["l2CacheSize"]), 1 << 20) // 4, dtype=cp.int32)
+        # The marker that names the checks stream in the trace: all of the harness's own device work runs there.
+        cp.cuda.runtime.memsetAsync(self._scratch.data.ptr, 0, MARKER_BYTES, self._checks.ptr)
+        self._checks.synchronize()
         self._bandwidth: float | None = None
         self._flips = 0
+
+    # ----- the trace of every device activity (device_trace.py) ----------------------------------
+    def begin_case(self) -> None:
+        if self._trace is not None:
+            self._trace.begin_case()
+
+    def open_window(self) -> None:
+        """A call's window opens (`go` received, or a warm-up call about to start)."""
+        if self._trace is not None:
+            self._trace.open()
+
+    def close_window(self, repetition: int | None) -> None:
+        """The window closes after the device-wide synchronize; repetition None: a warm-up call."""
+        if self._trace is not None:
+            self._trace.close(repetition)
+
+    def trace_report(self, repetitions: int) -> dict[str, Any]:
+        """Spans per repetition and work off the clock (CUPTI), or why there is no trace."""
+        if self._trace is None:
+            return {"source": "events", "reason": self.trace_note}
+        return self._trace.report(repetitions)
 
     def to_device(self, host: np.ndarray) -> Any:
         return cp.asarray(host)

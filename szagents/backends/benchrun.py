@@ -218,8 +218,9 @@ class BenchRun:
             failure = failure or self._compress_claims(i, rc.benches[i])
             if failure is None and (len(rd.benches) <= i or len(rd.benches[i].done) != len(rd.benches[i].reps)):
                 failure = ended(rd, self.launch.limits) or Failure("crash", "decompression stopped early")
+            if failure is None:  # work off the clock explains whatever else looks wrong: said first
+                failure = self.trace_failure("compress", rc.benches[i]) or self.trace_failure("decompress", rd.benches[i])
             failure = failure or self._verify(i, rc.benches[i], rd.benches[i], d_arena)
-            failure = failure or self.trace_failure("compress", rc.benches[i]) or self.trace_failure("decompress", rd.benches[i])
             if failure is not None:
                 return BenchmarkResult(verdict=failure.verdict, detail=f"[{case.dataset}] {failure.detail}",
                                        phase=rd.phase or rc.phase, **common)

@@ -36,7 +36,8 @@ class SandboxSpec:
 
 # What the runner child imports besides the standard library and szagents (CuPy and its helpers on cuda).
 RUNNER_PACKAGES = ("numpy", "pydantic", "pydantic_core", "typing_extensions", "annotated_types",
-                   "typing_inspection", "structlog", "cupy", "cupy_backends", "fastrlock")
+                   "typing_inspection", "structlog", "cupy", "cupy_backends", "fastrlock",
+                   "cupti", "cuda", "nvidia")  # cupti-python, its cuda-bindings and libcupti (device_trace.py)
 
 
 def python_paths() -> list[Path]:

@@ -38,7 +38,7 @@ def harness_run(kernel: str, variant: str | None, dataset: str) -> dict:
     problems = build_problems(Suite(datasets=(dataset,), relative_bounds=(1e-3,)), info.dtype)
     backend = CudaBackend()
     with tempfile.TemporaryDirectory() as work:
-        build = backend.compile([info.source_path("reference")], spec, Path(work))
+        build = backend.compile([info.source_path("reference_cu")], spec, Path(work))
         result = backend.benchmark(build, spec, problems, Path(work))
     if not result.ok:
         return {"error": f"{result.verdict.value}: {result.detail}"}

@@ -21,11 +21,11 @@ from szagents.backends.arena import Arena
 from szagents.backends.channel import Channel, ChildFault, ChildGone, ProtocolBreak
 from szagents.backends.runner import ARENA_FD, CONTROL_FD, LIBRARY_FD, REPS_FD
 from szagents.backends.sandbox import Limits, ProcessOutcome, SandboxProcess, SandboxSpec
+from szagents.backends.sandbox.layout import runner_pythonpath
 from szagents.backends.verify import Failure
 
 __all__ = ["ChildReport", "BenchRecord", "converse", "ended", "NULL_HANDSHAKES"]
 
-_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 NULL_HANDSHAKES = 24
 
 
@@ -138,7 +138,8 @@ def converse(
     report = ChildReport()
     parent, child = socket.socketpair()
     lib_fd = _open_library(library)
-    extra = {**env, "PYTHONPATH": _PACKAGE_PARENT, "CUPY_CACHE_DIR": "/tmp/cupy", "PYTHONDONTWRITEBYTECODE": "1"}
+    extra = {**env, "PYTHONPATH": os.pathsep.join(runner_pythonpath()), "CUPY_CACHE_DIR": "/tmp/cupy",
+             "PYTHONDONTWRITEBYTECODE": "1"}
     process = SandboxProcess(
         [sys.executable, "-s", "-m", "szagents.backends.runner"], limits=limits, isolation=isolation,
         spec=SandboxSpec(python=True, gpu=gpu), cwd=Path("/tmp"), env=extra,

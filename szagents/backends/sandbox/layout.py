@@ -58,6 +58,14 @@ def python_paths() -> list[Path]:
     return sorted(p for p in paths if not _under_system(p) and p.exists())
 
 
+def runner_pythonpath() -> list[str]:
+    """The PYTHONPATH a runner child needs: the folder holding szagents, then the folders outside the
+    interpreter's prefixes that provide RUNNER_PACKAGES (wheels installed with --target, say)."""
+    prefixes = [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()]
+    outside = [p for p in sorted(_providers()) if not any(p == q or q in p.parents for q in prefixes)]
+    return [str(PACKAGE_DIR.parent)] + [str(p) for p in outside if p != PACKAGE_DIR.parent]
+
+
 def _providers() -> set[Path]:
     """The sys.path folders RUNNER_PACKAGES are found in (found, not imported)."""
     found = set()

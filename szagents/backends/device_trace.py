@@ -30,6 +30,7 @@ _EXAMPLES = 8
 class _Records:
     """(kind, stream id, context id, start ns, end ns, bytes) of every record CUPTI delivered."""
 
+    kinds: Any  # cupti.ActivityKind: records carry their kind as a plain number
     rows: list[tuple[str, int, int, int, int, int]] = field(default_factory=list)
 
     def take(self, activities: list[Any]) -> None:
@@ -37,7 +38,10 @@ class _Records:
             start, end = getattr(a, "start", None), getattr(a, "end", None)
             if start is None or end is None:
                 continue
-            kind = getattr(a.kind, "name", str(a.kind)).lower()
+            try:
+                kind = self.kinds(a.kind).name.lower()
+            except (ValueError, TypeError):
+                kind = str(a.kind)
             self.rows.append((kind, int(getattr(a, "stream_id", -1)), int(getattr(a, "context_id", -1)),
                               int(start), int(end), int(getattr(a, "bytes", 0) or 0)))
 
@@ -47,7 +51,7 @@ class DeviceTrace:
 
     def __init__(self, cupti: Any) -> None:
         self._cupti = cupti
-        self._records = _Records()
+        self._records = _Records(cupti.ActivityKind)
         self._windows: list[tuple[int, int, int | None]] = []  # (open ns, close ns, repetition or None)
         self._opened: int | None = None
         self._since = 0

@@ -11,6 +11,11 @@ from szagents.cli.noise import print_noise_warnings
 
 __all__ = ["print_compile", "print_validation", "print_benchmark"]
 
+_COVERAGE = {
+    "cupti": "every kernel, copy and memset the call ran, on any stream (CUPTI activity records)",
+    "events": "CUDA events on the ABI stream only; work on other streams is caught only while still running",
+}
+
 
 def _verdict(v: Verdict) -> str:
     return f"[green]{v.value}[/green]" if v is Verdict.ok else f"[red]{v.value}[/red]"
@@ -48,7 +53,7 @@ def print_benchmark(console: Console, result: BenchmarkResult, title: str = "ben
     env = result.environment
     where = f" on {env.device}, {env.threads} threads" if env else ""
     table = Table(title=f"{title}{where}")
-    for column in ("dataset", "eb", "ratio", "compress GB/s", "decompress GB/s", "reps", "PSNR dB"):
+    for column in ("dataset", "eb", "ratio", "compress GB/s", "decompress GB/s", "reps", "CV %", "PSNR dB"):
         table.add_column(column, justify="right" if column != "dataset" else "left", no_wrap=column == "dataset")
     for case in result.cases:
         def spread(t, gbps):  # noqa: ANN001, ANN202 - local formatting helper
@@ -57,9 +62,15 @@ def print_benchmark(console: Console, result: BenchmarkResult, title: str = "ben
         table.add_row(
             case.dataset, f"{case.eb:.3g}", f"{case.ratio:.2f}",
             spread(case.compress, case.compress_gbps), spread(case.decompress, case.decompress_gbps),
-            f"{case.compress.repetitions}/{case.decompress.repetitions}", f"{case.psnr_db:.1f}",
+            f"{case.compress.repetitions}/{case.decompress.repetitions}",
+            "/".join(f"{t.cv * 100:.1f}" if t.cv is not None else "-" for t in (case.compress, case.decompress)),
+            f"{case.psnr_db:.1f}",
         )
     console.print(table)
+    coverage = _COVERAGE.get(result.cases[0].compress.coverage or "") if result.cases else None
+    if coverage:
+        note = result.cases[0].compress.trace_note
+        console.print(f"[dim]timed: {coverage}{f' ({note})' if note else ''}[/dim]", highlight=False)
     print_noise_warnings(console, result)
     if not result.ok:
         console.print(f"[red]{result.verdict.value}[/red]: {result.detail}", highlight=False)

@@ -34,6 +34,7 @@ class Verdict(str, Enum):
     unwritten_output = "unwritten_output"
     wrong_output = "wrong_output"  # stream differs from the reference format when required
     cheat_detected = "cheat_detected"
+    timing_evaded = "timing_evaded"  # the kernel's processes worked outside the timed calls (off the clock)
     unavailable = "unavailable"  # backend cannot run here (no GPU, no SDK)
     stall = "stall"  # cerebras: a launch or transfer never completed before the timeout
     runtime_error = "runtime_error"  # cerebras: the SDK runtime raised (bad symbol, memcpy, launch)
@@ -145,6 +146,13 @@ class Timing(_Model):
     bound_median_seconds: float | None = None
     time_source: str | None = None  # "claimed" or "bound"
     verified_repetitions: int | None = None  # repetitions whose outputs the parent checked
+    # CPU time of the kernel's whole process tree, summed over the repetitions (offclock.py): inside the
+    # timed calls; after a call until every thread was idle (spin-waits, not charged); off the clock
+    # (while the parent staged the next input and flushed the cache: charged); and how it was read.
+    on_clock_cpu_seconds: float | None = None
+    after_call_cpu_seconds: float | None = None
+    off_clock_cpu_seconds: float | None = None
+    cpu_accounting: str | None = None  # "cgroup v2 cpu.stat", "cgroup v1 cpuacct.usage" or "process clocks"
 
 
 class BenchmarkCase(_Model):

@@ -17,7 +17,8 @@ reads the CPU time again, which splits each gap in two:
   an honest tree sleeps through it. Measured (cgroup v1 cpuacct and process clocks, SZp/SZx
   references and serial.c on a 2M-value field and on `climate`, 5-40 repetitions, alone and beside
   two CPU hogs): 0.000 ms in every case but one, 0.074 ms in one window where the tree had not gone
-  idle within the wait; the parent's settle waits took at most 28.5 ms beside the hogs. The tolerance,
+  idle within the wait (once 2.0 ms: see FORGIVEN_BUSY_FRACTION); the parent's settle waits took at
+  most 28.5 ms beside the hogs. The tolerance,
   ABS_SECONDS_PER_REP per repetition or REL_OF_ON_CLOCK of the CPU used on the clock (whichever is
   larger), leaves 13x that; a thread that quantizes each staged input ahead charges 9-72 ms over 5-9
   repetitions (tests/backends/test_off_clock.py).
@@ -37,10 +38,14 @@ from typing import Any
 from szagents.backends.sandbox import TreeCpu
 from szagents.backends.verify import Failure
 
-__all__ = ["CpuMarks", "CpuMeter", "OffClock", "off_clock", "evasion", "SETTLE_SECONDS", "ABS_SECONDS_PER_REP",
+__all__ = ["CpuMarks", "CpuMeter", "OffClock", "off_clock", "evasion", "case_evasion", "SETTLE_SECONDS", "ABS_SECONDS_PER_REP",
            "REL_OF_ON_CLOCK"]
 
 SETTLE_SECONDS = 0.1  # at most this long waiting for the tree to go idle before staging a repetition
+# Where the tree is still busy after SETTLE_SECONDS in at most this fraction of a case's repetitions, those
+# windows are not charged (an honest OpenMP spin beside CPU hogs once left 0.074 ms, once 2.0 ms): work ahead in
+# so few repetitions cannot move the median time. Busy more often, every window is charged.
+FORGIVEN_BUSY_FRACTION = 0.25
 ABS_SECONDS_PER_REP = 0.0002
 REL_OF_ON_CLOCK = 0.02
 
@@ -87,6 +92,7 @@ class OffClock:
     off_clock_seconds: float
     windows: tuple[float, ...]  # off-clock seconds before each repetition's `go`
     source: str
+    busy_windows: int = 0  # windows whose staging began with a thread still running (after SETTLE_SECONDS)
 
     def timing_fields(self) -> dict[str, Any]:
         """The Timing fields these figures fill."""
@@ -110,24 +116,43 @@ def off_clock(marks: CpuMarks) -> OffClock | None:
         return None
     before = [marks.ready, *marks.done[:-1]]  # where each repetition's gap began
     idle = [i if i is not None else b for i, b in zip(marks.idle, before)] if len(marks.idle) == count else before
-    windows = tuple(_delta(g, i) for g, i in zip(marks.go, idle))
+    gaps = [_delta(g, i) for g, i in zip(marks.go, idle)]
+    settled = [*marks.settled[:count], *[True] * (count - len(marks.settled))]
+    busy = settled.count(False)
+    forgive = busy <= FORGIVEN_BUSY_FRACTION * count  # a loaded machine's late spin; a busy thread every time is not
+    windows = tuple(0.0 if forgive and not ok else w for w, ok in zip(gaps, settled))
     return OffClock(on_clock_seconds=sum(_delta(d, g) for d, g in zip(marks.done, marks.go)),
-                    after_call_seconds=sum(_delta(i, b) for i, b in zip(idle, before)),
-                    off_clock_seconds=sum(windows), windows=windows, source=marks.source)
+                    after_call_seconds=sum(_delta(i, b) for i, b in zip(idle, before)) + sum(gaps) - sum(windows),
+                    off_clock_seconds=sum(windows), windows=windows, source=marks.source, busy_windows=busy)
 
 
-def _where(r: int) -> str:
-    return "before the first go" if r == 0 else f"between timed repetitions {r - 1} and {r}"
+def _where(windows: tuple[float, ...]) -> str:
+    """How much ran before the first go and between repetitions (and where the most did)."""
+    first, rest = windows[0], windows[1:]
+    parts = [f"{first * 1e3:.1f} ms before the first go"]
+    if rest:
+        worst = max(range(len(rest)), key=rest.__getitem__)
+        parts.append(f"{sum(rest) * 1e3:.1f} ms between timed repetitions (the most, {rest[worst] * 1e3:.1f} ms, "
+                     f"between {worst} and {worst + 1})")
+    return ", ".join(parts)
+
+
+def _busy(count: int) -> str:
+    return f"; {count} times a thread still ran {SETTLE_SECONDS * 1e3:.0f} ms after a call returned" if count else ""
 
 
 def evasion(direction: str, figures: OffClock | None) -> Failure | None:
     """timing_evaded when the tree used more CPU off the clock than the tolerance allows."""
     if figures is None or figures.off_clock_seconds <= figures.allowed_seconds:
         return None
-    worst = max(range(len(figures.windows)), key=figures.windows.__getitem__)
     return Failure("timing_evaded", (
-        f"sz_{direction}'s processes used {figures.off_clock_seconds * 1e3:.1f} ms of CPU outside the timed calls, "
-        f"while the parent staged inputs and flushed the cache (the most {_where(worst)}: "
-        f"{figures.windows[worst] * 1e3:.1f} ms), against {figures.on_clock_seconds * 1e3:.1f} ms inside them "
-        f"(allowed: {figures.allowed_seconds * 1e3:.1f} ms; {figures.source}): work done between calls, such as a "
-        f"thread computing ahead on a staged input, is not on the clock. Do each call's work inside the call"))
+        f"sz_{direction}'s processes used {figures.off_clock_seconds * 1e3:.1f} ms of CPU outside the timed calls "
+        f"while the parent staged inputs and flushed the cache ({_where(figures.windows)}), against "
+        f"{figures.on_clock_seconds * 1e3:.1f} ms inside them (allowed: {figures.allowed_seconds * 1e3:.1f} ms; "
+        f"{figures.source}{_busy(figures.busy_windows)}): work done between calls, such as a thread computing ahead "
+        f"on a staged input, is not on the clock. Do each call's work inside the call"))
+
+
+def case_evasion(compress: CpuMarks, decompress: CpuMarks) -> Failure | None:
+    """The first direction of a case whose processes worked off the clock beyond the tolerance."""
+    return evasion("compress", off_clock(compress)) or evasion("decompress", off_clock(decompress))

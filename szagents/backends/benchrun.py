@@ -24,7 +24,8 @@ from szagents.backends import checks
 from szagents.backends.arena import Arena
 from szagents.backends.conversation import BenchRecord, ChildReport, ended
 from szagents.backends.device import HostDevice
-from szagents.backends.offclock import evasion, off_clock
+from szagents.backends.energy import EnergyMeter
+from szagents.backends.offclock import case_evasion, off_clock
 from szagents.backends.protocol import BenchSettings
 from szagents.backends.results import BenchmarkCase, BenchmarkResult, Environment, Timing
 from szagents.backends.staging import Case, RepetitionPlan, repetition_input
@@ -54,6 +55,7 @@ class BenchRun:
         self.snapshots: dict[tuple[str, int, int], bytes] = {}  # (direction, case, rep) -> output right after done
         self.reveal = launch.device == "cpu"  # inputs written just before each `go` (the child reads the arena)
         self._streams: dict[tuple[int, int], tuple[str, int]] = {}  # (case, rep) -> compress output region, size
+        self._energy: EnergyMeter | None = None  # on a GPU: NVML's counter around each case's timed repetitions
 
     def close(self) -> None:
         """Release the repetitions' memory (gigabytes: unmapped on a thread, the result need not wait)."""
@@ -162,6 +164,8 @@ class BenchRun:
         was poisoned when the repetitions were laid out)."""
         def stage(i: int, r: int) -> None:
             if not self.reveal:
+                if r == 0:
+                    self._gpu_energy().start((direction, i))
                 return
             case = self.cases[i]
             if direction == "compress":
@@ -176,9 +180,16 @@ class BenchRun:
         the arena; every repetition is verified, so the pause before the next `go` says nothing about which).
         Work a kernel leaves running past its return shows up as a later change."""
         def take(i: int, r: int) -> None:
+            if not self.reveal and i < len(self.plans) and r == len(self.plans[i].shifts) - 1:
+                self._gpu_energy().stop((direction, i))
             if self.launch.device == "cpu" and i < len(self.chosen) and r in self.chosen[i]:
                 self.snapshots[(direction, i, r)] = self.reps[direction].view(f"b{i}r{r}dst").tobytes()
         return take
+
+    def _gpu_energy(self) -> EnergyMeter:
+        if self._energy is None:
+            self._energy = EnergyMeter.for_gpu(self.launch.env)
+        return self._energy
 
     # ----- verdicts ------------------------------------------------------------------------
     def compress_ok(self, rc: ChildReport) -> bool:
@@ -217,19 +228,15 @@ class BenchRun:
             failure = failure or self._compress_claims(i, rc.benches[i])
             if failure is None and (len(rd.benches) <= i or len(rd.benches[i].done) != len(rd.benches[i].reps)):
                 failure = ended(rd, self.launch.limits) or Failure("crash", "decompression stopped early")
-            failure = failure or self._verify(i, rc.benches[i], rd.benches[i], d_arena) or self._off_clock(i, rc, rd)
+            failure = failure or self._verify(i, rc.benches[i], rd.benches[i], d_arena)
+            if failure is None and self.reveal:  # cuda stages nothing between repetitions: reported, not judged
+                failure = case_evasion(rc.benches[i].cpu, rd.benches[i].cpu)
             if failure is not None:
                 return BenchmarkResult(verdict=failure.verdict, detail=f"[{case.dataset}] {failure.detail}",
                                        phase=rd.phase or rc.phase, **common)
             cases.append(self._case(i, rc, rd, d_arena))
             environment = environment or self._environment(rc.benches[i].environment)
         return BenchmarkResult(verdict="ok", cases=cases, environment=environment, **common)
-
-    def _off_clock(self, i: int, rc: ChildReport, rd: ChildReport) -> Failure | None:
-        """cpu: timing_evaded when a direction's processes worked while the parent staged and flushed."""
-        if not self.reveal:  # cuda: no staging between repetitions; the figures are reported, not judged here
-            return None
-        return evasion("compress", off_clock(rc.benches[i].cpu)) or evasion("decompress", off_clock(rd.benches[i].cpu))
 
     def _verify(self, i: int, crec: BenchRecord, drec: BenchRecord, d_arena: Arena) -> Failure | None:
         case = self.cases[i]
@@ -313,6 +320,7 @@ class BenchRun:
             psnr_db=psnr, nrmse=nrmse, max_error_over_eb=self._base_stats[i]["max_error_over_eb"],
             compress_bandwidth_fraction=moved / comp.median_seconds / 1e9 / bandwidth if bandwidth and comp.median_seconds else None,
             decompress_bandwidth_fraction=moved / decomp.median_seconds / 1e9 / bandwidth if bandwidth and decomp.median_seconds else None,
+            **(self._energy.case_fields(i, crec.walls, drec.walls, case.data.nbytes) if self._energy else {}),
         )
 
 

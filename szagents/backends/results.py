@@ -179,6 +179,11 @@ class BenchmarkCase(_Model):
     compress_cycles: int | None = None
     decompress_cycles: int | None = None
     clock_hz: float | None = None
+    # cuda: the board's energy while the timed calls ran, per GB of their input (NVML's counter, read by the
+    # trusted parent: energy.py); None with the reason in energy_note where the counter is missing or too coarse.
+    compress_joules_per_gb: float | None = None
+    decompress_joules_per_gb: float | None = None
+    energy_note: str | None = None
 
 
 class BenchmarkResult(_HarnessRun):

@@ -59,7 +59,7 @@ def test_a_busy_gpu_draws_plausible_power_through_the_meter(counter):
     assert idle < watts < 1500, note
 
 
-def test_the_cuda_harness_reports_joules_per_gb_or_why_not(tmp_path):
+def test_the_cuda_harness_reports_joules_per_gb_or_why_not(counter, tmp_path):
     """The SZp reference on the climate field: every case carries an energy note, and a J/GB figure in a plausible
     range unless the note says the window was too short for the counter."""
     from szagents.backends.cuda import CudaBackend

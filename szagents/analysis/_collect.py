@@ -145,6 +145,8 @@ def _on_benchmark(walk: _Walk, e: Any) -> None:
             decompress_gbps=as_float(case.get("decompress_gbps")), ratio=as_float(case.get("ratio")),
             compress_bandwidth_fraction=as_float(case.get("compress_bandwidth_fraction")),
             decompress_bandwidth_fraction=as_float(case.get("decompress_bandwidth_fraction")),
+            compress_joules_per_gb=as_float(case.get("compress_joules_per_gb")),
+            decompress_joules_per_gb=as_float(case.get("decompress_joules_per_gb")),
             exec_time_s=exec_time_s(case), backend=env.get("backend"), device=env.get("device"),
             memory_bandwidth_gbps=as_float(env.get("memory_bandwidth_gbps")),
         )
@@ -161,7 +163,7 @@ def _step_medians(walk: _Walk) -> dict[str, Any]:
             and (compiled is None or m["content_sha256"] == compiled.content_sha256)]
     out: dict[str, Any] = {"measurements": len(same)}
     for key in ("compress_gbps", "decompress_gbps", "ratio", "compress_bandwidth_fraction",
-                "decompress_bandwidth_fraction"):
+                "decompress_bandwidth_fraction", "compress_joules_per_gb", "decompress_joules_per_gb"):
         values = [m[key] for m in same if not math.isnan(m[key])]
         out[f"{key}_median"] = statistics.median(values) if values else math.nan
     first = bench.cases[0] if bench is not None and bench.cases else None

@@ -26,21 +26,24 @@ _RUN_COLUMNS = [
     "best_ratio",
     "final_revision", "final_tc_gbps", "final_td_gbps", "final_ratio", "baseline_tc_gbps", "baseline_td_gbps",
     "first_correct_revision", "first_correct_iteration", "first_correct_tokens", "first_correct_seconds",
-    "exec_time_s", "tc_bandwidth_fraction", "td_bandwidth_fraction", "device", "rollbacks", "errors", "run_dir",
+    "exec_time_s", "tc_bandwidth_fraction", "td_bandwidth_fraction", "tc_joules_per_gb", "td_joules_per_gb", "device",
+    "rollbacks", "errors", "run_dir",
     "isolation", "sdk_version",
 ]
 _TABLE_COLUMNS = {
     "revisions": ["run", "number", "role", "action", "verdict", "correct", "runnable", "failure", "is_best",
                   "compress_gbps", "decompress_gbps", "ratio", "measurements", "compress_gbps_median",
                   "decompress_gbps_median", "ratio_median", "compress_bandwidth_fraction_median",
-                  "decompress_bandwidth_fraction_median", "exec_time_s", "device", "detail", "iteration", "tokens",
+                  "decompress_bandwidth_fraction_median", "compress_joules_per_gb_median",
+                  "decompress_joules_per_gb_median", "exec_time_s", "device", "detail", "iteration", "tokens",
                   "seconds", "diff", "path", "compress_cv", "decompress_cv", "reused_from", "remeasured"],
     "llm_calls": ["run", "call", "role", "model", "iteration", "input_tokens", "output_tokens", "latency_s", "tools",
                   "action", "context", "phase", "seconds"],
     "tool_calls": ["run", "call", "role", "tool", "ok", "duration_s", "path"],
     "benchmarks": ["run", "step", "by", "verdict", "content_sha256", "case", "dataset", "compress_gbps",
                    "decompress_gbps", "ratio", "compress_bandwidth_fraction", "decompress_bandwidth_fraction",
-                   "exec_time_s", "backend", "device", "memory_bandwidth_gbps"],
+                   "compress_joules_per_gb", "decompress_joules_per_gb", "exec_time_s", "backend", "device",
+                   "memory_bandwidth_gbps"],
 }
 
 
@@ -120,6 +123,8 @@ def _derive(rows: RunRows) -> dict[str, Any]:
         exec_time_s=_first(final, "exec_time_s") if final else _first(timed[-1:], "exec_time_s"),
         tc_bandwidth_fraction=_first(final, "compress_bandwidth_fraction_median"),
         td_bandwidth_fraction=_first(final, "decompress_bandwidth_fraction_median"),
+        tc_joules_per_gb=_first(best, "compress_joules_per_gb_median"),
+        td_joules_per_gb=_first(best, "decompress_joules_per_gb_median"),
         device=_first(final, "device", None) or next((b["device"] for b in rows.benchmarks if b["device"]), None),
         rollbacks=run.get("rollbacks", 0), errors=run.get("errors", 0),
     )

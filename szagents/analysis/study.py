@@ -14,7 +14,7 @@ import pandas as pd
 from szagents.analysis._plot import FigureFile, empty, new_figure, save, short_model
 from szagents.analysis.load import Runs
 from szagents.analysis.stats import Comparison, bootstrap_median, compare_rates, compare_samples, wilson
-from szagents.analysis.table import Cell, Table, fmt_num, with_sdk
+from szagents.analysis.table import Cell, Table, fmt_joules, fmt_num, with_sdk
 
 __all__ = ["CELL_COLUMNS", "FACTORS", "is_study", "cell_summary", "study_table", "study_comparisons",
            "set_comparisons", "comparison_table", "study_figure"]
@@ -63,6 +63,8 @@ def cell_summary(runs: Runs) -> pd.DataFrame:
                      "success_rate": rate.estimate, "success_low": rate.low, "success_high": rate.high,
                      "tc_median_gbps": tc.estimate, "tc_low_gbps": tc.low, "tc_high_gbps": tc.high,
                      "td_median_gbps": td.estimate, "td_low_gbps": td.low, "td_high_gbps": td.high,
+                     "tc_joules_per_gb_median": float(good["tc_joules_per_gb"].astype(float).median()),
+                     "td_joules_per_gb_median": float(good["td_joules_per_gb"].astype(float).median()),
                      "first_correct_iterations_median": float(first.median()) if len(first.dropna()) else math.nan,
                      "tokens_median": float(group["tokens"].median()), "cost_usd": float(group["cost_usd"].sum(min_count=1))})
     return pd.DataFrame(rows)
@@ -81,16 +83,20 @@ def study_table(runs: Runs) -> Table:
     rows = [[Cell(r["task"]), Cell(with_sdk(r["backend"], r["sdk_version"])), Cell(short_model(r["model"])),
              Cell(r["tier"]), Cell(r["team"]), Cell(str(r["n"])),
              Cell(f"{r['successes']}/{r['n']} [{r['success_low']:.0%}, {r['success_high']:.0%}]"),
-             Cell(_ci(r, "tc")), Cell(_ci(r, "td")), Cell(fmt_num(r["first_correct_iterations_median"], 1)),
+             Cell(_ci(r, "tc")), Cell(_ci(r, "td")),
+             Cell(fmt_joules(r["tc_joules_per_gb_median"], r["td_joules_per_gb_median"])),
+             Cell(fmt_num(r["first_correct_iterations_median"], 1)),
              Cell(fmt_num(r["cost_usd"], 2))] for _, r in data.iterrows()]
     notes = ["Per cell (task × backend and its SDK × model × tier × team) over its repeats: success with a 95 % "
              "Wilson interval; "
              "median best Tc/Td of the successful runs (GB/s) with a 95 % percentile-bootstrap interval (none with "
-             "fewer than 2 runs); median LLM calls to the first correct revision; total cost as the runs' run_end events recorded it."]
+             "fewer than 2 runs); median J/GB (compression/decompression) of the successful runs' best revisions "
+             "where the GPU's energy counter measured it (a dash elsewhere); median LLM calls to the first correct revision; total cost as the runs' run_end events recorded it."]
     # Intervals may wrap between the median and its bounds (right-aligned cells never wrap): left-aligned.
     return Table("study_cells", "Study cells (repeats grouped)",
                  ["Task", "Backend", "Model", "Tier", "Team", "n", "Success", "Tc median [95% CI]",
-                  "Td median [95% CI]", "Iter. to 1st correct", "Cost $"], rows, data, align="lllllrlllrr", notes=notes)
+                  "Td median [95% CI]", "J/GB median (c/d)", "Iter. to 1st correct", "Cost $"], rows, data,
+                 align="lllllrlllrrr", notes=notes)
 
 
 def _pairs(frame: pd.DataFrame, factor: str) -> list[tuple[tuple, pd.DataFrame, pd.DataFrame, str, str]]:

@@ -38,6 +38,7 @@ class SyntheticStep:
     own_tc: tuple[float, ...] = ()  # the agent's own benchmarks of this code before submitting (Tc; Td alike)
     exec_time_s: float | None = None  # Cerebras runtime execution time
     bandwidth_fraction: float | None = None  # compress/decompress fraction of the memory bandwidth (cuda)
+    joules_per_gb: tuple[float, float] | None = None  # compress, decompress J/GB (cuda, NVML)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ def _case(spec: SyntheticRun, step: SyntheticStep, tc: float | None) -> dict[str
         case.update(compress_bandwidth_fraction=step.bandwidth_fraction, decompress_bandwidth_fraction=step.bandwidth_fraction)
     if step.exec_time_s is not None:
         case["exec_time_s"] = step.exec_time_s
+    if step.joules_per_gb is not None:
+        case.update(compress_joules_per_gb=step.joules_per_gb[0], decompress_joules_per_gb=step.joules_per_gb[1])
     return case
 
 

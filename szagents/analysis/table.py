@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Cell", "Table", "fmt_gbps", "fmt_num", "fmt_int", "run_anchor", "revision_anchor", "with_sdk", "DASH"]
+__all__ = ["Cell", "Table", "fmt_gbps", "fmt_num", "fmt_int", "fmt_joules", "run_anchor", "revision_anchor", "with_sdk", "DASH"]
 
 DASH = "—"
 
@@ -28,6 +28,12 @@ def fmt_num(value: Any, digits: int = 2) -> str:
     """A number with a fixed count of decimals; a dash for none."""
     number = _finite(value)
     return DASH if number is None else f"{number:.{digits}f}"
+
+
+def fmt_joules(compress: Any, decompress: Any) -> str:
+    """Joules per GB of compression/decompression, 3 significant digits; a dash for each one missing (or for both)."""
+    shown = [DASH if (number := _finite(v)) is None else f"{number:.3g}" for v in (compress, decompress)]
+    return DASH if shown == [DASH, DASH] else "/".join(shown)
 
 
 def fmt_int(value: Any) -> str:

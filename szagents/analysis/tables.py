@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 from szagents.analysis.load import CONFIG_COLUMNS, Runs
-from szagents.analysis.table import DASH, Cell, Table, fmt_gbps, fmt_int, fmt_num, revision_anchor, run_anchor, with_sdk
+from szagents.analysis.table import (DASH, Cell, Table, fmt_gbps, fmt_int, fmt_joules, fmt_num, revision_anchor,
+                                     run_anchor, with_sdk)
 from szagents.analysis.taxonomy import FAILURE_MODES, PHASES, tier_rank
 
 __all__ = ["summary_table", "success_table", "runnability_table", "failure_table", "phase_table", "sort_configs",
@@ -26,19 +27,22 @@ def sort_configs(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.Da
 def summary_table(runs: Runs) -> Table:
     """One row per run: configuration, iterations, tokens, wall time, success, best revision's Tc/Td/ratio, stop reason."""
     columns = ["run", "model", "tier", "team", "task", "iterations", "tokens", "wall_seconds", "success",
-               "best_tc_gbps", "best_td_gbps", "best_ratio", "first_correct_iteration", "stop_reason"]
+               "best_tc_gbps", "best_td_gbps", "tc_joules_per_gb", "td_joules_per_gb", "best_ratio",
+               "first_correct_iteration", "stop_reason"]
     data = sort_configs(runs.runs)[columns]
     rows = [[Cell(r.run, anchor=run_anchor(r.run)), Cell(r.model), Cell(r.tier), Cell(r.team), Cell(r.task),
              Cell(fmt_int(r.iterations)), Cell(fmt_int(r.tokens)), Cell(fmt_num(r.wall_seconds, 1)),
              Cell("yes" if r.success else "no", css="" if r.success else "bad"), Cell(fmt_gbps(r.best_tc_gbps)),
-             Cell(fmt_gbps(r.best_td_gbps)), Cell(fmt_num(r.best_ratio)), Cell(fmt_int(r.first_correct_iteration)),
+             Cell(fmt_gbps(r.best_td_gbps)), Cell(fmt_joules(r.tc_joules_per_gb, r.td_joules_per_gb)),
+             Cell(fmt_num(r.best_ratio)), Cell(fmt_int(r.first_correct_iteration)),
              Cell(r.stop_reason)] for r in data.itertuples()]
     header = ["Run", "Model", "Tier", "Team", "Task", "Iterations", "Tokens", "Wall (s)", "Success", "Best Tc (GB/s)",
-              "Best Td (GB/s)", "Best ratio", "First correct at", "Stop"]
+              "Best Td (GB/s)", "Best J/GB (c/d)", "Best ratio", "First correct at", "Stop"]
     notes = ["Best Tc/Td/ratio: the run's best revision (its final answer, chosen on the task's objective among "
-             "revisions at or above the ratio floor), all three from that one revision; "
+             "revisions at or above the ratio floor), all three from that one revision; J/GB: the GPU board's energy "
+             "per GB while the timed calls ran (NVML), compression/decompression, a dash where none was measured; "
              "first correct at: LLM calls up to the first correct revision the agent wrote."]
-    return Table("summary", "Runs", header, rows, data, align="lllllrrrlrrrrl", notes=notes)
+    return Table("summary", "Runs", header, rows, data, align="lllllrrrlrrrrrl", notes=notes)
 
 
 def success_table(runs: Runs) -> Table:

@@ -35,7 +35,7 @@ _VERDICT_MODES = {
     "timeout": "hang/timeout", "stall": "hang/timeout", "hang": "hang/timeout",
     "bound_violation": "bound violation", "unwritten_output": "bound violation",
     "size_error": "size/format error", "wrong_output": "size/format error", "format_error": "size/format error",
-    "cheat_detected": "cheat detected",
+    "cheat_detected": "cheat detected", "timing_evaded": "cheat detected",  # work off the timed clock
     "zero_exec_time": "zero execution time",
     "ratio_regression": "ratio regression",  # below the task's ratio floor (not a compressor of its kind)
 }

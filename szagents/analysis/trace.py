@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from szagents.analysis.load import Runs
-from szagents.analysis.table import Cell, Table, fmt_gbps, fmt_num, revision_anchor
+from szagents.analysis.table import Cell, Table, fmt_gbps, fmt_joules, fmt_num, revision_anchor
 
 __all__ = ["trace_data", "trace_table", "trace_tables", "UP", "DOWN", "STAR"]
 
@@ -47,7 +47,9 @@ def trace_data(revisions: pd.DataFrame) -> pd.DataFrame:
     steps = revisions.sort_values("number")
     data = pd.DataFrame({"run": steps["run"], "step": steps["number"], "action": steps["action"],
                          "verdict": steps["verdict"], "correct": steps["runnable"],
-                         "measurements": steps["measurements"]})
+                         "measurements": steps["measurements"],
+                         "tc_joules_per_gb": steps["compress_joules_per_gb_median"].astype(float),
+                         "td_joules_per_gb": steps["decompress_joules_per_gb_median"].astype(float)})
     shown = steps["runnable"] | (steps["verdict"] == "ratio_regression")  # below the floor: measured, shown, never best
     for short, (column, fmt) in _COLUMNS.items():
         values = [v if ok else math.nan for v, ok in zip(steps[column].astype(float), shown)]
@@ -71,16 +73,20 @@ def trace_table(runs: Runs, run: str) -> Table:
     """The trace table of one run (arrows: change from the previous measured step; ★: best value of the column)."""
     info = runs.runs.loc[runs.runs["run"] == run].iloc[0]
     data = trace_data(runs.revisions[runs.revisions["run"] == run])
+    energy = bool(data[["tc_joules_per_gb", "td_joules_per_gb"]].notna().to_numpy().any())  # else the study's form
     rows = []
     for _, row in data.iterrows():
         action = row["action"] if row["correct"] else f"{row['action']} [{row['verdict']}]"
-        rows.append([Cell(str(row["step"]), anchor=revision_anchor(run, row["step"])), _cell(row, "tc"), _cell(row, "td"), _cell(row, "ratio"),
-                     Cell(action, css="" if row["correct"] else "bad")])
+        joules = [Cell(fmt_joules(row["tc_joules_per_gb"], row["td_joules_per_gb"]))] if energy else []
+        rows.append([Cell(str(row["step"]), anchor=revision_anchor(run, row["step"])), _cell(row, "tc"), _cell(row, "td"),
+                     *joules, _cell(row, "ratio"), Cell(action, css="" if row["correct"] else "bad")])
     title = f"Optimization trace of {run} ({info['model']}, {info['tier']}, {info['task']})"
-    return Table("trace", title, ["Step", "Tc (GB/s)", "Td (GB/s)", "Ratio", "Action"], rows, data, align="rrrrl",
+    header = ["Step", "Tc (GB/s)", "Td (GB/s)", *(["J/GB (c/d)"] if energy else []), "Ratio", "Action"]
+    energy_note = " J/GB: the GPU board's energy per GB while the timed calls ran (NVML)." if energy else ""
+    return Table("trace", title, header, rows, data, align="rrrrrl" if energy else "rrrrl",
                  notes=[f"{UP}/{DOWN}: change from the previous measured step; {STAR}: best value of the column among "
                         "correct steps; medians over every measurement of a step's code; [verdict]: the step failed "
-                        "([ratio_regression]: measured, but below the task's ratio floor, so never best)."])
+                        "([ratio_regression]: measured, but below the task's ratio floor, so never best)." + energy_note])
 
 
 def trace_tables(runs: Runs) -> list[Table]:

@@ -24,6 +24,8 @@ from szagents.backends import checks
 from szagents.backends.arena import Arena
 from szagents.backends.conversation import BenchRecord, ChildReport, ended
 from szagents.backends.device import HostDevice
+from szagents.backends.energy import EnergyMeter
+from szagents.backends.offclock import case_evasion, off_clock
 from szagents.backends.protocol import BenchSettings
 from szagents.backends.results import BenchmarkCase, BenchmarkResult, Environment, Timing
 from szagents.backends.staging import Case, RepetitionPlan, repetition_input
@@ -53,6 +55,7 @@ class BenchRun:
         self.snapshots: dict[tuple[str, int, int], bytes] = {}  # (direction, case, rep) -> output right after done
         self.reveal = launch.device == "cpu"  # inputs written just before each `go` (the child reads the arena)
         self._streams: dict[tuple[int, int], tuple[str, int]] = {}  # (case, rep) -> compress output region, size
+        self._energy: EnergyMeter | None = None  # on a GPU: NVML's counter around each case's timed repetitions
 
     def close(self) -> None:
         """Release the repetitions' memory (gigabytes: unmapped on a thread, the result need not wait)."""
@@ -163,6 +166,8 @@ class BenchRun:
         was poisoned when the repetitions were laid out)."""
         def stage(i: int, r: int) -> None:
             if not self.reveal:
+                if r == 0:
+                    self._gpu_energy().start((direction, i))
                 return
             case = self.cases[i]
             if direction == "compress":
@@ -177,9 +182,16 @@ class BenchRun:
         the arena; every repetition is verified, so the pause before the next `go` says nothing about which).
         Work a kernel leaves running past its return shows up as a later change."""
         def take(i: int, r: int) -> None:
+            if not self.reveal and i < len(self.plans) and r == len(self.plans[i].shifts) - 1:
+                self._gpu_energy().stop((direction, i))
             if self.launch.device == "cpu" and i < len(self.chosen) and r in self.chosen[i]:
                 self.snapshots[(direction, i, r)] = self.reps[direction].view(f"b{i}r{r}dst").tobytes()
         return take
+
+    def _gpu_energy(self) -> EnergyMeter:
+        if self._energy is None:
+            self._energy = EnergyMeter.for_gpu(self.launch.env)
+        return self._energy
 
     # ----- verdicts ------------------------------------------------------------------------
     def compress_ok(self, rc: ChildReport) -> bool:
@@ -221,6 +233,8 @@ class BenchRun:
             if failure is None:  # work off the clock explains whatever else looks wrong: said first
                 failure = self.trace_failure("compress", rc.benches[i]) or self.trace_failure("decompress", rd.benches[i])
             failure = failure or self._verify(i, rc.benches[i], rd.benches[i], d_arena)
+            if failure is None and self.reveal:  # cuda stages nothing between repetitions: reported, not judged
+                failure = case_evasion(rc.benches[i].cpu, rd.benches[i].cpu)
             if failure is not None:
                 return BenchmarkResult(verdict=failure.verdict, detail=f"[{case.dataset}] {failure.detail}",
                                        phase=rd.phase or rc.phase, **common)
@@ -297,8 +311,8 @@ class BenchRun:
         case, crec, drec = self.cases[i], rc.benches[i], rd.benches[i]
         nbytes = self._timed_bytes(i, crec)
         decoded = d_arena.view(f"b{i}dst", case.data.dtype)[: case.n]
-        comp = Timing(**self._timing(crec, rc))
-        decomp = Timing(**self._timing(drec, rd))
+        comp = self._timing(crec, rc)
+        decomp = self._timing(drec, rd)
         psnr, nrmse = checks.quality(np, case.data, decoded)
         bandwidth = self._environment(crec.environment).memory_bandwidth_gbps
         moved = case.data.nbytes + nbytes
@@ -310,11 +324,13 @@ class BenchRun:
             psnr_db=psnr, nrmse=nrmse, max_error_over_eb=self._base_stats[i]["max_error_over_eb"],
             compress_bandwidth_fraction=moved / comp.median_seconds / 1e9 / bandwidth if bandwidth and comp.median_seconds else None,
             decompress_bandwidth_fraction=moved / decomp.median_seconds / 1e9 / bandwidth if bandwidth and decomp.median_seconds else None,
+            **(self._energy.case_fields(i, crec.walls, drec.walls, case.data.nbytes) if self._energy else {}),
         )
 
 
-    def _timing(self, record: BenchRecord, report: ChildReport) -> dict[str, Any]:
-        """Timing fields of one direction: the trace's spans where the child had one (GPU), else its own figures."""
+    def _timing(self, record: BenchRecord, report: ChildReport) -> Timing:
+        """Timing of one direction: the trace's spans where the child had one (GPU), else its own figures; the
+        tree's CPU time on and off the clock."""
         trace = record.trace or {}
         spans = trace.get("spans") if trace.get("source") == "cupti" and isinstance(trace.get("spans"), list) else None
         gpu = self.launch.device != "cpu"
@@ -323,7 +339,8 @@ class BenchRun:
                                  PACKING if gpu else None, len(warm) if isinstance(warm, list) else None)
         coverage = "host" if not gpu else "cupti" if spans is not None else "events"
         note = str(trace.get("reason", ""))[:300] or None if gpu and spans is None else None
-        return summary | {"coverage": coverage, "trace_note": note}
+        cpu = off_clock(record.cpu)
+        return Timing(**summary, coverage=coverage, trace_note=note, **(cpu.timing_fields() if cpu is not None else {}))
 
     def trace_failure(self, direction: str, record: BenchRecord) -> Failure | None:
         """timing_evaded when the trace shows device work outside every call's window (off the clock)."""

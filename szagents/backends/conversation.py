@@ -2,7 +2,9 @@
 
 The parent measures its own wall clock around every timed repetition (go -> done) and around
 null repetitions run before the kernel library is loaded (the allowance): these are the trusted
-figures the reported time is bounded by. Nothing here decides a verdict.
+figures the reported time is bounded by. It also reads the CPU time of the child's whole tree at
+`ready`, before staging each repetition (once the tree is idle, on cpu), at `go` and at `done`
+(offclock.py). Nothing here decides a verdict.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from szagents.backends.arena import Arena
 from szagents.backends.channel import Channel, ChildFault, ChildGone, ProtocolBreak
+from szagents.backends.offclock import CpuMarks, CpuMeter
 from szagents.backends.runner import ARENA_FD, CONTROL_FD, LIBRARY_FD, REPS_FD
 from szagents.backends.sandbox import Limits, ProcessOutcome, SandboxProcess, SandboxSpec
 from szagents.backends.sandbox.layout import runner_pythonpath
@@ -39,6 +42,7 @@ class BenchRecord:
     done: list[dict[str, Any]] = field(default_factory=list)  # the child's claims per repetition
     environment: dict[str, Any] = field(default_factory=dict)  # where the child says it ran (a claim)
     trace: dict[str, Any] | None = None  # GPU: every device activity per repetition and off the clock (a claim)
+    cpu: CpuMarks = field(default_factory=CpuMarks)  # the tree's CPU time at ready, idle, go and done (offclock.py)
 
 
 @dataclass
@@ -55,6 +59,7 @@ class ChildReport:
     timed_out: bool = False
     phase: str | None = None
     outcome: ProcessOutcome | None = None
+    cpu_source: str | None = None  # how the tree's CPU time was read (offclock.py)
 
     @property
     def finished(self) -> bool:
@@ -76,7 +81,7 @@ def _calibrate(ch: Channel, report: ChildReport) -> None:
 
 
 def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, flush: Callable[[], None],
-           count: int, after_done: AfterDone, before_go: BeforeGo) -> None:
+           count: int, after_done: AfterDone, before_go: BeforeGo, meter: CpuMeter) -> None:
     for index in range(count):
         environment = ch.expect("environment")["environment"]
         record = BenchRecord(warm=ch.expect("warm"), environment=environment if isinstance(environment, dict) else {})
@@ -84,16 +89,20 @@ def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, 
         record.reps = plan(index, record.warm)
         ch.send(reps=record.reps, layout=reps_arena.layout())
         ch.expect("ready")
+        record.cpu.source, record.cpu.ready = report.cpu_source or "", meter.read()
         for r in range(len(record.reps)):
+            meter.idle(record.cpu)
             before_go(index, r)
             flush()
             token = secrets.token_hex(8)  # a `done` must echo it: none can be written before its `go`
             if ch.pending():
                 raise ProtocolBreak(f"a message arrived before repetition {r} was started")
+            record.cpu.go.append(meter.read())
             start = time.perf_counter()
             ch.send(go=r, token=token)
             done = ch.expect("done")
             record.walls.append(time.perf_counter() - start)
+            record.cpu.done.append(meter.read())
             if done.get("token") != token or done.get("done") != r:
                 raise ProtocolBreak(f"a `done` that does not answer repetition {r}'s `go`")
             record.done.append(done)
@@ -105,7 +114,7 @@ def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, 
 
 def _talk(ch: Channel, report: ChildReport, request: dict[str, Any], bench_ok: Callable[[ChildReport], bool],
           plan: PlanReps, reps_arena: Arena, flush: Callable[[], None], after_done: AfterDone,
-          before_go: BeforeGo) -> None:
+          before_go: BeforeGo, meter: CpuMeter) -> None:
     ch.send(**request)
     _calibrate(ch, report)
     first = ch.receive()
@@ -124,7 +133,7 @@ def _talk(ch: Channel, report: ChildReport, request: dict[str, Any], bench_ok: C
     go = bool(request.get("bench")) and bench_ok(report)
     ch.send(bench=go)
     if go:
-        _bench(ch, report, plan, reps_arena, flush, len(request["bench"]), after_done, before_go)
+        _bench(ch, report, plan, reps_arena, flush, len(request["bench"]), after_done, before_go, meter)
     ch.expect("finished")
 
 
@@ -132,9 +141,12 @@ def converse(
     request: dict[str, Any], *, arena: Arena, reps_arena: Arena, library: Path, limits: Limits,
     env: Mapping[str, str], gpu: bool, isolation: str | None, bench_ok: Callable[[ChildReport], bool] = lambda r: True,
     plan: PlanReps = lambda i, w: [], flush: Callable[[], None] = lambda: None,
-    after_done: AfterDone = lambda i, r: None, before_go: BeforeGo = lambda i, r: None,
+    after_done: AfterDone = lambda i, r: None, before_go: BeforeGo = lambda i, r: None, settle: bool = False,
 ) -> ChildReport:
-    """Start a runner child on request, hold the conversation, end its whole tree; what it claimed."""
+    """Start a runner child on request, hold the conversation, end its whole tree; what it claimed.
+
+    settle: before staging each repetition, wait until the tree is idle (the parent stages inputs between
+    repetitions, cpu): CPU used from then to `go` is off the clock (offclock.py)."""
     report = ChildReport()
     parent, child = socket.socketpair()
     lib_fd = _open_library(library)
@@ -149,8 +161,10 @@ def converse(
         process.start()
         child.close()
         ch = Channel(parent, process.deadline())
+        cpu = process.tree_cpu()
+        report.cpu_source = cpu.source
         try:
-            _talk(ch, report, request, bench_ok, plan, reps_arena, flush, after_done, before_go)
+            _talk(ch, report, request, bench_ok, plan, reps_arena, flush, after_done, before_go, CpuMeter(cpu, settle))
         except ChildGone as gone:
             report.gone, report.timed_out = True, gone.timed_out
         except ProtocolBreak as broke:

@@ -202,7 +202,8 @@ class _Evaluation:
         rc = self.launch.run(request, c_arena, bench.reps["compress"], plan=bench.plan_compress,
                              bench_ok=lambda r: len(r.calls) == sum(len(c.rounds) for c in cases) and all(
                                  call.get("status") == 0 for call in r.calls), flush=bench.flush,
-                             after_done=bench.snapshot("compress"), before_go=bench.before_go("compress"))
+                             after_done=bench.snapshot("compress"), before_go=bench.before_go("compress"),
+                             settle=bench.reveal)
         self._account(rc, "compress")
         k, c_failure, sizes = self.compress_checks(cases, rc, c_arena, c_layout)
         d_arena = Arena()
@@ -216,7 +217,7 @@ class _Evaluation:
             request = {"role": "decompress", "cases": d_layout, "bench": bench.requests("decompress") if run_bench else []}
             rd = self.launch.run(request, d_arena, bench.reps["decompress"], plan=bench.plan_decompress,
                                  flush=bench.flush, after_done=bench.snapshot("decompress"),
-                                 before_go=bench.before_go("decompress"))
+                                 before_go=bench.before_go("decompress"), settle=bench.reveal)
             self._account(rd, "decompress")
             results, d_failure = self.decode_checks(cases[:k], rd, d_arena, d_layout)
             failure = d_failure or ((k, c_failure) if c_failure is not None else None)

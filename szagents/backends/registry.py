@@ -8,7 +8,7 @@ from importlib.metadata import entry_points
 from szagents.backends.protocol import Backend
 from szagents.errors import UnknownSpecError
 
-__all__ = ["BUILTIN_BACKENDS", "backend_names", "get_backend"]
+__all__ = ["BUILTIN_BACKENDS", "backend_names", "get_backend", "configured_backend"]
 
 BUILTIN_BACKENDS = {
     "cpu": "szagents.backends.cpu:CpuBackend",
@@ -43,3 +43,13 @@ def get_backend(name: str) -> Backend:
             f"backend {name!r} is registered but its module {module_name} is not installed here ({exc})"
         ) from None
     return getattr(module, attr)()
+
+
+def configured_backend(name: str, harness_timeout_s: float | None = None) -> Backend:
+    """The backend registered as name; with harness_timeout_s, its harness children get that wall limit."""
+    backend = get_backend(name)
+    config = getattr(backend, "config", None)
+    if harness_timeout_s is None or config is None or not hasattr(config, "run_limits"):
+        return backend
+    limits = config.run_limits.model_copy(update={"wall_seconds": float(harness_timeout_s)})
+    return type(backend)(config.model_copy(update={"run_limits": limits}))  # type: ignore[call-arg]

@@ -28,7 +28,7 @@ class Verdict(str, Enum):
     abi_error = "abi_error"  # library lacks a required symbol
     crash = "crash"  # killed by a signal or exited without a result
     timeout = "timeout"
-    timing_evaded = "timing_evaded"  # work ran outside the timed windows (off the clock)
+    timing_evaded = "timing_evaded"  # work ran outside the timed calls (off the clock: CPU on cpu, device work on cuda)
     error_status = "error_status"  # kernel returned non-zero on valid input
     bound_violation = "bound_violation"
     size_error = "size_error"  # out_bytes > capacity, writes past a buffer, under-reported size
@@ -153,6 +153,13 @@ class Timing(_Model):
     # or "host" (the cpu clock around the call). trace_note says why a GPU run has no trace.
     coverage: str | None = None
     trace_note: str | None = None
+    # CPU time of the kernel's whole process tree, summed over the repetitions (offclock.py): inside the
+    # timed calls; after a call until every thread was idle (spin-waits, not charged); off the clock
+    # (while the parent staged the next input and flushed the cache: charged); and how it was read.
+    on_clock_cpu_seconds: float | None = None
+    after_call_cpu_seconds: float | None = None
+    off_clock_cpu_seconds: float | None = None
+    cpu_accounting: str | None = None  # "cgroup v2 cpu.stat", "cgroup v1 cpuacct.usage" or "process clocks"
 
 
 class BenchmarkCase(_Model):
@@ -179,6 +186,11 @@ class BenchmarkCase(_Model):
     compress_cycles: int | None = None
     decompress_cycles: int | None = None
     clock_hz: float | None = None
+    # cuda: the board's energy while the timed calls ran, per GB of their input (NVML's counter, read by the
+    # trusted parent: energy.py); None with the reason in energy_note where the counter is missing or too coarse.
+    compress_joules_per_gb: float | None = None
+    decompress_joules_per_gb: float | None = None
+    energy_note: str | None = None
 
 
 class BenchmarkResult(_HarnessRun):

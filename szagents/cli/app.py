@@ -72,7 +72,7 @@ def validate(
 ) -> None:
     """Compile FILES and run the harness on them; print a result table."""
     from szagents.cli.validate import run_validate
-    from szagents.sweep.run import configured_backend
+    from szagents.backends.registry import configured_backend
     from szagents.tasks.task import Suite, load_kernel
 
     check_rel(rel)

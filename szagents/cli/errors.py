@@ -80,11 +80,13 @@ def guarded(run: Callable[[], object], debug: bool) -> int:
         from pydantic import ValidationError
 
         from szagents.errors import SzAgentsError
-        from szagents.models.calls import ProviderError  # loaded only on failure: --help stays fast
 
         if debug:
             traceback.print_exc()
-        if isinstance(exc, ProviderError):
+        # A provider error comes only from the model stack: never imported here, so kernel-only commands
+        # (validate, references) fail with their own message where LangChain is not installed.
+        calls = sys.modules.get("szagents.models.calls")
+        if calls is not None and isinstance(exc, calls.ProviderError):
             _say(str(exc))
             return EXIT_PROVIDER
         if isinstance(exc, SzAgentsError):

@@ -48,20 +48,29 @@ def print_validation(console: Console, result: ValidationResult, title: str = "v
             console.print(result.stderr_tail, markup=False, highlight=False)
 
 
+def _joules(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3g}"
+
+
 def print_benchmark(console: Console, result: BenchmarkResult, title: str = "benchmark") -> None:
     """Median GB/s (decimal) with the min-max spread, ratio and PSNR per case."""
     env = result.environment
     where = f" on {env.device}, {env.threads} threads" if env else ""
     table = Table(title=f"{title}{where}")
-    for column in ("dataset", "eb", "ratio", "compress GB/s", "decompress GB/s", "reps", "CV %", "PSNR dB"):
+    energy = any(case.energy_note for case in result.cases)  # GPU runs: NVML's counter (or why there is none)
+    columns = ("dataset", "eb", "ratio", "compress GB/s", "decompress GB/s", *(("J/GB c/d",) if energy else ()),
+               "reps", "CV %", "PSNR dB")
+    for column in columns:
         table.add_column(column, justify="right" if column != "dataset" else "left", no_wrap=column == "dataset")
     for case in result.cases:
         def spread(t, gbps):  # noqa: ANN001, ANN202 - local formatting helper
             lo, hi = case.input_bytes / t.max_seconds / 1e9, case.input_bytes / t.min_seconds / 1e9
             return f"{gbps:.3f} [{lo:.3f}-{hi:.3f}]"
+        joules = f"{_joules(case.compress_joules_per_gb)}/{_joules(case.decompress_joules_per_gb)}"
         table.add_row(
             case.dataset, f"{case.eb:.3g}", f"{case.ratio:.2f}",
             spread(case.compress, case.compress_gbps), spread(case.decompress, case.decompress_gbps),
+            *((joules,) if energy else ()),
             f"{case.compress.repetitions}/{case.decompress.repetitions}",
             "/".join(f"{t.cv * 100:.1f}" if t.cv is not None else "-" for t in (case.compress, case.decompress)),
             f"{case.psnr_db:.1f}",
@@ -71,6 +80,8 @@ def print_benchmark(console: Console, result: BenchmarkResult, title: str = "ben
     if coverage:
         note = result.cases[0].compress.trace_note
         console.print(f"[dim]timed: {coverage}{f' ({note})' if note else ''}[/dim]", highlight=False)
+    for case in result.cases if energy else ():
+        console.print(f"  [dim]energy, {case.dataset}: {case.energy_note}[/dim]", highlight=False)
     print_noise_warnings(console, result)
     if not result.ok:
         console.print(f"[red]{result.verdict.value}[/red]: {result.detail}", highlight=False)

@@ -13,7 +13,7 @@ from langchain_core.language_models import BaseChatModel
 from langgraph.graph import StateGraph
 
 from szagents import __version__
-from szagents.backends.registry import get_backend
+from szagents.backends.registry import configured_backend
 from szagents.errors import TaskError, ToolchainError
 from szagents.models.calls import ProviderError
 from szagents.models.replay import check_replay_task
@@ -66,16 +66,6 @@ class _Tee:
         if self.observer is not None:
             self.observer(written)
         return written
-
-
-def configured_backend(name: str, harness_timeout_s: float | None = None):  # noqa: ANN201 - a Backend
-    """The backend registered as name; with harness_timeout_s, its harness children get that wall limit."""
-    backend = get_backend(name)
-    config = getattr(backend, "config", None)
-    if harness_timeout_s is None or config is None or not hasattr(config, "run_limits"):
-        return backend
-    limits = config.run_limits.model_copy(update={"wall_seconds": float(harness_timeout_s)})
-    return type(backend)(config.model_copy(update={"run_limits": limits}))
 
 
 def _backend(config: RunConfig, task: Task):  # noqa: ANN202 - a Backend

@@ -94,7 +94,8 @@ def test_the_users_project_folders_are_never_bound(tmp_path):
                       f"sys.path.insert(0, {str(tmp_path)!r})\n"
                       "from szagents.backends.sandbox.layout import python_paths\n"
                       "print('\\n'.join(str(p) for p in python_paths()))\n")
-    env = {**os.environ, "PYTHONPATH": str(PACKAGE_DIR.parent)}
+    inherited = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]  # dependencies may come this way
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PACKAGE_DIR.parent), *inherited])}
     shown = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, check=True).stdout
     bound = [Path(line) for line in shown.split()]
     assert bound and all(p != tmp_path.resolve() and tmp_path.resolve() not in p.parents for p in bound), bound

@@ -17,10 +17,11 @@ from szagents.backends.sandbox.policy import (
     isolation_state,
 )
 from szagents.backends.sandbox.run import SandboxProcess, run_limited
+from szagents.backends.sandbox.treecpu import TreeCpu
 from szagents.backends.sandbox.scrub import REDACTED, sandbox_env, scrub
 
 __all__ = [
-    "Limits", "ProcessOutcome", "signal_name", "tail", "SandboxSpec", "SandboxProcess", "run_limited",
+    "Limits", "ProcessOutcome", "signal_name", "tail", "SandboxSpec", "SandboxProcess", "run_limited", "TreeCpu",
     "Isolation", "IsolationState", "IsolationUnavailable", "chosen_isolation", "isolation_state",
     "ISOLATION_ENV", "sandbox_env", "scrub", "REDACTED",
 ]

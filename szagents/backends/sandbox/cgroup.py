@@ -44,17 +44,20 @@ def _v2_parent() -> Path | None:
     return None
 
 
+def _v1_parent(controller: str, own: dict[str, str]) -> Path | None:
+    """Our group in one v1 hierarchy, when we may create groups under it."""
+    if controller not in own:
+        return None
+    group = _ROOT / controller / own[controller].lstrip("/")
+    if not (group / "cgroup.procs").exists() or not os.access(group, os.W_OK):
+        return None
+    return group
+
+
 def _v1_parents() -> dict[str, Path] | None:
     own = _own_paths()
-    found = {}
-    for controller in ("memory", "pids"):
-        if controller not in own:
-            return None
-        group = _ROOT / controller / own[controller].lstrip("/")
-        if not (group / "cgroup.procs").exists() or not os.access(group, os.W_OK):
-            return None
-        found[controller] = group
-    return found
+    found = {c: _v1_parent(c, own) for c in ("memory", "pids")}
+    return None if None in found.values() else found  # type: ignore[return-value]
 
 
 def cgroup_mode() -> str | None:
@@ -95,6 +98,7 @@ class TreeGroup:
             self.mode, self.dirs = "v1", [v1["memory"] / name, v1["pids"] / name]
             for d in self.dirs:
                 d.mkdir()
+            self._add_cpuacct(name)
             if self.memory_bytes:
                 (self.dirs[0] / "memory.limit_in_bytes").write_text(str(self.memory_bytes))
             (self.dirs[1] / "pids.max").write_text(str(self.processes))
@@ -102,6 +106,30 @@ class TreeGroup:
         except OSError:
             self.remove()
             return False
+
+    def _add_cpuacct(self, name: str) -> None:
+        """v1: a group in the cpuacct hierarchy too, where we may create one (CPU accounting of the tree)."""
+        parent = _v1_parent("cpuacct", _own_paths())
+        if parent is None:
+            return
+        try:
+            (parent / name).mkdir()
+        except OSError:
+            return
+        self.dirs.append(parent / name)
+
+    def cpu_file(self) -> Path | None:
+        """The file holding the group's CPU time (v2 cpu.stat, v1 cpuacct.usage), if it has one."""
+        if self.mode == "v2" and self.dirs:
+            return self.dirs[0] / "cpu.stat"
+        found = [d / "cpuacct.usage" for d in self.dirs if (d / "cpuacct.usage").exists()]
+        return found[0] if found else None
+
+    def threads_file(self) -> Path | None:
+        """The file listing every thread in the group (v2 cgroup.threads, v1 tasks)."""
+        if not self.dirs:
+            return None
+        return self.dirs[0] / ("cgroup.threads" if self.mode == "v2" else "tasks")
 
     def join(self) -> None:
         """Move the calling process into the group (pre-exec hook of the sandbox's first process)."""

@@ -19,6 +19,7 @@ from szagents.backends.sandbox.seccomp import filter_fd
 from szagents.backends.sandbox.limits import Limits, ProcessOutcome
 from szagents.backends.sandbox.policy import Isolation, chosen_isolation, find_bwrap
 from szagents.backends.sandbox.scrub import sandbox_env, scrub
+from szagents.backends.sandbox.treecpu import TreeCpu
 from szagents.backends.sandbox.uids import private_uid
 
 __all__ = ["SandboxProcess", "run_limited", "SECCOMP_FD"]
@@ -132,6 +133,11 @@ class SandboxProcess:
         except OSError:  # the child exited (or closed stdin) before reading it
             pass
         return self
+
+    def tree_cpu(self) -> TreeCpu:
+        """A reader of the started tree's CPU time (its cgroup's accounting where it has one)."""
+        assert self.proc is not None
+        return TreeCpu(self.proc.pid, self._group if self._group.dirs else None)
 
     def deadline(self) -> float:
         return self.started + self.limits.wall_seconds

@@ -5,18 +5,20 @@
 # Pure-Python wheels the machine lacks travel in .whl/, with a Debian 12 bubblewrap binary
 # (.whl/bwrap) where the machine has none; the shared interoperability vectors in .vectors/ (see
 # README). Logs go to $OUT (default /tmp/szagents-gpu).
-#   scripts/gpu_check.sh [--no-bench] [--kernel-bench] [--compare] [--cuszp] [pytest args...]
+#   scripts/gpu_check.sh [--no-bench] [--kernel-bench] [--compare] [--cuszp] [--sweep] [pytest args...]
 # --cuszp: bench/cuszp_compare.py against cuSZp built from its sources in .cuszp/ (carry it; never commit it).
+# --sweep: bench/cuda_sweep.py, the tuning variants of the CUDA references (with cuSZp when .cuszp/ is there).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/szagents-gpu}
-bench=1 kernel_bench=0 compare=0 cuszp=0
+bench=1 kernel_bench=0 compare=0 cuszp=0 sweep=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --no-bench) bench=0; shift ;;
         --kernel-bench) kernel_bench=1; shift ;;
         --compare) compare=1; shift ;;
         --cuszp) cuszp=1; shift ;;
+        --sweep) sweep=1; shift ;;
         *) break ;;
     esac
 done
@@ -59,5 +61,8 @@ if [ "$kernel_bench" = 1 ]; then
 fi
 if [ "$cuszp" = 1 ]; then
     python3 bench/cuszp_compare.py --runs 3 --json "$OUT/cuszp_compare.json" 2>&1 | tee "$OUT/bench-cuszp.log" || status=1
+fi
+if [ "$sweep" = 1 ]; then
+    OUT="$OUT/sweep" python3 bench/cuda_sweep.py 2>&1 | tail -60 || status=1
 fi
 exit $status

@@ -41,6 +41,7 @@ import numpy as np
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
+import cuszp_compare as cc  # noqa: E402  (fields, bound check, GB/s, the cuSZp shim)
 import gpu_kernels as gk  # noqa: E402
 
 REPO = BENCH.parent
@@ -121,22 +122,6 @@ def build_all(variants: list[SweepVariant], out_dir: Path, arch: str, timeout: f
 
 
 # ---- Worker: one variant (or cuSZp) in its own process -------------------------------------------
-def make_fields(sizes: list[str]) -> dict:
-    """climate (1800x3600), grf256m (2^26 values), grf2g (grf256m tiled x8), on the device."""
-    import cupy as cp
-
-    fields = {}
-    if "climate" in sizes:
-        fields["climate"] = gk.climate2d()
-    if "grf256m" in sizes or "grf2g" in sizes:
-        grf = gk.grf3d()
-        if "grf256m" in sizes:
-            fields["grf256m"] = grf
-        if "grf2g" in sizes:
-            fields["grf2g"] = cp.tile(grf, 8)
-    return {s: fields[s] for s in sizes}
-
-
 def rel_eb(x) -> float:
     return float(np.float32(1e-3 * float(x.max() - x.min())))
 
@@ -151,18 +136,6 @@ def fingerprint(buf, nbytes: int) -> str:
     h = int(((w + cp.uint64(1)) * (idx * cp.uint64(2654435761) + cp.uint64(0x9E3779B97F4A7C15))).sum())
     tail = cp.asnumpy(buf[4 * words:nbytes]).tobytes()
     return f"{nbytes}:{h & (2**64 - 1):016x}:{tail.hex()}"
-
-
-def bound_ok(x, y, eb: float) -> bool:
-    """|x - y| <= eb + 4 ulp(x) everywhere, on the device; an unwritten (NaN) output fails."""
-    import cupy as cp
-
-    x64 = x.astype(cp.float64)
-    return bool((cp.abs(x64 - y.astype(cp.float64)) <= eb + 4.8e-7 * cp.abs(x64)).all())
-
-
-def gbps(nbytes: int, ms: float) -> float:
-    return nbytes / (ms * 1e-3) / 1e9
 
 
 def timing_cells(fn, stream, flush, reps: int, runs: int) -> dict:
@@ -195,7 +168,7 @@ def worker_variant(spec: dict, args) -> dict:
                 result["checks"].append(f"{'PASS' if ok else 'FAIL'} {v.name} {np.dtype(dtype).name} "
                                         f"n={n}: {detail}, CR {cr:.2f}")
         flush = cp.empty(FLUSH_BYTES, cp.uint8)
-        for name, x in make_fields(args.sizes).items():
+        for name, x in cc.make_fields(args.sizes).items():
             eb = rel_eb(x)
             out = cp.empty(codec.capacity(x.size), cp.uint8)
             status, nbytes = codec.compress(x, eb, out, stream)
@@ -208,7 +181,7 @@ def worker_variant(spec: dict, args) -> dict:
             y = cp.full(x.size, cp.nan, x.dtype)
             status = codec.decompress(data, nbytes, x.size, eb, y, stream)
             stream.synchronize()
-            ok = status == 0 and bound_ok(x, y, eb)
+            ok = status == 0 and cc.bound_ok(x, y, eb)
             failures += not ok
             cell = {"input_bytes": x.nbytes, "compressed_bytes": nbytes, "eb": eb, "bound_ok": ok,
                     "fingerprint": fingerprint(data, nbytes)}
@@ -226,7 +199,6 @@ def worker_variant(spec: dict, args) -> dict:
 def worker_cuszp(spec: dict, args) -> dict:
     """cuSZp's kernels (plain and outlier) timed as the variants, and the device copy bandwidth."""
     import cupy as cp
-    import cuszp_compare as cc
 
     cz = cc.CuSZp(Path(spec["lib"]))
     stream = cp.cuda.Stream(non_blocking=False)  # as cuszp_compare: cuSZp's size read is on stream 0
@@ -234,7 +206,7 @@ def worker_cuszp(spec: dict, args) -> dict:
     with stream:
         result["copy_gbps"] = gk.copy_bandwidth_gbps(stream)
         flush = cp.empty(FLUSH_BYTES, cp.uint8)
-        for name, x in make_fields(args.sizes).items():
+        for name, x in cc.make_fields(args.sizes).items():
             eb = rel_eb(x)
             scratch = cp.empty(cz.scratch_bytes(x.size), cp.uint8)
             cap = (x.size + 32767) // 32768 * 1024 + (x.size + 31) // 32 * 136
@@ -247,7 +219,7 @@ def worker_cuszp(spec: dict, args) -> dict:
                 cz.decompress("kernel", mode, data, nbytes, y, eb, stream, scratch)
                 stream.synchronize()
                 cell = {"input_bytes": x.nbytes, "compressed_bytes": nbytes, "eb": eb,
-                        "bound_ok": bound_ok(x, y, eb), "fingerprint": fingerprint(data, nbytes)}
+                        "bound_ok": cc.bound_ok(x, y, eb), "fingerprint": fingerprint(data, nbytes)}
                 cell["compress"] = timing_cells(lambda: cz.compress("kernel", mode, x, out, eb, stream, scratch),
                                                 stream, flush, args.reps, args.runs)
                 cell["decompress"] = timing_cells(
@@ -320,10 +292,10 @@ def summarize(results: dict[str, dict], variants: list[SweepVariant], sizes: lis
             for d in ("compress", "decompress"):
                 if name == "cuszp":
                     cells = [r["sizes"].get(f"{s}/{m}") for m in ("plain", "outlier")]
-                    txt = "/".join(f"{gbps(c['input_bytes'], c[d]['median_ms']):.0f}" for c in cells if c)
+                    txt = "/".join(f"{cc.gbps(c['input_bytes'], c[d]['median_ms']):.0f}" for c in cells if c)
                 else:
                     c = r["sizes"].get(s, {})
-                    txt = f"{gbps(c['input_bytes'], c[d]['median_ms']):.0f}" if d in c else "-"
+                    txt = f"{cc.gbps(c['input_bytes'], c[d]['median_ms']):.0f}" if d in c else "-"
                 row += f"{txt:>13}"
         log(row)
     best: dict = {}
@@ -343,12 +315,12 @@ def summarize(results: dict[str, dict], variants: list[SweepVariant], sizes: lis
                     continue
                 ms, n = min(cand)
                 c = results[n]["sizes"][s]
-                g = gbps(c["input_bytes"], ms)
-                runs = [gbps(c["input_bytes"], t) for t in c[d]["run_ms"]]
+                g = cc.gbps(c["input_bytes"], ms)
+                runs = [cc.gbps(c["input_bytes"], t) for t in c[d]["run_ms"]]
                 dflt = results.get(f"{kernel}-{mode}-default", {}).get("sizes", {}).get(s)
-                dg = gbps(dflt["input_bytes"], dflt[d]["median_ms"]) if dflt and d in dflt else float("nan")
+                dg = cc.gbps(dflt["input_bytes"], dflt[d]["median_ms"]) if dflt and d in dflt else float("nan")
                 czc = cz.get("sizes", {}).get(f"{s}/{mode}") if kernel == "szp" else None
-                cg = gbps(czc["input_bytes"], czc[d]["median_ms"]) if czc else float("nan")
+                cg = cc.gbps(czc["input_bytes"], czc[d]["median_ms"]) if czc else float("nan")
                 roof = 100 * g / (copy / (1 + c["compressed_bytes"] / c["input_bytes"])) if copy else float("nan")
                 log(f"{kernel + '/' + mode:<14}{s:<9}{d[:4]:<5}{n:<24}{g:>8.0f}{f'{min(runs):.0f}-{max(runs):.0f}':>12}"
                     f"{dg:>9.0f}{cg:>8.0f}{g / cg:>9.2f}{roof:>7.0f}")
@@ -400,8 +372,6 @@ def main(argv: list[str] | None = None) -> int:
     log("\n".join(ptxas))
     cuszp_lib = None
     if (args.cuszp / "src" / "cuSZp_kernels_1D_f32.cu").is_file():
-        import cuszp_compare as cc
-
         try:
             cuszp_lib = cc.build_shim(args.cuszp.resolve(), arch, build_dir)
             log(f"built cuSZp from {args.cuszp}")

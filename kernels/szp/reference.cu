@@ -172,6 +172,19 @@ __device__ uint64_t look_back(uint64_t *flags, uint32_t tile, uint64_t aggregate
     return exclusive;
 }
 
+/* One whole warp: publish the tile's aggregate, look back, and leave the exclusive prefix in
+ * *base (lane 0 writes it; the caller's barrier makes it visible). */
+__device__ __forceinline__ uint64_t publish_and_look_back(uint64_t *flags, uint32_t tile, uint64_t aggregate,
+                                                          uint32_t epoch, uint64_t *base)
+{
+    if ((threadIdx.x & 31) == 0)
+        publish_aggregate(flags, tile, aggregate, epoch);
+    const uint64_t exclusive = look_back(flags, tile, aggregate, epoch);
+    if ((threadIdx.x & 31) == 0)
+        *base = exclusive;
+    return exclusive;
+}
+
 // ---- Quantization, exactly as cuSZp ----------------------------------------------------------
 template <typename T>
 struct Prec;
@@ -526,15 +539,10 @@ __global__ void __launch_bounds__(kThreads, Prec<T>::kMinCtas)
             res->range_epoch = epoch;
     }
     if (warp == 0) {
-        if (lane == 0)
-            publish_aggregate(flags, tile, tile_bytes, epoch);
-        const uint64_t base = look_back(flags, tile, tile_bytes, epoch);
-        if (lane == 0) {
-            s_base = base;
-            if (tile == ntiles - 1) {
-                res->total_payload = base + tile_bytes;
-                res->done_epoch = epoch;
-            }
+        const uint64_t base = publish_and_look_back(flags, tile, tile_bytes, epoch, &s_base);
+        if (lane == 0 && tile == ntiles - 1) {
+            res->total_payload = base + tile_bytes;
+            res->done_epoch = epoch;
         }
     }
     __syncthreads();
@@ -617,11 +625,7 @@ __global__ void __launch_bounds__(kOffsetThreads)
                 s_tile_bytes[t0 + lane] = (uint32_t)(carry + incl - b);  // < 2^32: CTA local
             carry += __shfl_sync(kFull, incl, 31);
         }
-        if (lane == 0)
-            publish_aggregate(flags, cta, carry, epoch);
-        const uint64_t base = look_back(flags, cta, carry, epoch);
-        if (lane == 0)
-            s_base = base;
+        publish_and_look_back(flags, cta, carry, epoch, &s_base);
     }
     __syncthreads();
     for (int t = threadIdx.x; t < kTilesPerCta; t += kOffsetThreads)
@@ -730,13 +734,8 @@ __global__ void __launch_bounds__(kThreads, Prec<T>::kDecMinCtas)
         tile_bytes += b;
     }
 #if !SZP_DEC_OFFSETS
-    if (warp == 0) {
-        if (lane == 0)
-            publish_aggregate(flags, tile, tile_bytes, epoch);
-        const uint64_t base = look_back(flags, tile, tile_bytes, epoch);
-        if (lane == 0)
-            s_base = base;
-    }
+    if (warp == 0)
+        publish_and_look_back(flags, tile, tile_bytes, epoch, &s_base);
     __syncthreads();
 #endif
 

@@ -355,9 +355,9 @@ def main(argv: list[str] | None = None) -> int:
     arch = args.arch
     if not arch:
         try:
-            cc = subprocess.run(["nvidia-smi", "--query-gpu=compute_cap", "--format=csv,noheader"],
-                                capture_output=True, text=True, timeout=30).stdout.split()
-            arch = f"sm_{cc[0].replace('.', '')}" if cc else "sm_90"
+            cap = subprocess.run(["nvidia-smi", "--query-gpu=compute_cap", "--format=csv,noheader"],
+                                 capture_output=True, text=True, timeout=30).stdout.split()
+            arch = f"sm_{cap[0].replace('.', '')}" if cap else "sm_90"
         except (OSError, subprocess.TimeoutExpired):
             arch = "sm_90"
     variants = [v for v in VARIANTS if not args.only or any(s in v.name for s in args.only.split(","))]

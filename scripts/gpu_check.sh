@@ -74,7 +74,7 @@ if [ ${#targets[@]} -eq 0 ]; then
                                  tests/backends/test_adversarial_redteam.py tests/backends/test_buildcache.py)
     suite "sandbox tests" pytest-sandbox.log -m "not gpu and not cerebras" "${xdist[@]}" "${sandbox[@]}"
 else
-    suite "pytest ${targets[*]}" pytest-gpu.log -m gpu "${targets[@]}"
+    suite "pytest ${targets[*]}" pytest-gpu.log -m gpu "${xdist[@]}" "${targets[@]}"
 fi
 run_bench() {  # name, log, command...
     local name=$1 log=$2; shift 2

@@ -7,18 +7,17 @@
 #   --steadiness   bench/gpu_steadiness.py: two harness processes against kernel-vs-kernel CUDA events
 #   --bench        bench/gpu_references.py: every reference and baseline through the harness, 3 runs
 #   --kernel-bench bench/gpu_kernels.py: the kernels alone (bytes checked against the vectors, then timed)
-#   --sweep        bench/cuda_sweep.py: every tuning variant of the CUDA references built, checked and timed
 #   --cuszp        bench/cuszp_compare.py against cuSZp built from its sources in .cuszp/ (carry it; never commit it)
 #   --compare      bench/harness_compare.py --device cuda (this harness against an old one in .whl/old_harness)
 #   --full         also the sandbox and measurement suites (cpu kernels, as CI runs them)
 # Pure-Python wheels the machine lacks travel in .whl/ (cupti-python, nvidia-ml-py, pydantic, structlog),
 # with a Debian 12 bubblewrap binary (.whl/bwrap) where the machine has none; the shared interoperability
 # vectors in .vectors/ (see README). Logs go to $OUT (default /tmp/szagents-gpu).
-#   scripts/gpu_check.sh [--steadiness] [--bench] [--kernel-bench] [--sweep] [--cuszp] [--compare] [--full] [pytest args...]
+#   scripts/gpu_check.sh [--steadiness] [--bench] [--kernel-bench] [--cuszp] [--compare] [--full] [pytest args...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/szagents-gpu}
-steadiness=0 bench=0 kernel_bench=0 compare=0 cuszp=0 full=0 sweep=0
+steadiness=0 bench=0 kernel_bench=0 compare=0 cuszp=0 full=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --steadiness) steadiness=1; shift ;;
@@ -28,7 +27,6 @@ while [ $# -gt 0 ]; do
         --compare) compare=1; shift ;;
         --cuszp) cuszp=1; shift ;;
         --full) full=1; shift ;;
-        --sweep) sweep=1; shift ;;
         *) break ;;
     esac
 done
@@ -90,7 +88,6 @@ if [ "$compare" = 1 ]; then
     run_bench "harness compare" bench-compare.log python3 bench/harness_compare.py --device cuda --repeats 5 "${old[@]}"
 fi
 [ "$kernel_bench" = 1 ] && run_bench "kernel benchmark" bench-kernels.log python3 bench/gpu_kernels.py --log-dir "$OUT"
-[ "$sweep" = 1 ] && run_bench "tuning sweep" bench-sweep.log python3 bench/cuda_sweep.py --out "$OUT/sweep"
 [ "$cuszp" = 1 ] && run_bench "cuSZp comparison" bench-cuszp.log python3 bench/cuszp_compare.py --runs 3 --json "$OUT/cuszp_compare.json"
 echo
 echo "== gpu_check summary ($(( $(date +%s) - started )) s in all; logs in $OUT)" | tee "$OUT/summary.txt"

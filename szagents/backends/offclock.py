@@ -38,8 +38,8 @@ from typing import Any
 from szagents.backends.sandbox import TreeCpu
 from szagents.backends.verify import Failure
 
-__all__ = ["CpuMarks", "CpuMeter", "OffClock", "off_clock", "evasion", "case_evasion", "SETTLE_SECONDS", "ABS_SECONDS_PER_REP",
-           "REL_OF_ON_CLOCK"]
+__all__ = ["CpuMarks", "CpuMeter", "OffClock", "off_clock", "evasion", "case_evasion", "SETTLE_SECONDS",
+           "ABS_SECONDS_PER_REP", "REL_OF_ON_CLOCK"]
 
 SETTLE_SECONDS = 0.1  # at most this long waiting for the tree to go idle before staging a repetition
 # Where the tree is still busy after SETTLE_SECONDS in at most this fraction of a case's repetitions, those

@@ -26,7 +26,7 @@ $(BIN)/.base: pyproject.toml
 	$(PIP) install --progress-bar on -e .
 	touch $@
 
-# Plus the test dependencies (pytest, hypothesis, selenium, h5py, the Google client).
+# Plus the test dependencies (pytest, hypothesis, selenium, h5py, the Google client, inspect-ai).
 $(BIN)/.installed: $(BIN)/.base
 	@echo "== installing the test dependencies into $(VENV)"
 	$(PIP) install --progress-bar on -e '.[dev]'

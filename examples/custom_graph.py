@@ -15,7 +15,7 @@ from pathlib import Path
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from szagents.roles import AgentState, RunContext, Team, finish, logged, make_author, validator
+from szagents.roles import AgentState, RunContext, Team, finish_as, logged, make_author, validator
 from szagents.sweep.config import RunConfig
 from szagents.sweep.run import start_run
 
@@ -38,7 +38,7 @@ def build() -> StateGraph:
     graph = StateGraph(AgentState, context_schema=RunContext)
     graph.add_node("translator", logged("translator", make_author("translator")))
     graph.add_node("validator", logged("validator", validator))
-    graph.add_node("finish", logged("finish", finish))
+    graph.add_node("finish", logged("finish", finish_as("first_correct")))  # the run_end names this graph's rule
     graph.add_edge(START, "translator")
     graph.add_conditional_edges("translator", after_translator, ["validator", "translator", "finish"])
     graph.add_conditional_edges("validator", stop_at_first_correct, ["translator", "finish"])
@@ -51,5 +51,5 @@ if __name__ == "__main__":
     config = RunConfig(task="szx-translate-cpu", team=Team.multi(model), tier="knowledgeable",
                        runs_dir=Path("runs"), quick=True)
     outcome = start_run(config, graph=build())
-    print(f"{outcome.run_dir}: stopped ({outcome.state['stop_reason'] or 'first correct revision'}); "
+    print(f"{outcome.run_dir}: stopped ({outcome.state['stop_reason'] or 'first_correct'}); "
           f"best revision {outcome.state.get('best')}")

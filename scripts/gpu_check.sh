@@ -1,26 +1,40 @@
 #!/usr/bin/env bash
-# One call on a GPU machine that has CUDA, CuPy, numpy and pytest but no package registry:
-# register/spill report of the CUDA references, every gpu-marked test, the sandbox and measurement
-# suites (cpu kernels, run there too), then the GPU benchmark through the cuda backend's harness.
-# Pure-Python wheels the machine lacks travel in .whl/, with a Debian 12 bubblewrap binary
-# (.whl/bwrap) where the machine has none; the shared interoperability vectors in .vectors/ (see
-# README). Logs go to $OUT (default /tmp/szagents-gpu).
-#   scripts/gpu_check.sh [--no-bench] [--kernel-bench] [--compare] [--cuszp] [pytest args...]
-# --cuszp: bench/cuszp_compare.py against cuSZp built from its sources in .cuszp/ (carry it; never commit it).
+# One call on a GPU machine that has CUDA, CuPy, numpy, pytest and pytest-xdist but no package registry.
+# With no flags (a few minutes on a 16-core H200 machine): the register/spill report of the CUDA references,
+# every gpu-marked test (in parallel, compiled kernels shared through one build cache; the timing tests
+# alone, after the others), and the sandbox's own tests; it ends with one line per suite.
+# The long runs are behind flags:
+#   --steadiness   bench/gpu_steadiness.py: two harness processes against kernel-vs-kernel CUDA events
+#   --bench        bench/gpu_references.py: every reference and baseline through the harness, 3 runs
+#   --kernel-bench bench/gpu_kernels.py: the kernels alone (bytes checked against the vectors, then timed)
+#   --sweep        bench/cuda_sweep.py: every tuning variant of the CUDA references built, checked and timed
+#   --cuszp        bench/cuszp_compare.py against cuSZp built from its sources in .cuszp/ (carry it; never commit it)
+#   --compare      bench/harness_compare.py --device cuda (this harness against an old one in .whl/old_harness)
+#   --full         also the sandbox and measurement suites (cpu kernels, as CI runs them)
+# Pure-Python wheels the machine lacks travel in .whl/ (cupti-python, nvidia-ml-py, pydantic, structlog),
+# with a Debian 12 bubblewrap binary (.whl/bwrap) where the machine has none; the shared interoperability
+# vectors in .vectors/ (see README). Logs go to $OUT (default /tmp/szagents-gpu).
+#   scripts/gpu_check.sh [--steadiness] [--bench] [--kernel-bench] [--sweep] [--cuszp] [--compare] [--full] [pytest args...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/szagents-gpu}
-bench=1 kernel_bench=0 compare=0 cuszp=0
+steadiness=0 bench=0 kernel_bench=0 compare=0 cuszp=0 full=0 sweep=0
 while [ $# -gt 0 ]; do
     case "$1" in
-        --no-bench) bench=0; shift ;;
+        --steadiness) steadiness=1; shift ;;
+        --bench) bench=1; shift ;;
+        --no-bench) shift ;;  # the old default ran the benchmark; it is behind --bench now
         --kernel-bench) kernel_bench=1; shift ;;
         --compare) compare=1; shift ;;
         --cuszp) cuszp=1; shift ;;
+        --full) full=1; shift ;;
+        --sweep) sweep=1; shift ;;
         *) break ;;
     esac
 done
 mkdir -p "$OUT"
+started=$(date +%s)
+summary=()
 if compgen -G ".whl/*.whl" >/dev/null; then
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/szagents-site .whl/*.whl
     export PYTHONPATH=/tmp/szagents-site:${PYTHONPATH:-}
@@ -32,32 +46,53 @@ fi
 python3 -c "from szagents.backends.sandbox import isolation_state as s; print('isolation:', s())" | tee "$OUT/isolation.txt"
 [ -d .vectors ] && export SZAGENTS_VECTORS=$PWD/.vectors
 export SZAGENTS_CACHE=${SZAGENTS_CACHE:-/tmp/szagents-cache}
-nvidia-smi --query-gpu=name,compute_cap,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
+nvidia-smi --query-gpu=name,compute_cap,memory.total,driver_version,clocks.sm,utilization.gpu --format=csv | tee "$OUT/gpu.txt"
 arch=sm_$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -1 | tr -d .)
 for src in kernels/szp/reference.cu kernels/szx/reference.cu; do
-    nvcc -O3 -arch="$arch" -std=c++17 -Xptxas -v -c -I kernels/abi "$src" -o /dev/null 2>&1 | grep -E "Compiling|registers|spill" 
-done | tee "$OUT/ptxas.txt"
+    nvcc -O3 -arch="$arch" -std=c++17 -Xptxas -v -c -I kernels/abi "$src" -o /dev/null 2>&1 | grep -E "Compiling|registers|spill"
+done > "$OUT/ptxas.txt"
+summary+=("ptxas: $(grep -c registers "$OUT/ptxas.txt") kernels, $(grep -c ' [1-9][0-9]* bytes spill' "$OUT/ptxas.txt") with spills")
 status=0
-# Test folders whose modules import without the agent stack (LangGraph is not on GPU machines).
+workers=$(( $(nproc) / 2 )); [ "$workers" -gt 8 ] && workers=8; [ "$workers" -lt 1 ] && workers=1
+xdist=(); python3 -c "import xdist" 2>/dev/null && xdist=(-n "$workers")
+# A suite: its name, its log, then pytest's arguments. Its last line (the counts) goes into the summary.
+suite() {
+    local name=$1 log=$2; shift 2
+    local t0=$(date +%s)
+    python3 -m pytest -p no:cacheprovider -q "$@" > "$OUT/$log" 2>&1 || status=1
+    summary+=("$name: $(tail -n 1 "$OUT/$log" | sed 's/=//g;s/^ *//') [$(( $(date +%s) - t0 )) s wall]")
+}
+serial=(tests/gpu/test_timing_coverage.py tests/backends/test_adversarial_cuda.py)  # they compare timings
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(tests/gpu tests/backends)
-python3 -m pytest -m gpu -p no:cacheprovider -q --ignore=tests/backends/cerebras "${targets[@]}" 2>&1 | tee "$OUT/pytest-gpu.log" || status=1
-if [ $# -eq 0 ]; then
-    python3 -m pytest -m "not gpu and not cerebras" -p no:cacheprovider -q tests/backends/test_sandbox.py \
-        tests/backends/test_adversarial_sandbox.py tests/backends/test_adversarial_trust.py \
-        tests/backends/test_adversarial_redteam.py tests/backends/test_buildcache.py 2>&1 | tee "$OUT/pytest-sandbox.log" || status=1
+if [ ${#targets[@]} -eq 0 ]; then
+    # Build every kernel the gpu tests use once, before the workers start (they share the cache).
+    suite "gpu tests (parallel)" pytest-gpu.log -m gpu "${xdist[@]}" --ignore=tests/backends/cerebras \
+        $(printf -- '--ignore=%s ' "${serial[@]}") tests/gpu tests/backends
+    suite "gpu timing tests (serial)" pytest-gpu-timing.log -m gpu "${serial[@]}"
+    sandbox=(tests/backends/test_sandbox.py)
+    [ "$full" = 1 ] && sandbox+=(tests/backends/test_adversarial_sandbox.py tests/backends/test_adversarial_trust.py
+                                 tests/backends/test_adversarial_redteam.py tests/backends/test_buildcache.py)
+    suite "sandbox tests" pytest-sandbox.log -m "not gpu and not cerebras" "${xdist[@]}" "${sandbox[@]}"
+else
+    suite "pytest ${targets[*]}" pytest-gpu.log -m gpu "${xdist[@]}" "${targets[@]}"
 fi
-if [ "$bench" = 1 ]; then
-    python3 bench/gpu_references.py 2>&1 | tee "$OUT/bench-harness.log" || status=1
-fi
+run_bench() {  # name, log, command...
+    local name=$1 log=$2; shift 2
+    local t0=$(date +%s) rc=0
+    "$@" > "$OUT/$log" 2>&1 || rc=$?
+    [ "$rc" = 0 ] || status=1
+    summary+=("$name: $(grep -E 'PASS|FAIL' "$OUT/$log" | tail -n 1) [exit $rc, $(( $(date +%s) - t0 )) s]")
+}
+[ "$steadiness" = 1 ] && run_bench steadiness bench-steadiness.log python3 bench/gpu_steadiness.py --json "$OUT/steadiness.json"
+[ "$bench" = 1 ] && run_bench "harness benchmark" bench-harness.log python3 bench/gpu_references.py
 if [ "$compare" = 1 ]; then
     old=(); [ -d .whl/old_harness ] && old=(--old .whl/old_harness)
-    python3 bench/harness_compare.py --device cuda --repeats 5 "${old[@]}" 2>&1 | tee "$OUT/bench-compare.log" || status=1
+    run_bench "harness compare" bench-compare.log python3 bench/harness_compare.py --device cuda --repeats 5 "${old[@]}"
 fi
-if [ "$kernel_bench" = 1 ]; then
-    python3 bench/gpu_kernels.py --log-dir "$OUT" 2>&1 | tee "$OUT/bench-kernels.log" || status=1
-fi
-if [ "$cuszp" = 1 ]; then
-    python3 bench/cuszp_compare.py --runs 3 --json "$OUT/cuszp_compare.json" 2>&1 | tee "$OUT/bench-cuszp.log" || status=1
-fi
+[ "$kernel_bench" = 1 ] && run_bench "kernel benchmark" bench-kernels.log python3 bench/gpu_kernels.py --log-dir "$OUT"
+[ "$sweep" = 1 ] && run_bench "tuning sweep" bench-sweep.log python3 bench/cuda_sweep.py --out "$OUT/sweep"
+[ "$cuszp" = 1 ] && run_bench "cuSZp comparison" bench-cuszp.log python3 bench/cuszp_compare.py --runs 3 --json "$OUT/cuszp_compare.json"
+echo
+echo "== gpu_check summary ($(( $(date +%s) - started )) s in all; logs in $OUT)" | tee "$OUT/summary.txt"
+printf '%s\n' "${summary[@]}" | tee -a "$OUT/summary.txt"
 exit $status

@@ -106,10 +106,19 @@ def zero_based(ax: Axes, which: str = "y", headroom: float = 0.05) -> None:
     (ax.set_ylim if which == "y" else ax.set_xlim)(0, top)
 
 
+LABEL_CHARS = 36
+"""Longest model name on a figure (a longer one keeps its head and tail around '…'; tables show it whole)."""
+
+
 def short_model(spec: str) -> str:
-    """A model spec without its provider prefix or folders ('openai:gpt-5.1-codex' -> 'gpt-5.1-codex')."""
+    """A model spec without its provider prefix or folders ('openai:gpt-5.1-codex' -> 'gpt-5.1-codex'), at most
+    LABEL_CHARS long so a long served-model name cannot squeeze a panel to nothing."""
     name = spec.split(":", 1)[-1]
-    return Path(name).name if "/" in name else name
+    name = Path(name).name if "/" in name else name
+    if len(name) <= LABEL_CHARS:
+        return name
+    head = (LABEL_CHARS - 1) // 2
+    return f"{name[:head]}…{name[len(name) - (LABEL_CHARS - 1 - head):]}"
 
 
 def model_colors(models: pd.Series) -> dict[str, str]:

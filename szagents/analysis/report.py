@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,10 +117,15 @@ def write_report(runs: Runs, out: Path, reference: pd.DataFrame | None = None, c
     notes = [*(notes or []), *_isolation_notes(runs)]
     reference = reference if reference is not None and len(reference) else reference_from_runs(runs)
     tables, traces = _tables(runs, comparison), trace_tables(runs)
-    made = _figures(runs, out / "figures", reference, notes)
+    with warnings.catch_warnings(record=True) as caught:  # a layout warning is a note, not a traceback-like print
+        warnings.simplefilter("always")
+        made = _figures(runs, out / "figures", reference, notes)
+        if is_study(runs):
+            made.insert(0, study_figure(runs, out / "figures"))
+    notes += [f"Figures: drawing them warned '{text}'; they were written, check their layout."
+              for text in dict.fromkeys(str(w.message) for w in caught)]
     if is_study(runs):
         tables = [study_table(runs), comparison_table(runs), *tables]
-        made.insert(0, study_figure(runs, out / "figures"))
     tables = [*tables, *(extra_tables or [])]
     _write_data(runs, out / "data")
     _write_tables(tables, traces, out)

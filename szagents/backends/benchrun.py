@@ -29,7 +29,7 @@ from szagents.backends.offclock import case_evasion, off_clock
 from szagents.backends.protocol import BenchSettings
 from szagents.backends.results import BenchmarkCase, BenchmarkResult, Environment, Timing
 from szagents.backends.staging import Case, RepetitionPlan, repetition_input
-from szagents.backends.timing import Allowance, claimed_number, timing_summary
+from szagents.backends.timing import PACKING, Allowance, claimed_number, timing_summary
 from szagents.backends.verify import Failure, decode_failure, status_name
 
 if TYPE_CHECKING:
@@ -95,8 +95,10 @@ class BenchRun:
         base = [{"src": f"b{i}src", "dst": f"b{i}dst"} for i in range(len(self.cases))]
         if role == "decompress":
             base = [{**b, "size": self._base_bytes(i)} for i, b in enumerate(base)]
-        return [{"base": b, "n": c.n, "eb": c.eb, "capacity": c.capacity, "warmup": max(int(self.settings.warmup), 1)}
-                for b, c in zip(base, self.cases)]
+        warm = {"warmup": max(int(self.settings.warmup), 1),
+                "warmup_seconds": min(self.settings.warmup_seconds, self.settings.min_seconds),
+                "warmup_agreement": self.settings.warmup_agreement}
+        return [{"base": b, "n": c.n, "eb": c.eb, "capacity": c.capacity, **warm} for b, c in zip(base, self.cases)]
 
     def flush(self) -> None:
         """cpu: flush the last-level cache from this (trusted) process; a GPU child flushes its own L2."""
@@ -228,6 +230,8 @@ class BenchRun:
             failure = failure or self._compress_claims(i, rc.benches[i])
             if failure is None and (len(rd.benches) <= i or len(rd.benches[i].done) != len(rd.benches[i].reps)):
                 failure = ended(rd, self.launch.limits) or Failure("crash", "decompression stopped early")
+            if failure is None:  # work off the clock explains whatever else looks wrong: said first
+                failure = self.trace_failure("compress", rc.benches[i]) or self.trace_failure("decompress", rd.benches[i])
             failure = failure or self._verify(i, rc.benches[i], rd.benches[i], d_arena)
             if failure is None and self.reveal:  # cuda stages nothing between repetitions: reported, not judged
                 failure = case_evasion(rc.benches[i].cpu, rd.benches[i].cpu)
@@ -325,9 +329,29 @@ class BenchRun:
 
 
     def _timing(self, record: BenchRecord, report: ChildReport) -> Timing:
+        """Timing of one direction: the trace's spans where the child had one (GPU), else its own figures; the
+        tree's CPU time on and off the clock."""
+        trace = record.trace or {}
+        spans = trace.get("spans") if trace.get("source") == "cupti" and isinstance(trace.get("spans"), list) else None
+        gpu = self.launch.device != "cpu"
+        warm = record.warm.get("warm")
+        summary = timing_summary(record.walls, record.done, Allowance(report.null_walls), self._verified, spans,
+                                 PACKING if gpu else None, len(warm) if isinstance(warm, list) else None)
+        coverage = "host" if not gpu else "cupti" if spans is not None else "events"
+        note = str(trace.get("reason", ""))[:300] or None if gpu and spans is None else None
         cpu = off_clock(record.cpu)
-        return Timing(**timing_summary(record.walls, record.done, Allowance(report.null_walls), self._verified),
-                      **(cpu.timing_fields() if cpu is not None else {}))
+        return Timing(**summary, coverage=coverage, trace_note=note, **(cpu.timing_fields() if cpu is not None else {}))
+
+    def trace_failure(self, direction: str, record: BenchRecord) -> Failure | None:
+        """timing_evaded when the trace shows device work outside every call's window (off the clock)."""
+        outside = (record.trace or {}).get("outside")
+        if not isinstance(outside, dict) or not outside.get("count"):
+            return None
+        examples = outside.get("examples") if isinstance(outside.get("examples"), list) else []
+        where = "; ".join(_describe_off_clock(e) for e in examples[:3] if isinstance(e, dict))
+        seconds = claimed_number(outside.get("seconds")) or 0.0
+        return Failure("timing_evaded", f"sz_{direction} left {outside.get('count')} piece(s) of device work "
+                       f"({seconds * 1e6:.0f} us of device time) outside every timed call: {where}")
 
     def _environment(self, claim: dict[str, Any]) -> Environment:
         """Where the case ran: on cpu the parent's own description of this host (the child's claim is never
@@ -337,6 +361,20 @@ class BenchRun:
         own = self._host.describe()
         own["omp_num_threads"] = self.launch.env.get("OMP_NUM_THREADS", own.get("omp_num_threads"))
         return _environment(own, "cpu")
+
+
+def _describe_off_clock(example: dict[str, Any]) -> str:
+    """One piece of off-the-clock device work, as the trace described it."""
+    after, rep, duration = example.get("after_window_s"), example.get("repetition"), example.get("duration_s")
+    call = "a warm-up call" if rep is None else f"timed repetition {rep}"
+    if not isinstance(after, (int, float)) or isinstance(after, bool) or not math.isfinite(after):
+        when = "before the first call"
+    elif after < 0:
+        when = f"left running past the end of {call}"
+    else:
+        when = f"started {after * 1e6:.0f} us after {call} had returned"
+    length = claimed_number(duration) or 0.0
+    return f"{str(example.get('kind', '?'))[:40]} on stream {str(example.get('stream'))[:20]} for {length * 1e6:.1f} us, {when}"
 
 
 def _environment(claim: dict[str, Any], device: str) -> Environment:

@@ -24,11 +24,11 @@ from szagents.backends.channel import Channel, ChildFault, ChildGone, ProtocolBr
 from szagents.backends.offclock import CpuMarks, CpuMeter
 from szagents.backends.runner import ARENA_FD, CONTROL_FD, LIBRARY_FD, REPS_FD
 from szagents.backends.sandbox import Limits, ProcessOutcome, SandboxProcess, SandboxSpec
+from szagents.backends.sandbox.layout import runner_pythonpath
 from szagents.backends.verify import Failure
 
 __all__ = ["ChildReport", "BenchRecord", "converse", "ended", "NULL_HANDSHAKES"]
 
-_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 NULL_HANDSHAKES = 24
 
 
@@ -41,6 +41,7 @@ class BenchRecord:
     walls: list[float] = field(default_factory=list)  # parent's go -> done, seconds
     done: list[dict[str, Any]] = field(default_factory=list)  # the child's claims per repetition
     environment: dict[str, Any] = field(default_factory=dict)  # where the child says it ran (a claim)
+    trace: dict[str, Any] | None = None  # GPU: every device activity per repetition and off the clock (a claim)
     cpu: CpuMarks = field(default_factory=CpuMarks)  # the tree's CPU time at ready, idle, go and done (offclock.py)
 
 
@@ -107,7 +108,8 @@ def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, 
             record.done.append(done)
             after_done(index, r)
         ch.send(go=None)
-        ch.expect("stored")
+        trace = ch.expect("stored").get("trace")
+        record.trace = trace if isinstance(trace, dict) else None
 
 
 def _talk(ch: Channel, report: ChildReport, request: dict[str, Any], bench_ok: Callable[[ChildReport], bool],
@@ -148,7 +150,8 @@ def converse(
     report = ChildReport()
     parent, child = socket.socketpair()
     lib_fd = _open_library(library)
-    extra = {**env, "PYTHONPATH": _PACKAGE_PARENT, "CUPY_CACHE_DIR": "/tmp/cupy", "PYTHONDONTWRITEBYTECODE": "1"}
+    extra = {**env, "PYTHONPATH": os.pathsep.join(runner_pythonpath()), "CUPY_CACHE_DIR": "/tmp/cupy",
+             "PYTHONDONTWRITEBYTECODE": "1"}
     process = SandboxProcess(
         [sys.executable, "-s", "-m", "szagents.backends.runner"], limits=limits, isolation=isolation,
         spec=SandboxSpec(python=True, gpu=gpu), cwd=Path("/tmp"), env=extra,

@@ -5,6 +5,7 @@ Imported only inside the cuda runner child (it needs CuPy and a GPU), before the
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,7 @@ import cupy as cp
 import numpy as np
 
 from szagents.backends import checks
+from szagents.backends.device_trace import MARKER_BYTES, DeviceTrace
 
 __all__ = ["CudaDevice"]
 
@@ -26,6 +28,7 @@ class CudaDevice:
     fault_types: tuple[type[BaseException], ...] = (cp.cuda.runtime.CUDARuntimeError, cp.cuda.driver.CUDADriverError)
 
     def __init__(self) -> None:
+        self._trace, self.trace_note = DeviceTrace.start()  # before any CUDA work: every context is traced
         self._abi_stream = cp.cuda.Stream(non_blocking=True)
         self._checks = cp.cuda.Stream(non_blocking=True)
         self._checks.use()  # harness array ops never wait implicitly on the kernel's streams
@@ -33,8 +36,33 @@ class CudaDevice:
         props = cp.cuda.runtime.getDeviceProperties(cp.cuda.Device().id)
         self._props = props
         self._scratch = cp.zeros(2 * max(int(props["l2CacheSize"]), 1 << 20) // 4, dtype=cp.int32)
+        # The marker that names the checks stream in the trace: all of the harness's own device work runs there.
+        cp.cuda.runtime.memsetAsync(self._scratch.data.ptr, 0, MARKER_BYTES, self._checks.ptr)
+        self._checks.synchronize()
         self._bandwidth: float | None = None
         self._flips = 0
+        self._memset: Any = None
+
+    # ----- the trace of every device activity (device_trace.py) ----------------------------------
+    def begin_case(self) -> None:
+        if self._trace is not None:
+            self._trace.begin_case()
+
+    def open_window(self) -> None:
+        """A call's window opens (`go` received, or a warm-up call about to start)."""
+        if self._trace is not None:
+            self._trace.open()
+
+    def close_window(self, repetition: int | None) -> None:
+        """The window closes after the device-wide synchronize; repetition None: a warm-up call."""
+        if self._trace is not None:
+            self._trace.close(repetition)
+
+    def trace_report(self, repetitions: int) -> dict[str, Any]:
+        """Spans per repetition and work off the clock (CUPTI), or why there is no trace."""
+        if self._trace is None:
+            return {"source": "events", "reason": self.trace_note}
+        return self._trace.report(repetitions)
 
     def to_device(self, host: np.ndarray) -> Any:
         return cp.asarray(host)
@@ -129,6 +157,17 @@ class CudaDevice:
             self._bandwidth = 2 * _COPY_BYTES / float(np.median(times[1:])) / 1e9
             del src, dst
         return self._bandwidth
+
+    def null_call(self) -> int:
+        """The cheapest real call (the parent's allowance), down the path a kernel call takes: the ABI stream
+        ordered after the checks stream, then a ctypes call into a C library that launches one 4-byte memset.
+        So the host overhead every kernel call pays is in the allowance, not in the floor on its time."""
+        if self._memset is None:
+            driver = ctypes.CDLL("libcuda.so.1")
+            self._memset = driver.cuMemsetD8Async
+            self._memset.argtypes = [ctypes.c_uint64, ctypes.c_ubyte, ctypes.c_size_t, ctypes.c_void_p]
+            self._memset.restype = ctypes.c_int
+        return int(self._memset(self._scratch.data.ptr, 0, 4, self.stream()))
 
     def _copy_on_abi_stream(self, dst: Any, src: Any) -> int:
         cp.cuda.runtime.memcpyAsync(dst.data.ptr, src.data.ptr, dst.nbytes,

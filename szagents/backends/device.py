@@ -44,6 +44,11 @@ class Device(Protocol):
     def copy_in(self, dst: Any, src: np.ndarray) -> None: ...
     def copy_out(self, dst: np.ndarray, src: Any) -> None: ...
     def sync_all(self) -> None: ...
+    def null_call(self) -> int: ...
+    def begin_case(self) -> None: ...
+    def open_window(self) -> None: ...
+    def close_window(self, repetition: int | None) -> None: ...
+    def trace_report(self, repetitions: int) -> dict[str, Any] | None: ...
 
 
 class HostDevice:
@@ -90,6 +95,23 @@ class HostDevice:
 
     def sync_all(self) -> None:
         """Host calls are synchronous."""
+
+    def null_call(self) -> int:
+        """The cheapest call (the parent's allowance): nothing."""
+        return 0
+
+    def begin_case(self) -> None:
+        """No device trace on the host: the parent accounts the tree's CPU time itself."""
+
+    def open_window(self) -> None:
+        """No device trace on the host."""
+
+    def close_window(self, repetition: int | None) -> None:
+        """No device trace on the host."""
+
+    def trace_report(self, repetitions: int) -> dict[str, Any] | None:
+        """No device trace on the host."""
+        return None
 
     def to_host(self, array: np.ndarray) -> np.ndarray:
         return array

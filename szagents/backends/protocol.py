@@ -51,7 +51,9 @@ class BenchSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    warmup: int = 2
+    warmup: int = 2  # at least this many warm-up calls; then more until two batches agree (or warmup_seconds)
+    warmup_seconds: float = 0.25  # warm-up stops by this much time even where successive batches still disagree
+    warmup_agreement: float = 0.05  # successive warm-up batches agree when their medians differ by at most this
     min_reps: int = 5
     max_reps: int = 200
     min_seconds: float = 0.5  # aim for this much timed work per direction (memory permitting)

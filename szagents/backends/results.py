@@ -28,13 +28,13 @@ class Verdict(str, Enum):
     abi_error = "abi_error"  # library lacks a required symbol
     crash = "crash"  # killed by a signal or exited without a result
     timeout = "timeout"
+    timing_evaded = "timing_evaded"  # work ran outside the timed calls (off the clock: CPU on cpu, device work on cuda)
     error_status = "error_status"  # kernel returned non-zero on valid input
     bound_violation = "bound_violation"
     size_error = "size_error"  # out_bytes > capacity, writes past a buffer, under-reported size
     unwritten_output = "unwritten_output"
     wrong_output = "wrong_output"  # stream differs from the reference format when required
     cheat_detected = "cheat_detected"
-    timing_evaded = "timing_evaded"  # the kernel's processes worked outside the timed calls (off the clock)
     unavailable = "unavailable"  # backend cannot run here (no GPU, no SDK)
     stall = "stall"  # cerebras: a launch or transfer never completed before the timeout
     runtime_error = "runtime_error"  # cerebras: the SDK runtime raised (bad symbol, memcpy, launch)
@@ -144,8 +144,15 @@ class Timing(_Model):
     # median_seconds is the claim where it is consistent with the bound, else the bound.
     claimed_median_seconds: float | None = None
     bound_median_seconds: float | None = None
-    time_source: str | None = None  # "claimed" or "bound"
+    time_source: str | None = None  # "claimed", "bound" (raised to the parent's clock) or "mean" (packed work)
     verified_repetitions: int | None = None  # repetitions whose outputs the parent checked
+    host_cv: float | None = None  # CV of the parent's own go -> done bounds: host-side noise, not the kernel's
+    warmup_calls: int | None = None  # untimed calls before the repetitions (until successive batches agreed)
+    # What the claims cover: "cupti" (every kernel, copy and memset on any stream of any context in the
+    # kernel's process), "events" (CUDA events on the ABI stream: other streams only caught when still busy),
+    # or "host" (the cpu clock around the call). trace_note says why a GPU run has no trace.
+    coverage: str | None = None
+    trace_note: str | None = None
     # CPU time of the kernel's whole process tree, summed over the repetitions (offclock.py): inside the
     # timed calls; after a call until every thread was idle (spin-waits, not charged); off the clock
     # (while the parent staged the next input and flushed the cache: charged); and how it was read.

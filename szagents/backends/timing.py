@@ -3,11 +3,16 @@
 Per timed repetition the parent holds its own wall clock from sending `go` to receiving `done`
 (the child synchronizes the whole device before answering, so work on any stream is inside it).
 Before the kernel library was loaded, the same handshake around a null call was measured: its
-cheapest round trip is the allowance, its median excess over that the typical excess. The bound of
-a repetition is its wall time less the allowance; its floor is the bound less 5 % and less the
-typical excess (capped at a quarter of the bound). Every reported repetition time is the child's
-own figure (CUDA events on the ABI stream, or the host clock around the call) raised to at least
-that floor: a claim can never undercut the parent's clock by more than the handshake's own noise.
+cheapest round trip is the allowance, its median excess over that the typical excess. A
+repetition's bound is its wall time less the allowance. The floor is taken on the median: the
+median bound less 5 % and less the typical excess (capped at a quarter of it). The child's own
+figures (CUPTI spans of all device work in each repetition's window where a trace exists, else CUDA
+events on the ABI stream or the host clock around the call) are the per-repetition claims; where
+their median falls below the floor, every claim is raised in proportion, so the median reported is
+never below what the parent's clock allows, and a rare slow handshake (host noise) raises nothing.
+On a GPU, where every repetition's input is on the device before the first `go`, work of several
+repetitions packed into one call gains at most a quarter: the reported median is at least the claims'
+mean over PACKING.
 """
 
 from __future__ import annotations
@@ -17,10 +22,12 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Allowance", "repetition_times", "timing_summary", "claimed_number", "SLACK_FRACTION", "EXCESS_CAP"]
+__all__ = ["Allowance", "repetition_times", "timing_summary", "claimed_number", "SLACK_FRACTION", "EXCESS_CAP",
+           "PACKING"]
 
 SLACK_FRACTION = 0.05
 EXCESS_CAP = 0.25  # the typical handshake excess forgiven is at most this fraction of the bound
+PACKING = 1.25  # GPU: the reported median is at least the claims' mean / PACKING (honest spreads stay far below)
 
 
 class Allowance:
@@ -48,28 +55,47 @@ def _claim(done: Any) -> float:
     return 0.0 if value is None else value  # a missing or absurd claim counts as none: the floor decides
 
 
-def repetition_times(walls: Sequence[float], done: Sequence[dict[str, Any]],
-                     allowance: Allowance) -> tuple[list[float], list[float], list[float], list[float]]:
-    """(reported, claimed, bound, floor) seconds per repetition."""
-    claimed = [_claim(m) for m in done]
+def _claims(done: Sequence[dict[str, Any]], spans: Sequence[Any] | None) -> list[float]:
+    """The trace's spans where there is one per repetition, else each `done`'s own figure."""
+    if spans is not None and len(spans) == len(done):
+        return [0.0 if (v := claimed_number(x)) is None else v for x in spans]
+    return [_claim(m) for m in done]
+
+
+def repetition_times(walls: Sequence[float], done: Sequence[dict[str, Any]], allowance: Allowance,
+                     spans: Sequence[Any] | None = None,
+                     packing: float | None = None) -> tuple[list[float], list[float], list[float], float, str]:
+    """(reported, claimed, bound seconds per repetition, the floor on the median, the time source).
+    packing: where a call could reach other repetitions' inputs (a GPU stages them all before the first
+    `go`), the reported median is at least the claims' mean / packing."""
+    claimed = _claims(done, spans)
     bounds = [max(w - allowance.seconds, 0.0) for w in walls]
-    excess = min(allowance.excess, EXCESS_CAP * float(np.median(bounds)) if bounds else 0.0)
-    floors = [max((1 - SLACK_FRACTION) * b - excess, 0.0) for b in bounds]
-    reported = [max(c, f) for c, f in zip(claimed, floors)]
-    return reported, claimed, bounds, floors
+    median_bound = float(np.median(bounds)) if bounds else 0.0
+    excess = min(allowance.excess, EXCESS_CAP * median_bound)
+    floor = max((1 - SLACK_FRACTION) * median_bound - excess, 0.0)
+    packed = float(np.mean(claimed)) / packing if claimed and packing else 0.0
+    target, source = max((floor, "bound"), (packed, "mean"))
+    median = float(np.median(claimed)) if claimed else 0.0
+    if median >= target:
+        return claimed, claimed, bounds, floor, "claimed"
+    if median > 0:
+        return [c * target / median for c in claimed], claimed, bounds, floor, source
+    return [max(c, target) for c in claimed], claimed, bounds, floor, source
 
 
 def timing_summary(walls: Sequence[float], done: Sequence[dict[str, Any]], allowance: Allowance,
-                   verified: int) -> dict[str, Any]:
+                   verified: int, spans: Sequence[Any] | None = None, packing: float | None = None,
+                   warmup_calls: int | None = None) -> dict[str, Any]:
     """The Timing fields of one direction of one benchmark case."""
-    reported, claimed, bounds, floors = repetition_times(walls, done, allowance)
+    reported, claimed, bounds, _, source = repetition_times(walls, done, allowance, spans, packing)
     values = np.asarray(reported)
     q1, median, q3 = np.percentile(values, [25, 50, 75])
+    walls_array = np.asarray(bounds)
     return {
         "median_seconds": float(median), "min_seconds": float(values.min()), "max_seconds": float(values.max()),
         "iqr_seconds": float(q3 - q1), "repetitions": len(reported),
         "cv": float(values.std() / values.mean()) if values.mean() > 0 else None,
+        "host_cv": float(walls_array.std() / walls_array.mean()) if walls_array.mean() > 0 else None,
         "claimed_median_seconds": float(np.median(claimed)), "bound_median_seconds": float(np.median(bounds)),
-        "time_source": "claimed" if np.median(claimed) >= np.median(floors) else "bound",
-        "verified_repetitions": verified,
+        "time_source": source, "verified_repetitions": verified, "warmup_calls": warmup_calls,
     }

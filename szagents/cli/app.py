@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Optional, get_args, get_origin
 
 import typer
+from typer.core import TyperArgument, TyperGroup
 
 from szagents import __version__
 from szagents.cli.errors import EXIT_INCORRECT, EXIT_OK, guarded, on_sigterm
 from szagents.cli.options import APIS, TEAMS, TIERS, check_rel, choice, make_console, parse_budgets, positive
+from szagents.cli.export import export_command
 from szagents.cli.report import report_command
 from szagents.cli.mcp import external_run, mcp_command
 from szagents.cli.study import study_command
@@ -25,8 +27,10 @@ DEMO_TASK = "szx-optimize-cpu"
 
 __all__ = ["app", "main"]
 
+# Plain (click) help: it wraps to the terminal without cutting words or examples, shows no type for a
+# flag, and reads the same in a pipe; typer's rich panels cut long values with an ellipsis at 80 columns.
 app = typer.Typer(help="Drive LLM coding agents on SZ-family compression kernels; measure what they achieve.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
 TIMEOUT_HELP = "wall-clock limit in seconds of one harness child (validation + benchmark); default: the backend's (120 s)"
 
@@ -270,8 +274,35 @@ def demo(
 
 
 app.command("report")(report_command)
+app.command("export")(export_command)
 app.command("mcp")(mcp_command)
 app.command("study")(study_command)
+
+
+def _label(annotation: Any) -> str | None:
+    """'<path>' for list[Path], '<path> <path>' for tuple[Path, Path]; None for other types."""
+    if get_origin(annotation) not in (list, tuple):
+        return None
+    return " ".join(f"<{getattr(a, '__name__', 'value').lower()}>" for a in get_args(annotation)) or None
+
+
+def command() -> TyperGroup:
+    """The click command behind app, with list and tuple values shown as '<path>' rather than '<list[Path]>'.
+
+    (typer labels them with the Python annotation; an option shows its metavar, an argument the label
+    of display_type_rich, so that is what is set here.)
+    """
+    group = typer.main.get_group(app)
+    for sub in group.commands.values():
+        for param in sub.params:
+            label = _label(param.type_descriptor.annotation)
+            if label is None:
+                continue
+            if isinstance(param, TyperArgument):
+                param.display_type_rich = lambda ctx, label=label: label  # type: ignore[method-assign]
+            elif param.metavar is None:
+                param.metavar = label
+    return group
 
 
 def main() -> None:
@@ -280,4 +311,4 @@ def main() -> None:
         print(f"szagents {__version__}")
         raise SystemExit(0)
     on_sigterm()
-    raise SystemExit(guarded(lambda: app(standalone_mode=False), debug="--debug" in sys.argv[1:]))
+    raise SystemExit(guarded(lambda: command()(prog_name="szagents", standalone_mode=False), debug="--debug" in sys.argv[1:]))

@@ -47,10 +47,16 @@ def _usage(exc: Exception) -> int:
     return EXIT_USAGE
 
 
+def _problem(error: dict) -> str:
+    """One pydantic error: a validator's own words (they name the value and the fix), else 'field = value: why'."""
+    if error["type"] == "value_error" and "error" in error.get("ctx", {}):
+        return str(error["ctx"]["error"])  # without pydantic's "Value error, " prefix
+    return f"{'.'.join(map(str, error['loc'])) or 'value'} = {error.get('input')!r}: {error['msg']}"
+
+
 def _validation(exc: Exception) -> int:
-    """A pydantic ValidationError as one line per field (value and message)."""
-    parts = [f"{'.'.join(map(str, e['loc'])) or 'value'} = {e.get('input')!r}: {e['msg']}" for e in exc.errors()]
-    _say("; ".join(parts))
+    """A pydantic ValidationError as one line (its problems joined)."""
+    _say("; ".join(_problem(e) for e in exc.errors()))
     return EXIT_USAGE
 
 

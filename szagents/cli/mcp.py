@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import signal
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from szagents.cli.options import RUN_BUDGET_KEYS, budget_items
 from szagents.errors import SzAgentsError
 
 if TYPE_CHECKING:  # the MCP SDK, LangGraph and the run machinery load only when a command needs them
@@ -23,13 +25,13 @@ if TYPE_CHECKING:  # the MCP SDK, LangGraph and the run machinery load only when
     from szagents.sweep.config import RunConfig
     from szagents.tasks.task import Budgets
 
-__all__ = ["TOOL_CALLS_PER_ITERATION", "parse_budgets", "required_token", "mcp_command", "external_run"]
+__all__ = ["TOOL_CALLS_PER_ITERATION", "parse_budgets", "required_token", "check_address", "mcp_command", "external_run"]
 
 TOOL_CALLS_PER_ITERATION = 4  # default tool-call budget: 4 x the task's iteration (LLM-call) budget
 TRANSPORTS = ("stdio", "streamable-http")
 TIERS = ("user", "knowledgeable", "expert")
-_BUDGET_KEYS = {"tool_calls": "tool_calls", "wall": "wall_seconds", "wall_seconds": "wall_seconds",
-                "iterations": "iterations", "tokens": "tokens", "deadline": "deadline"}
+_BUDGET_KEYS = {"tool_calls": ("tool_calls", True), **RUN_BUDGET_KEYS, "deadline": ("deadline", False)}
+"""--budget key of an MCP run -> (field, whole number?); iterations and tokens are recorded, not enforced"""
 
 
 def parse_budgets(task_id: str, text: str | None) -> tuple[Budgets, McpBudgets]:
@@ -39,17 +41,8 @@ def parse_budgets(task_id: str, text: str | None) -> tuple[Budgets, McpBudgets]:
     from szagents.tasks.task import Budgets
 
     task_budgets = get_task(task_id).budgets
-    values = {**task_budgets.model_dump(), "tool_calls": TOOL_CALLS_PER_ITERATION * task_budgets.iterations}
-    for item in filter(None, (text or "").split(",")):
-        key, _, raw = item.partition("=")
-        name = _BUDGET_KEYS.get(key.strip())
-        try:
-            number = float(raw)
-        except ValueError:
-            number = 0.0
-        if name is None or number <= 0:
-            raise SzAgentsError(f"bad --budget item {item!r}; use tool_calls=N,wall=SECONDS with positive numbers")
-        values[name] = number
+    values = {**task_budgets.model_dump(), "tool_calls": TOOL_CALLS_PER_ITERATION * task_budgets.iterations,
+              **(budget_items(text, _BUDGET_KEYS, "tool_calls=160,wall=3600") if text else {})}
     budgets = Budgets(iterations=int(values["iterations"]), tokens=int(values["tokens"]),
                       wall_seconds=values["wall_seconds"])
     return budgets, McpBudgets(tool_calls=int(values["tool_calls"]), wall_seconds=values["wall_seconds"],
@@ -70,7 +63,7 @@ def _config(task: str, tier: str, target: Optional[str], budget: Optional[str], 
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
-    """SIGTERM ends the run like the end of the session: run_end written, best/ exported."""
+    """SIGTERM on stdio is how a client stops the server it started (the MCP spec's shutdown): the agent's stop."""
     raise SystemExit(0)
 
 
@@ -83,30 +76,53 @@ def required_token(transport: str, host: str, token: Optional[str]) -> tuple[Opt
     return secrets.token_urlsafe(24), True
 
 
-def _check_port(host: str, port: int) -> None:
-    """Fail before the run folder is written when host:port cannot be bound."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+def check_address(host: str, port: int) -> None:
+    """Fail (before anything is written) when host:port cannot be served, saying which part is wrong and the fix."""
+    if not 0 <= port <= 65535:
+        raise SzAgentsError(f"bad --port {port}: a TCP port is 0-65535 (0: any free port)")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise SzAgentsError(f"bad --host {host!r}: {getattr(exc, 'strerror', None) or exc}; give an address of this "
+                            "machine, e.g. 127.0.0.1 (loopback only) or 0.0.0.0 (every interface, with a token)") from None
+    with socket.socket(family, kind, proto) as probe:
         try:
-            probe.bind((host, port))
+            probe.bind(address)
         except OSError as exc:
-            raise SzAgentsError(f"cannot serve on {host}:{port} ({exc.strerror}; is the port taken? pass another "
-                                "--port, or 0 for any free port)") from None
+            if exc.errno == errno.EADDRINUSE:
+                raise SzAgentsError(f"cannot serve on {host}:{port}: the port is taken; pass another --port, or 0 for "
+                                    "any free port") from None
+            raise SzAgentsError(f"cannot serve on {host}:{port} ({exc.strerror}); give an address of this machine, "
+                                "e.g. 127.0.0.1 or 0.0.0.0") from None
 
 
-def _serve_http(run: McpRun, host: str, port: int, token: Optional[str], err: Console) -> None:
-    """Serve run on host:port until the run ends (or Ctrl-C)."""
-    from szagents.mcp.server import HttpServer, build_server, http_app
+def _serve_http(run: McpRun, host: str, port: int, token: Optional[str], err: Console) -> int:
+    """Serve run on host:port until the run ends (0) or a signal stops the server (130 Ctrl-C, 143 SIGTERM)."""
+    from szagents.cli.errors import Terminated
+    from szagents.mcp.server import HttpServer, http_app
 
-    server = build_server(run, instructions=run.instructions())
-    with HttpServer(http_app(server, token), host, port) as http:
+    with HttpServer(http_app(run, token, instructions=run.instructions()), host, port) as http:
         err.print(f"MCP server for run {run.run_id} (task {run.task.id}): {http.url}"
-                  + (" (bearer token required)" if token else ""), highlight=False)
+                  + (" (bearer token required)" if token else ""), highlight=False, soft_wrap=True)
+        _announce(run, err)
         try:
             while not run.ended:
                 time.sleep(0.2)
             time.sleep(1.0)  # let the answer that ended the run reach its client
-        except KeyboardInterrupt:
-            err.print("interrupted: ending the run")
+        except KeyboardInterrupt as exc:  # SIGTERM (Terminated) or Ctrl-C: the operator stopped the run
+            why = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+            err.print(f"{why}: ending the run as interrupted", highlight=False)
+            run.close("interrupted")
+            return 143 if isinstance(exc, Terminated) else 130
+    return 0
+
+
+def _announce(run: McpRun, err: Console) -> None:
+    """Say when the run folder is written and what the first tool call does first."""
+    first = (" It first measures the starting code as the baseline (compile, validate, benchmark), so that "
+             "call takes a while." if run.measures_baseline() else "")
+    err.print(f"The run folder {run.run_dir} is written at the first tool call (listing tools writes nothing).{first}",
+              highlight=False)
 
 
 def mcp_command(
@@ -117,7 +133,7 @@ def mcp_command(
     budget: Annotated[Optional[str], typer.Option(help="e.g. tool_calls=160,wall=3600 (default: 4 x the task's iterations, its wall time)")] = None,
     transport: Annotated[str, typer.Option(help="stdio or streamable-http")] = "stdio",
     host: Annotated[str, typer.Option(help="HTTP address to bind (off loopback a bearer token is required)")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="HTTP port (0: any free port)")] = 8765,
+    port: Annotated[int, typer.Option(help="HTTP port, 0-65535 (0: any free port)")] = 8765,
     token: Annotated[Optional[str], typer.Option(help="bearer token clients must send (default $SZAGENTS_MCP_TOKEN; generated off loopback)")] = None,
     shell: Annotated[bool, typer.Option(help="offer the sandboxed shell tool")] = False,
     quick: Annotated[bool, typer.Option(help="fewer benchmark repetitions")] = False,
@@ -134,20 +150,26 @@ def mcp_command(
     if transport not in TRANSPORTS:
         raise SzAgentsError(f"unknown --transport {transport!r}; use stdio or streamable-http")
     err = Console(stderr=True)  # stdout belongs to the stdio transport
-    token, generated = required_token(transport, host, token or os.environ.get("SZAGENTS_MCP_TOKEN"))
-    if generated:
-        err.print(f"bound off loopback: clients must send 'Authorization: Bearer {token}'", highlight=False)
     config, budgets = _config(task, tier, target, budget, runs_dir, run_id, shell, quick)
+    token, generated = required_token(transport, host, token or os.environ.get("SZAGENTS_MCP_TOKEN"))
     if transport != "stdio":
-        _check_port(host, port)
+        check_address(host, port)
+    if generated:  # the token on a line of its own, never wrapped, so it can be copied
+        err.print("bound off loopback: clients must send this header:", highlight=False)
+        err.print(f"Authorization: Bearer {token}", highlight=False, markup=False, soft_wrap=True)
     run = McpRun(config, budgets, observer=ProgressPrinter(err))
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # a client closing a stdio server may send SIGTERM
+    code = 0
     with run:
         if transport == "stdio":
+            signal.signal(signal.SIGTERM, _exit_on_sigterm)
+            _announce(run, err)
             anyio.run(serve_stdio, build_server(run, instructions=run.instructions()))
         else:
-            _serve_http(run, host, port, token, err)
-    err.print(f"run folder: {run.run_dir}", highlight=False)
+            code = _serve_http(run, host, port, token, err)
+    written = run.started
+    err.print(f"run folder: {run.run_dir}" if written else "no tool call was made: no run folder written",
+              highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
 
 
 def external_run(console: Console, *, task: str, command: Optional[str], tier: str, target: Optional[str],

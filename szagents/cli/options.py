@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
 import math
-import os
-import sys
 from typing import TYPE_CHECKING, Any
 
 from szagents.errors import SzAgentsError
@@ -14,13 +13,14 @@ if TYPE_CHECKING:
 
     from szagents.tasks.task import Budgets
 
-__all__ = ["TIERS", "TEAMS", "APIS", "choice", "parse_budgets", "check_rel", "positive", "make_console"]
+__all__ = ["TIERS", "TEAMS", "APIS", "RUN_BUDGET_KEYS", "choice", "budget_items", "parse_budgets", "check_rel", "positive", "make_console"]
 
 TIERS = ("user", "knowledgeable", "expert")
 TEAMS = ("single", "multi")
 APIS = ("auto", "responses", "chat")
-_BUDGET_NAMES = {"iterations": "iterations", "tokens": "tokens", "wall": "wall_seconds", "wall_seconds": "wall_seconds"}
-_BUDGET_HELP = "use e.g. --budget iterations=40,tokens=2000000,wall=3600 (positive numbers)"
+RUN_BUDGET_KEYS = {"iterations": ("iterations", True), "tokens": ("tokens", True), "wall": ("wall_seconds", False),
+                   "wall_seconds": ("wall_seconds", False)}
+"""--budget key of a run -> (Budgets field, whole number?)"""
 
 
 def choice(option: str, value: str, allowed: tuple[str, ...]) -> str:
@@ -30,14 +30,29 @@ def choice(option: str, value: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def _number(item: str, value: str, integer: bool) -> float:
+def budget_items(text: str, keys: dict[str, tuple[str, bool]], example: str) -> dict[str, float]:
+    """'key=value,...' as {field: number}; a bad item is a one-line error naming the key or value and the fix."""
+    found: dict[str, float] = {}
+    for item in text.split(","):
+        key, _, value = (part.strip() for part in item.partition("="))
+        if key not in keys:
+            close = difflib.get_close_matches(key, list(keys), n=1)
+            guess = f" (did you mean {close[0]!r}?)" if close else ""
+            raise SzAgentsError(f"bad --budget item {item!r}: unknown key {key!r}{guess}; keys: {', '.join(keys)}; "
+                                f"e.g. --budget {example}")
+        field, whole = keys[key]
+        found[field] = _number(item, value, whole, example)
+    return found
+
+
+def _number(item: str, value: str, whole: bool, example: str) -> float:
     try:
         number = float(value)
     except ValueError:
-        raise SzAgentsError(f"bad --budget item {item!r}: {value!r} is not a number; {_BUDGET_HELP}") from None
-    if not math.isfinite(number) or number <= 0 or (integer and number != int(number)):
-        kind = "a positive whole number" if integer else "a positive number"
-        raise SzAgentsError(f"bad --budget item {item!r}: must be {kind}; {_BUDGET_HELP}")
+        raise SzAgentsError(f"bad --budget item {item!r}: {value!r} is not a number; e.g. --budget {example}") from None
+    if not math.isfinite(number) or number <= 0 or (whole and number != int(number)):
+        kind = "a positive whole number" if whole else "a positive number"
+        raise SzAgentsError(f"bad --budget item {item!r}: must be {kind}; e.g. --budget {example}")
     return number
 
 
@@ -47,13 +62,7 @@ def parse_budgets(text: str | None, base: dict[str, Any]) -> Budgets | None:
 
     if not text:
         return None
-    update: dict[str, float] = {}
-    for item in text.split(","):
-        key, _, value = (part.strip() for part in item.partition("="))
-        if key not in _BUDGET_NAMES or not value:
-            raise SzAgentsError(f"bad --budget item {item!r}; {_BUDGET_HELP}")
-        update[_BUDGET_NAMES[key]] = _number(item, value, integer=key in ("iterations", "tokens"))
-    merged = {**base, **update}
+    merged = {**base, **budget_items(text, RUN_BUDGET_KEYS, "iterations=40,tokens=2000000,wall=3600")}
     return Budgets(**{k: int(v) if k != "wall_seconds" else float(v) for k, v in merged.items()})
 
 
@@ -73,9 +82,8 @@ def positive(option: str, value: float | None) -> float | None:
 
 
 def make_console(stderr: bool = False) -> Console:
-    """A console; when output is piped (and COLUMNS unset) it is wide, so tables never cut ids."""
+    """A console as wide as the terminal; piped, $COLUMNS or 80 columns (tables shrink their text columns,
+    ids are never wrapped; a compile command stays on one line so it can be copied)."""
     from rich.console import Console
 
-    stream = sys.stderr if stderr else sys.stdout
-    wide = not stream.isatty() and "COLUMNS" not in os.environ
-    return Console(stderr=stderr, width=400 if wide else None)
+    return Console(stderr=stderr)

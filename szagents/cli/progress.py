@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from szagents.trajectory.events import EventBase
+from szagents.workspace.revisions import one_line
 
 __all__ = ["ProgressPrinter"]
 
@@ -18,6 +19,7 @@ class ProgressPrinter:
 
     def __init__(self, console: Console) -> None:
         self.console = console
+        self._baseline = False  # the validator's next run measures the starting code, not a submission
 
     def __call__(self, event: EventBase) -> None:
         line = getattr(self, f"_{event.event}", None)
@@ -33,13 +35,18 @@ class ProgressPrinter:
         calls = ", ".join(c["name"] for c in e.response.get("tool_calls", [])) or "no tool call"
         return f"  {e.role} #{e.iteration}: {e.input_tokens}+{e.output_tokens} tokens, {e.latency_s:.2f} s -> {calls}"
 
+    def _route(self, e) -> None:  # noqa: ANN001
+        self._baseline = e.source == "__start__" and e.target == "validator"
+
     def _node_enter(self, e) -> str | None:  # noqa: ANN001
         if e.node != "validator":
             return None
-        return "  [dim]validator: compiling, validating and benchmarking the submission ...[/dim]"
+        what = "the starting code (the baseline)" if self._baseline else "the submission"
+        return f"  [dim]validator: compiling, validating and benchmarking {what} ...[/dim]"
 
     def _tool_call(self, e) -> str:  # noqa: ANN001
-        first = (e.output.strip().splitlines() or [""])[0][:100]
+        # a submit's first line carries the whole one-line summary (at most 200 characters): shown in full
+        first = one_line(e.output, limit=240 if e.tool == "submit" else 100)
         mark = "" if e.ok else "[red]![/red] "
         return f"    {mark}{e.tool}: {first}"
 

@@ -11,6 +11,11 @@ from szagents.cli.noise import print_noise_warnings
 
 __all__ = ["print_compile", "print_validation", "print_benchmark"]
 
+_COVERAGE = {
+    "cupti": "every kernel, copy and memset the call ran, on any stream (CUPTI activity records)",
+    "events": "CUDA events on the ABI stream only; work on other streams is caught only while still running",
+}
+
 
 def _verdict(v: Verdict) -> str:
     return f"[green]{v.value}[/green]" if v is Verdict.ok else f"[red]{v.value}[/red]"
@@ -54,7 +59,7 @@ def print_benchmark(console: Console, result: BenchmarkResult, title: str = "ben
     table = Table(title=f"{title}{where}")
     energy = any(case.energy_note for case in result.cases)  # GPU runs: NVML's counter (or why there is none)
     columns = ("dataset", "eb", "ratio", "compress GB/s", "decompress GB/s", *(("J/GB c/d",) if energy else ()),
-               "reps", "PSNR dB")
+               "reps", "CV %", "PSNR dB")
     for column in columns:
         table.add_column(column, justify="right" if column != "dataset" else "left", no_wrap=column == "dataset")
     for case in result.cases:
@@ -66,9 +71,15 @@ def print_benchmark(console: Console, result: BenchmarkResult, title: str = "ben
             case.dataset, f"{case.eb:.3g}", f"{case.ratio:.2f}",
             spread(case.compress, case.compress_gbps), spread(case.decompress, case.decompress_gbps),
             *((joules,) if energy else ()),
-            f"{case.compress.repetitions}/{case.decompress.repetitions}", f"{case.psnr_db:.1f}",
+            f"{case.compress.repetitions}/{case.decompress.repetitions}",
+            "/".join(f"{t.cv * 100:.1f}" if t.cv is not None else "-" for t in (case.compress, case.decompress)),
+            f"{case.psnr_db:.1f}",
         )
     console.print(table)
+    coverage = _COVERAGE.get(result.cases[0].compress.coverage or "") if result.cases else None
+    if coverage:
+        note = result.cases[0].compress.trace_note
+        console.print(f"[dim]timed: {coverage}{f' ({note})' if note else ''}[/dim]", highlight=False)
     for case in result.cases if energy else ():
         console.print(f"  [dim]energy, {case.dataset}: {case.energy_note}[/dim]", highlight=False)
     print_noise_warnings(console, result)

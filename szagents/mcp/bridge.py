@@ -22,7 +22,7 @@ from mcp.shared.exceptions import McpError
 from szagents.errors import HarnessError
 from szagents.mcp.client import http_session
 from szagents.mcp.host import LocalTools, message_text
-from szagents.mcp.server import HARNESS_ERROR, HttpServer, build_server, http_app
+from szagents.mcp.server import HARNESS_ERROR, HttpServer, http_app
 from szagents.tools.context import ToolContext
 
 __all__ = ["McpClientThread", "mcp_tools"]
@@ -99,6 +99,5 @@ def _synchronous(client: McpClientThread, tool: BaseTool) -> BaseTool:
 def mcp_tools(ctx: ToolContext, *, shell: bool = False) -> Iterator[list[BaseTool]]:
     """ctx's agent tools served over MCP on loopback and loaded back through langchain-mcp-adapters."""
     token = secrets.token_urlsafe(24)
-    server = build_server(LocalTools(ctx, shell=shell))
-    with HttpServer(http_app(server, token)) as http, McpClientThread(http.url, token) as client:
+    with HttpServer(http_app(LocalTools(ctx, shell=shell), token)) as http, McpClientThread(http.url, token) as client:
         yield [_synchronous(client, t) for t in client.tools]

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from szagents.mcp.run import McpBudgets, McpRun
-from szagents.mcp.server import HttpServer, build_server, http_app
+from szagents.mcp.server import HttpServer, http_app
 from szagents.sweep.config import RunConfig
 from szagents.sweep.run import RunOutcome
 from szagents.trajectory.events import ErrorEvent
@@ -106,8 +106,8 @@ def exit_reason(run: McpRun, process: subprocess.Popen) -> str:
     """agent_stop, or error (with an error event quoting its stderr) when the command failed before the run ended."""
     if process.returncode not in (0, None) and not run.ended:
         tail = (run.run_dir / "agent" / "stderr.log").read_text(errors="replace")[-1500:]
-        run.sink.emit(ErrorEvent(run_id=run.run_id, kind="agent",
-                                 message=f"the agent command exited with status {process.returncode}: {tail}"))
+        run.emit(ErrorEvent(run_id=run.run_id, kind="agent",
+                            message=f"the agent command exited with status {process.returncode}: {tail}"))
         return "error"
     return "agent_stop"
 
@@ -118,8 +118,7 @@ def run_external(config: RunConfig, budgets: McpBudgets, command: str, observer:
     token = secrets.token_urlsafe(24)
     run = McpRun(config, budgets, observer)
     with run:
-        server = build_server(run, instructions=run.instructions())
-        with HttpServer(http_app(server, token)) as http:
+        with HttpServer(http_app(run, token, instructions=run.instructions())) as http:
             env = agent_environment(run, http.url, token)
             process = launch(command, run.run_dir / "agent", env, run.brief())
             try:

@@ -16,7 +16,7 @@ from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 
 from szagents.tools.context import ToolContext
-from szagents.tools.registry import make_tools
+from szagents.tools.registry import make_tools, tool_schemas
 from szagents.workspace.workspace import Workspace
 
 __all__ = ["Caller", "ToolAnswer", "ToolSpec", "RunOver", "ToolHost", "LocalTools", "message_text"]
@@ -61,12 +61,17 @@ class ToolHost(Protocol):
     """What the MCP server needs from the run it serves."""
 
     workspace: Workspace
+    max_file_bytes: int  # the workspace's per-file cap, which sets the MCP request limit (mcp/limits.py)
 
     def specs(self) -> list[ToolSpec]: ...
 
     def call(self, name: str, args: dict[str, Any], caller: Caller) -> ToolAnswer: ...
 
     def brief(self) -> str: ...
+
+    def notice(self) -> str:
+        """What the client should hear before its next call runs (e.g. that a baseline is measured first), or ''."""
+        ...
 
 
 def message_text(content: Any) -> str:
@@ -86,19 +91,24 @@ class LocalTools:
     """
 
     def __init__(self, ctx: ToolContext, *, shell: bool = False, brief: Callable[[], str] | None = None) -> None:
-        self.ctx = ctx
+        self.ctx, self.shell = ctx, shell
         self.workspace = ctx.workspace
+        self.max_file_bytes = ctx.workspace.max_file_bytes
         self.tools: dict[str, BaseTool] = {t.name: t for t in make_tools(ctx, shell=shell)}
         self._brief = brief or (lambda: f"Task {ctx.task.id}: see README.md in the workspace.")
         self._lock = threading.Lock()  # one tool at a time: the tools share one workspace
 
     def specs(self) -> list[ToolSpec]:
         """Every tool with the description and argument schema the in-process agents see."""
-        return [ToolSpec(t.name, t.description, t.args_schema.model_json_schema()) for t in self.tools.values()]
+        return [ToolSpec(*spec) for spec in tool_schemas(shell=self.shell)]
 
     def brief(self) -> str:
         """The task brief (system prompt and first message of the agent)."""
         return self._brief()
+
+    def notice(self) -> str:
+        """Nothing: the calls of an in-process run do no work beyond their own."""
+        return ""
 
     def call(self, name: str, args: dict[str, Any], caller: Caller) -> ToolAnswer:
         """Run tool name on args exactly as in-process; an unknown tool is an error answer."""

@@ -2,8 +2,11 @@
 
 The agent acts outside the graph; the graph holds only the validator and finish nodes (with the
 same router), so its checkpoint keeps the run's state. The run starts at the first tool call (the
-client's name/version from the handshake becomes the agent), measures the baseline then for an
-optimize task, and each submit runs the validator. Tool calls and wall time are budgeted here.
+client's name/version from the handshake becomes the agent): only then is the run folder written,
+so a session that only lists tools, prompts or files leaves nothing behind (files are served from
+a preview of the starting workspace until then). An optimize task's baseline is measured at that
+first call; the server tells the client so first (notice). Each submit runs the validator. Tool
+calls and wall time are budgeted here.
 """
 
 from __future__ import annotations
@@ -13,64 +16,36 @@ import threading
 import time
 from contextlib import ExitStack
 from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import Any
-
-from langgraph.graph import END, START, StateGraph
-from pydantic import BaseModel, ConfigDict, Field
 
 from szagents import __version__
 from szagents.errors import HarnessError, TaskError
+from szagents.mcp.graph import McpBudgets, external_team, mcp_graph
 from szagents.mcp.host import Caller, LocalTools, RunOver, ToolAnswer, ToolSpec
 from szagents.prompts.render import system_prompt
 from szagents.roles.context import RunContext
-from szagents.roles.graph import finish, logged, router
-from szagents.roles.state import AgentState, initial_state
-from szagents.roles.team import AUTHOR_ROLES, RoleSpec, Team
-from szagents.roles.validator import validator
+from szagents.roles.state import initial_state
 from szagents.sweep.config import RUN_FILE, RunConfig
 from szagents.sweep.run import _backend, _brief, _export_best, _Tee
 from szagents.tasks.catalog import get_task
 from szagents.tasks.task import Mode
 from szagents.tools.context import ToolContext
 from szagents.tools.kernel import SUBMIT_TOOL, evaluate_workspace
+from szagents.tools.registry import tool_schemas
 from szagents.trajectory import TrajectoryWriter, open_checkpointer
 from szagents.trajectory.events import ErrorEvent, RunStart, ToolCall
 from szagents.workspace.materialize import materialize
 from szagents.workspace.revisions import RevisionStore, one_line
+from szagents.workspace.workspace import MAX_FILE_BYTES, Workspace
 
 __all__ = ["McpBudgets", "McpRun", "external_team", "mcp_graph"]
 
 
-class McpBudgets(BaseModel):
-    """What the server enforces for an MCP agent (its LLM calls and tokens are invisible here)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    tool_calls: int = Field(gt=0)
-    wall_seconds: float = Field(gt=0)
-    deadline_epoch: float | None = None  # Unix time when the run's time is up however late it started (a runner's)
-
-
-def external_team(agent: str) -> Team:
-    """The team of an MCP run: one outside agent (a conversation we do not see) in every role."""
-    return Team(name="external", roles={r: RoleSpec(model=agent, conversation="agent") for r in AUTHOR_ROLES})
-
-
-def mcp_graph() -> StateGraph:
-    """validator and finish with the standard router; an author's turn ends the invocation (the agent is outside)."""
-    graph = StateGraph(AgentState, context_schema=RunContext)
-    turns = {"translator": END, "optimizer": END}
-    graph.add_node("validator", logged("validator", validator))
-    graph.add_node("finish", logged("finish", finish))
-    targets = ["validator", "finish", END]
-    graph.add_conditional_edges(START, router(START, turns), targets)
-    graph.add_conditional_edges("validator", router("validator", turns), targets)
-    graph.add_edge("finish", END)
-    return graph
-
-
 class McpRun:
     """One run served over MCP (a ToolHost): open, answer tool calls from any thread, close."""
+
+    max_file_bytes = MAX_FILE_BYTES  # the per-file cap of the workspace materialize() lays out
 
     def __init__(self, config: RunConfig, budgets: McpBudgets, observer: Any | None = None) -> None:
         self.config = config.model_copy(update={"run_id": config.resolved_run_id()})
@@ -87,29 +62,41 @@ class McpRun:
         self._note = ""  # validator feedback not yet told to the agent (the baseline's)
         self._lock = threading.RLock()
         self._stack = ExitStack()
+        self._workspace: Workspace | None = None
+        self._preview: Workspace | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
     def open(self) -> McpRun:
-        """Create the run folder, workspace, trajectory and checkpoint (the run itself starts at the first call)."""
+        """Check that the run can start here (its folder is free, the backend runs); nothing is written yet."""
         if (self.run_dir / RUN_FILE).exists():  # (a runner may have made the folder, with only agent/ in it)
             raise TaskError(f"run folder {self.run_dir} already exists; pass another --run-id")
-        backend = _backend(self.config, self.task)  # a backend that cannot run here fails before anything is written
+        self._backend = _backend(self.config, self.task)  # a backend that cannot run here fails at once
+        return self
+
+    def _create(self) -> None:
+        """Write the run folder: config, trajectory, workspace, checkpoint (at the run's start)."""
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self._write_config("mcp")
-        try:
-            writer = self._stack.enter_context(TrajectoryWriter(self.run_dir / "trajectory.jsonl", self.run_id))
-            self.sink = _Tee(writer, self.observer)
-            self.workspace = materialize(self.task, self.run_dir)
-            tool_ctx = ToolContext.for_task(self.task, self.workspace, backend, sink=self.sink, run_id=self.run_id,
-                                            role=self.role, bench_settings=self.config.bench_settings())
-            self.local = LocalTools(tool_ctx, shell=self.config.shell, brief=self.brief)
-            self.ctx = self._run_context(tool_ctx)
-            saver = self._stack.enter_context(open_checkpointer(self.config.checkpoint, self.run_dir))
-            self.graph = mcp_graph().compile(checkpointer=saver)
-        except BaseException:
-            self._stack.close()
-            raise
-        return self
+        writer = self._stack.enter_context(TrajectoryWriter(self.run_dir / "trajectory.jsonl", self.run_id))
+        self.sink = _Tee(writer, self.observer)
+        self._workspace = materialize(self.task, self.run_dir)
+        tool_ctx = ToolContext.for_task(self.task, self._workspace, self._backend, sink=self.sink, run_id=self.run_id,
+                                        role=self.role, bench_settings=self.config.bench_settings())
+        self.local = LocalTools(tool_ctx, shell=self.config.shell, brief=self.brief)
+        self.ctx = self._run_context(tool_ctx)
+        saver = self._stack.enter_context(open_checkpointer(self.config.checkpoint, self.run_dir))
+        self.graph = mcp_graph().compile(checkpointer=saver)
+
+    @property
+    def workspace(self) -> Workspace:
+        """The run's workspace; before the run starts, a preview of its starting files in a temporary folder."""
+        with self._lock:
+            if self._workspace is not None:
+                return self._workspace
+            if self._preview is None:
+                folder = self._stack.enter_context(TemporaryDirectory(prefix="szagents-mcp-preview-"))
+                self._preview = materialize(self.task, Path(folder))
+            return self._preview
 
     def _run_context(self, tool_ctx: ToolContext) -> RunContext:
         revisions = RevisionStore(self.run_dir)
@@ -128,9 +115,10 @@ class McpRun:
         (self.run_dir / RUN_FILE).write_text(config.model_dump_json(indent=2))
 
     def close(self, reason: str = "agent_stop") -> None:
-        """End the run (if it has not ended; an agent stopping after its time is up ran out of it) and close its files."""
+        """End a started run (if it has not ended; an agent stopping after its time is up ran out of it) and close
+        its files; a run that never started writes nothing."""
         with self._lock:
-            if not self.ended:
+            if self.started and not self.ended:
                 self.end("budget_wall" if reason == "agent_stop" and self.time_up() else reason)
             self._stack.close()
 
@@ -172,13 +160,26 @@ class McpRun:
 
     def specs(self) -> list[ToolSpec]:
         """The in-process tools' names, descriptions and schemas."""
-        return self.local.specs()
+        return [ToolSpec(*spec) for spec in tool_schemas(shell=self.config.shell)]
+
+    def measures_baseline(self) -> bool:
+        """Whether the first tool call measures the starting code first (an optimize task's baseline)."""
+        return self.first_role == "optimizer"
 
     def instructions(self) -> str:
         """What the server tells a client at the handshake."""
+        first = (" The first tool call first measures the starting code as the baseline (compile, validate, "
+                 "benchmark), so it takes longer; its answer reports the baseline." if self.measures_baseline() else "")
         return (f"szagents run {self.run_id}: task {self.task.id}. Get the prompt 'brief' for the instructions; "
                 "work with these tools only; call submit with a one-line summary for every version worth "
-                f"recording. Budgets: {self.budgets.tool_calls} tool calls, {self.budgets.wall_seconds:g} s.")
+                f"recording. Budgets: {self.budgets.tool_calls} tool calls, {self.budgets.wall_seconds:g} s.{first}")
+
+    def notice(self) -> str:
+        """What to tell the client before its call runs: that the baseline is measured first ('' when not)."""
+        if self.started or not self.measures_baseline():
+            return ""
+        return ("szagents: this first tool call starts the run: the starting code is measured as the baseline "
+                "(compile, validate, benchmark) before the call runs; this takes a while.")
 
     def _invoke(self, update: dict[str, Any]) -> None:
         settings = {"configurable": {"thread_id": self.run_id}}
@@ -186,7 +187,8 @@ class McpRun:
         self.state = dict(self.graph.get_state(settings).values)
 
     def _start(self, caller: Caller | None, *, baseline: bool) -> None:
-        """Write run_start (the caller as the agent), then measure the baseline of an optimize task."""
+        """Write the run folder and run_start (the caller as the agent), then measure the baseline of an optimize task."""
+        self._create()
         self.agent = f"mcp:{caller.agent}" if caller else "mcp:(no client)"
         self._write_config(self.agent)
         team = external_team(self.agent)
@@ -201,6 +203,13 @@ class McpRun:
         if baseline:
             self._invoke(dict(initial_state(self.run_id, self.first_role)))
             self._note = self.state.get("feedback", {}).get(self.role(), "")  # the baseline's report, told once
+
+    def emit(self, event: Any) -> None:
+        """Record event, starting the run first if no call has (e.g. an agent command that failed before its first call)."""
+        with self._lock:
+            if not self.started:
+                self._start(None, baseline=False)
+            self.sink.emit(event)
 
     def end(self, reason: str) -> None:
         """Write run_end through the finish node with reason (unless the run ended already); export best/."""

@@ -36,11 +36,13 @@ from starlette.routing import Route
 from szagents import __version__
 from szagents.errors import HarnessError, SzAgentsError
 from szagents.mcp.host import Caller, RunOver, ToolHost
+from szagents.mcp.limits import TOO_LARGE, BodyLimit, oversize_message, request_limit
 
-__all__ = ["RUN_OVER", "HARNESS_ERROR", "RESOURCE_PREFIX", "build_server", "serve_stdio", "http_app", "HttpServer", "is_loopback"]
+__all__ = ["RUN_OVER", "HARNESS_ERROR", "TOO_LARGE", "RESOURCE_PREFIX", "build_server", "serve_stdio", "http_app", "HttpServer", "is_loopback"]
 
 RUN_OVER = -32001  # JSON-RPC error code of a call refused because the run is over (budget, plateau, ended)
 HARNESS_ERROR = -32002  # the harness itself failed (not the kernel): a human must look
+# TOO_LARGE = -32003 (mcp/limits.py): a request larger than the workspace's per-file cap allows
 RESOURCE_PREFIX = "szagents://workspace/"
 BRIEF_PROMPT = "brief"
 
@@ -54,14 +56,37 @@ def _caller(server: Server) -> Caller:
                   request_id=str(ctx.request_id))
 
 
+async def _tell(server: Server, text: str) -> None:
+    """text to the client of the current request: a log message, and a progress message when it asked for progress.
+
+    Not tied to the request: HTTP answers in plain JSON stream nothing during a call, so the notices travel on
+    the session's standing stream (the GET stream; on stdio, the one stream).
+    """
+    ctx = server.request_context
+    await ctx.session.send_log_message(level="notice", data=text, logger="szagents")
+    token = ctx.meta.progressToken if ctx.meta is not None else None
+    if token is not None:
+        await ctx.session.send_progress_notification(token, 0.0, message=text)
+
+
 def _tool_handlers(server: Server, host: ToolHost) -> None:
+    @server.set_logging_level()
+    async def set_level(level: types.LoggingLevel) -> None:
+        """Accepted (and declares the logging capability): szagents sends only a few notices."""
+
     @server.list_tools()
     async def list_tools() -> list[types.Tool]:
         return [types.Tool(name=s.name, description=s.description, inputSchema=s.input_schema) for s in host.specs()]
 
     async def call_tool(request: types.CallToolRequest) -> types.ServerResult:
+        size = len(request.model_dump_json(by_alias=True, exclude_none=True).encode())
+        if size > request_limit(host.max_file_bytes):  # over HTTP, BodyLimit answers before; stdio reads any line
+            raise McpError(types.ErrorData(code=TOO_LARGE, message=oversize_message(size, host.max_file_bytes)))
         caller = _caller(server)
         args = request.params.arguments or {}
+        notice = host.notice()
+        if notice:  # e.g. the baseline is measured first: say so before the client waits on it
+            await _tell(server, notice)
         try:
             answer = await anyio.to_thread.run_sync(host.call, request.params.name, args, caller)
         except RunOver as exc:  # an MCP error response, not a tool result: the run takes no more calls
@@ -132,12 +157,17 @@ class _StaticToken:
         return None
 
 
-def http_app(server: Server, token: str | None = None) -> Starlette:
-    """Starlette app serving server's streamable HTTP transport at /mcp; requests need the token when set."""
+def http_app(host: ToolHost, token: str | None = None, *, instructions: str | None = None) -> Starlette:
+    """Starlette app serving host (build_server) over streamable HTTP at /mcp; requests need the token when set.
+
+    Request bodies are limited from the workspace's per-file cap (mcp/limits.py): a larger one gets an MCP
+    error naming the cap, and the client's session goes on.
+    """
     # Plain JSON answers (allowed by the transport; every client must accept them): we stream nothing
     # during a call, and an SSE stream per call costs several ms more per call on loopback.
-    manager = StreamableHTTPSessionManager(app=server, json_response=True)
-    endpoint = StreamableHTTPASGIApp(manager)
+    manager = StreamableHTTPSessionManager(app=build_server(host, instructions=instructions), json_response=True,
+                                           max_request_body_size=request_limit(host.max_file_bytes))
+    endpoint = BodyLimit(StreamableHTTPASGIApp(manager), host.max_file_bytes)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

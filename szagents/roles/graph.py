@@ -16,7 +16,10 @@ from szagents.roles.state import AgentState
 from szagents.roles.validator import validator
 from szagents.trajectory.events import NodeEnter, NodeExit, RouteEvent, RunEnd
 
-__all__ = ["finish", "build_graph", "logged", "router", "run_end"]
+__all__ = ["GRAPH_END", "finish", "finish_as", "build_graph", "logged", "router", "run_end"]
+
+GRAPH_END = "graph_end"
+"""Stop reason of a run whose graph reached finish with none set (a custom graph's own rule; see finish_as)."""
 
 
 def run_end(ctx: RunContext, state: AgentState, stop_reason: str | None = None, error_class: str | None = None) -> RunEnd:
@@ -26,7 +29,7 @@ def run_end(ctx: RunContext, state: AgentState, stop_reason: str | None = None, 
     usage = tokens_by_model(state.get("conversations", {}), model_of,
                             (state.get("input_tokens", 0), state.get("output_tokens", 0)))
     return ctx.sink.emit(RunEnd(
-        run_id=ctx.run_id, stop_reason=stop_reason or state.get("stop_reason") or "unknown",
+        run_id=ctx.run_id, stop_reason=stop_reason or state.get("stop_reason") or GRAPH_END,
         iterations=dict(state.get("iterations", {})), input_tokens=state.get("input_tokens", 0),
         output_tokens=state.get("output_tokens", 0), wall_seconds=state.get("elapsed_seconds", 0.0),
         best_revision=best["number"] if best else None,
@@ -38,9 +41,21 @@ def run_end(ctx: RunContext, state: AgentState, stop_reason: str | None = None, 
 
 
 def finish(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
-    """Log the end of the run with its best revision."""
+    """Log the end of the run with its best revision (stop reason: the state's, else GRAPH_END)."""
     run_end(runtime.context, state)
     return {}
+
+
+def finish_as(reason: str) -> Callable[[AgentState, Runtime[RunContext]], dict[str, Any]]:
+    """A finish node for a graph that ends runs by a rule of its own: the state's stop reason (a budget, the
+    agent's stop) when there is one, else reason (e.g. 'first_correct'), so reports name why the run ended."""
+
+    def finish_node(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+        run_end(runtime.context, state, stop_reason=state.get("stop_reason") or reason)
+        return {}
+
+    finish_node.__name__ = "finish"
+    return finish_node
 
 
 def _changes(update: dict[str, Any]) -> dict[str, Any]:

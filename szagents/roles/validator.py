@@ -108,7 +108,8 @@ def _judge(ctx: RunContext, state: AgentState, summary: dict[str, Any]) -> dict[
     if best is None:
         return {"best": n, "stale": 0, "feedback": f"{note}Revision {n} is correct and the best so far: {shown}."}
     if summary["sha256"] == best["sha256"]:
-        return {"stale": stale, "feedback": f"{note}Revision {n} is the best revision {best['number']}'s code: {shown}."}
+        return {"stale": stale, "feedback": f"{note}It is the code of revision {best['number']}, the best so far "
+                f"({shown}); the best stays revision {best['number']}. Change the code before you submit again."}
     value, top, policy = score(summary, objective), score(best, objective), ctx.policy
     question = "better" if value > top * (1 + policy.improvement) else "worse" if value < top * (1 - policy.regression) else None
     if question is None:

@@ -56,7 +56,7 @@ def format_validation(result: ValidationResult) -> str:
     lines = [f"validation: {result.verdict.value} ({passed}/{len(result.cases)} cases passed)"]
     if result.detail:
         lines.append(f"detail: {result.detail}")
-    if result.phase or result.signal:
+    if not result.ok and (result.phase or result.signal):  # a passing run's child is reaped by a signal too
         lines.append(f"failed in phase {result.phase or '?'}" + (f" with {result.signal}" if result.signal else ""))
     for case in result.cases:
         if case.violation is not None and "index" not in result.detail:

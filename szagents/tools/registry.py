@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable
 
 from langchain_core.tools import BaseTool, StructuredTool, ToolException
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from szagents.backends.sandbox.scrub import scrub
 from szagents.errors import HarnessError, SzAgentsError
@@ -21,14 +21,20 @@ from szagents.tools.formatting import clip
 from szagents.tools.profiling import profile_workspace
 from szagents.tools.shell import run_shell
 
-__all__ = ["TOOL_NAMES", "make_tools"]
+__all__ = ["TOOL_NAMES", "make_tools", "tool_schemas"]
 
 
-class NoArgs(BaseModel):
+class _Args(BaseModel):
+    """Tool arguments: a name the tool does not take is an error, never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class NoArgs(_Args):
     """No arguments."""
 
 
-class PathArgs(BaseModel):
+class PathArgs(_Args):
     path: str = Field(description="file path relative to the workspace root, e.g. 'kernel.cu'")
 
 
@@ -46,11 +52,11 @@ class EditArgs(PathArgs):
     new: str = Field(description="text to put in its place")
 
 
-class ShellArgs(BaseModel):
+class ShellArgs(_Args):
     command: str = Field(description="a bash command, run in the workspace folder with a time limit")
 
 
-class SubmitArgs(BaseModel):
+class SubmitArgs(_Args):
     action: str = Field(description="one line saying what this revision changed, e.g. 'coalesced float4 loads in encode'")
 
 
@@ -110,18 +116,36 @@ def _tool_error(limit: int) -> Callable[[ToolException], str]:
 
 def _validation_error(schema: type[BaseModel]) -> Callable[[ValidationError], str]:
     def handle(exc: ValidationError) -> str:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors())
-        fields = ", ".join(schema.model_fields) or "none"
-        return f"error: invalid arguments ({problems}); this tool takes: {fields}"
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: "
+                             f"{'unknown argument' if e['type'] == 'extra_forbidden' else e['msg']}" for e in exc.errors())
+        fields = ", ".join(schema.model_fields)
+        takes = f"this tool takes: {fields}" if fields else "this tool takes no arguments"
+        return f"error: invalid arguments ({problems}); {takes}"
 
     return handle
+
+
+class _StrictTool(StructuredTool):
+    """A StructuredTool whose schema is checked even when it takes no arguments (LangChain skips it then,
+    so compile({"flags": "-O0"}) would run and silently drop the flag)."""
+
+    def _to_args_and_kwargs(self, tool_input: str | dict, tool_call_id: str | None) -> tuple[tuple, dict]:
+        if isinstance(tool_input, dict) and tool_input and not self.args_schema.model_fields:
+            self.args_schema.model_validate(tool_input)  # a ValidationError goes to handle_validation_error
+        return super()._to_args_and_kwargs(tool_input, tool_call_id)
+
+
+def tool_schemas(*, shell: bool = False) -> list[tuple[str, str, dict]]:
+    """(name, description, JSON schema of the arguments) of every tool make_tools gives, without a context."""
+    specs = [*_SPECS, _SHELL] if shell else _SPECS
+    return [(name, description, schema.model_json_schema()) for name, _, schema, description in specs]
 
 
 def make_tools(ctx: ToolContext, *, shell: bool = False) -> list[BaseTool]:
     """The agent's tools bound to ctx; the shell tool only when shell is True."""
     specs = [*_SPECS, _SHELL] if shell else _SPECS
     return [
-        StructuredTool(
+        _StrictTool(
             name=name, description=description, args_schema=schema, func=_bind(ctx, func),
             handle_tool_error=_tool_error(ctx.limits.output_chars),
             handle_validation_error=_validation_error(schema),

@@ -72,8 +72,9 @@ class RunStart(EventBase):
 
 
 class RunEnd(EventBase):
-    """A run stops; stop_reason is budget_iterations, budget_tokens, budget_wall, plateau, agent_stop,
-    invalid_tool_calls, provider_error (error_class says which), interrupted, error."""
+    """A run stops; stop_reason is budget_iterations, budget_tokens, budget_wall, budget_tool_calls (MCP), plateau,
+    agent_stop, invalid_tool_calls, provider_error (error_class says which), interrupted, error; a custom graph's
+    own reason (roles.finish_as, e.g. first_correct), or graph_end when its graph reached finish without one."""
 
     event: Literal["run_end"] = "run_end"
     stop_reason: str

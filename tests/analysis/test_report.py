@@ -107,3 +107,21 @@ def test_report_says_when_runs_had_no_sandbox(real_runs, tmp_path):
     runs = type(real_runs)(weak, *real_runs._tables()[1:])
     text = write_report(runs, tmp_path / "b").markdown.read_text()
     assert "ran untrusted code under rlimits only" in text and weak.iloc[0]["run"] in text
+
+
+def test_a_long_model_name_draws_without_warnings(tmp_path):
+    """A 200-character served-model name: `szagents report` prints only its closing line (no matplotlib warning);
+    the figures shorten the name, the summary table keeps it whole."""
+    import subprocess
+    import sys
+
+    from szagents.analysis.synthetic import SyntheticRun, SyntheticStep, write_run
+
+    model = "openai:" + "qwen2.5-coder-32b-instruct-awq-int4-served-by-vllm-on-node-gpu017-" * 3
+    write_run(tmp_path / "runs", SyntheticRun("long", (SyntheticStep("Baseline", tc=1.0, td=2.0, ratio=3.0, calls=0),
+                                                      SyntheticStep("omp", tc=2.0, td=3.0, ratio=3.0)), model=model))
+    done = subprocess.run([sys.executable, "-m", "szagents.cli", "report", str(tmp_path / "runs"), "--out",
+                           str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert "Figures:" not in (tmp_path / "out" / "report.md").read_text()
+    assert model.split(":", 1)[1] in (tmp_path / "out" / "tables" / "summary.md").read_text()

@@ -30,9 +30,12 @@ BAD = [
     (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--tier", "bogus"), "bogus"),
     (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--budget", "iterations=abc"), "abc"),
     (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--budget", "iterations=1.5"), "iterations=1.5"),
+    (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--budget", "iteratons=5"),
+     "unknown key 'iteratons' (did you mean 'iterations'?); keys: iterations, tokens, wall, wall_seconds"),
     (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--team", "trio"), "trio"),
     (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--api", "grpc"), "grpc"),
-    (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--run-id", "../escape"), "../escape"),
+    (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--run-id", "../escape"),
+     "error: run id '../escape' is not a folder name: use letters"),
     (("run", "--task", "szx-optimize-cpu", "--model", "bogus:x"), "bogus"),
     (("run", "--task", "no-such-task", "--model", "scripted:demo"), "no-such-task"),
     (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--frobnicate"), "--frobnicate"),
@@ -46,6 +49,7 @@ def test_bad_value_is_one_line_and_exit_2(args, named, tmp_path):
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 2, done.stderr
     assert len(lines) == 1 and named in lines[0] and "Traceback" not in done.stdout + done.stderr
+    assert "Value error" not in lines[0]  # pydantic's prefix is not ours to show
     assert not list(tmp_path.iterdir())
 
 
@@ -65,6 +69,33 @@ def test_version_and_help_start_fast():
     imported = subprocess.run([sys.executable, "-c", "import sys, szagents.cli.app; print(sorted(sys.modules))"],
                               capture_output=True, text=True, cwd=ROOT).stdout
     assert "langgraph" not in imported and "pandas" not in imported and "langchain_core" not in imported
+
+
+@pytest.mark.parametrize("command", ["run", "report", "validate", "study", "mcp"])
+def test_help_fits_80_columns_and_names_plain_types(command):
+    """At 80 columns help wraps without cutting a word or example, and shows no Python types (<bool>, <list[Path]>)."""
+    import os
+
+    done = szagents(command, "--help", env={**os.environ, "COLUMNS": "80"})
+    assert done.returncode == 0 and done.stdout.startswith(f"Usage: szagents {command} ")
+    assert all(len(line) <= 80 for line in done.stdout.splitlines()), done.stdout
+    assert "…" not in done.stdout and "<bool>" not in done.stdout and "list[" not in done.stdout
+    assert "Path" not in done.stdout.replace("PATH", "")  # types are <path>, <str>, <float>
+    if command == "run":
+        assert "e.g. iterations=40,tokens=2000000,wall=3600" in done.stdout and "--shell / --no-shell" in done.stdout
+
+
+def test_piped_output_is_80_columns():
+    """Piped (no terminal, no COLUMNS), tables and lines fit 80 columns; only the copyable compile command is longer."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    listed = szagents("tasks", env=env)
+    checked = szagents("validate", SOURCE, "--kernel", "szx", "--dataset", "climate:90x180", "--rel", "1e-3", env=env)
+    assert listed.returncode == 0 and checked.returncode == 0, checked.stderr
+    command = next(line for line in checked.stdout.splitlines() if line.lstrip().startswith("gcc "))
+    lines = [line for line in (listed.stdout + checked.stdout).splitlines() if line != command]
+    assert max(map(len, lines)) <= 80 and "szx-optimize-cpu" in listed.stdout and "climate:90x180@rel=0.001" in checked.stdout
 
 
 def test_resume_of_a_finished_run_says_so(tmp_path):

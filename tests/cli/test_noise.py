@@ -33,4 +33,24 @@ def test_warnings_follow_the_measured_cv(tmp_path):
     console = Console(record=True, width=200)
     print_benchmark(console, bench.model_copy(update={"cases": [noisy]}))
     text = console.export_text()
-    assert "compression: the timed repetitions vary by 20%" in text and "too noisy to trust" in text
+    assert "compression: the timed repetitions vary by 20%" in text and "this host is" in text
+
+
+def _noisy(bench: BenchmarkResult, coverage: str) -> BenchmarkResult:
+    case = bench.cases[0]
+    timing = Timing(**{**case.compress.model_dump(), "cv": NOISY_CV * 3, "coverage": coverage})
+    quiet = Timing(**{**case.decompress.model_dump(), "cv": 0.0, "coverage": coverage})  # whatever this host did
+    return bench.model_copy(update={"cases": [case.model_copy(update={"compress": timing, "decompress": quiet})]})
+
+
+def test_the_cause_named_is_the_gpu_for_device_times_and_the_host_only_when_it_is_busy(tmp_path, monkeypatch):
+    """Device-timed spread names the GPU whatever the host's load; host-timed spread blames the host only
+    when its load average says it is busy, and otherwise names the kernel."""
+    bench = _real_benchmark(tmp_path)
+    cores = len(__import__("os").sched_getaffinity(0))
+    for load, busy in ((0.0, False), (4.0 * cores, True)):
+        monkeypatch.setattr("os.getloadavg", lambda load=load: (load, load, load))
+        (gpu,) = noise_warnings(_noisy(bench, "cupti"), threshold=NOISY_CV)
+        assert "on the GPU itself" in gpu and "busy" not in gpu
+        (host,) = noise_warnings(_noisy(bench, "host"), threshold=NOISY_CV)
+        assert ("this host is busy" in host) is busy and ("this host is idle" in host) is not busy

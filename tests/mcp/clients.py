@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import Any, TextIO
 
 import mcp.types as types
 from mcp import ClientSession, StdioServerParameters
-from mcp.client.stdio import stdio_client
+from mcp.client.stdio import get_default_environment, stdio_client
 
 from szagents.mcp import client
 from szagents.mcp.run import McpBudgets, McpRun, external_team
-from szagents.mcp.server import HttpServer, build_server, http_app
+from szagents.mcp.server import HttpServer, http_app
 from szagents.paths import kernels_dir
 from szagents.sweep.config import RunConfig
 
@@ -35,7 +37,7 @@ def served(runs_dir: Path, run_id: str, *, tool_calls: int = 50, wall_seconds: f
            token: str | None = None, shell: bool = False, task: str = TASK) -> Iterator[tuple[McpRun, str]]:
     """A recorded MCP run served over streamable HTTP on 127.0.0.1 (any free port): (run, url)."""
     with McpRun(config(runs_dir, run_id, shell, task), McpBudgets(tool_calls=tool_calls, wall_seconds=wall_seconds)) as run:
-        with HttpServer(http_app(build_server(run, instructions=run.instructions()), token)) as http:
+        with HttpServer(http_app(run, token, instructions=run.instructions())) as http:
             yield run, http.url
 
 
@@ -45,13 +47,18 @@ def http_session(url: str, name: str, token: str | None = None) -> AbstractAsync
 
 
 @asynccontextmanager
-async def stdio_session(*args: str, name: str = "stdio-test-client") -> AsyncIterator[ClientSession]:
-    """An initialized client session to `szagents mcp ARGS` started as a child process over stdio."""
-    params = StdioServerParameters(command=sys.executable, args=["-m", "szagents.cli", "mcp", *args])
-    async with stdio_client(params) as (read, write):
-        async with ClientSession(read, write, client_info=types.Implementation(name=name, version="9.9")) as session:
-            await session.initialize()
-            yield session
+async def stdio_session(*args: str, name: str = "stdio-test-client", errlog: TextIO = sys.stderr,
+                        **session: Any) -> AsyncIterator[ClientSession]:
+    """An initialized client session to `szagents mcp ARGS` started as a child process over stdio (building into
+    this test session's cache); session: more ClientSession arguments (e.g. logging_callback)."""
+    cache = {"SZAGENTS_CACHE": os.environ["SZAGENTS_CACHE"]} if "SZAGENTS_CACHE" in os.environ else {}
+    params = StdioServerParameters(command=sys.executable, args=["-m", "szagents.cli", "mcp", *args],
+                                   env={**get_default_environment(), **cache})
+    async with stdio_client(params, errlog=errlog) as (read, write):
+        info = types.Implementation(name=name, version="9.9")
+        async with ClientSession(read, write, client_info=info, **session) as client:
+            await client.initialize()
+            yield client
 
 
 async def write_validate_submit(session: ClientSession) -> dict[str, types.CallToolResult]:

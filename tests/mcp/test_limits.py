@@ -4,12 +4,15 @@ from __future__ import annotations
 
 
 import anyio
+import mcp.types as types
 import pytest
 from mcp.shared.exceptions import McpError
 
+from szagents.mcp.limits import TOO_LARGE, request_limit
 from szagents.mcp.server import RUN_OVER
 from szagents.trajectory import read_run
-from tests.mcp.clients import http_session, served, text
+from szagents.workspace.workspace import MAX_FILE_BYTES
+from tests.mcp.clients import TASK, http_session, served, text
 
 
 def test_tool_call_budget_ends_the_run_with_an_mcp_error(tmp_path):
@@ -49,12 +52,13 @@ def test_wall_time_budget(tmp_path):
 
 
 def test_bad_arguments_are_error_results_and_the_server_goes_on(tmp_path):
-    """Wrong types, missing arguments, unknown tools and paths are isError results; the next call works."""
+    """Wrong types, missing or unknown arguments, unknown tools and paths are isError results; the next call works."""
     with served(tmp_path, "e") as (run, url):
         async def scenario():
             async with http_session(url, "sloppy-client") as session:
                 bad = [await session.call_tool("read_file", {"path": 3}), await session.call_tool("write_file", {}),
-                       await session.call_tool("no_such_tool", {}), await session.call_tool("read_file", {"path": "../x"})]
+                       await session.call_tool("no_such_tool", {}), await session.call_tool("read_file", {"path": "../x"}),
+                       await session.call_tool("compile", {"flags": "-O0"})]
                 with pytest.raises(McpError):
                     await session.read_resource("szagents://workspace/..%2Fetc%2Fpasswd")
                 return bad, await session.call_tool("list_files", {})
@@ -64,8 +68,9 @@ def test_bad_arguments_are_error_results_and_the_server_goes_on(tmp_path):
     assert "invalid arguments (path: Input should be a valid string)" in text(bad[0])
     assert "content: Field required" in text(bad[1]) and "unknown tool 'no_such_tool'" in text(bad[2])
     assert "uses '..'" in text(bad[3])
+    assert text(bad[4]) == "error: invalid arguments (flags: unknown argument); this tool takes no arguments"
     calls = [e for e in read_run(tmp_path / "e") if e.event == "tool_call"]
-    assert [c.ok for c in calls] == [False, False, False, False, True]
+    assert [c.ok for c in calls] == [False, False, False, False, False, True]
 
 
 def test_two_clients_on_two_runs_share_nothing(tmp_path):
@@ -94,3 +99,55 @@ def test_two_clients_on_two_runs_share_nothing(tmp_path):
         events = read_run(tmp_path / run_id)
         assert {e.run_id for e in events} == {run_id}
         assert [c.agent for c in events if c.event == "tool_call"] == [f"{name}/9.9"] * 3
+
+
+BIG = 21_000_000  # characters of a write_file content: 21 MB, far over the workspace's 1 MB per-file cap
+
+
+def _refused_then_served(error: McpError, after: types.CallToolResult, size_over: int) -> None:
+    """The oversized call got the TOO_LARGE MCP error naming the per-file cap; the next call on the session worked."""
+    assert error.error.code == TOO_LARGE
+    assert f"over this server's limit of {request_limit(MAX_FILE_BYTES):,} bytes" in error.error.message
+    assert f"A workspace file is at most {MAX_FILE_BYTES:,} bytes (the per-file cap)" in error.error.message
+    assert int(error.error.message.split()[2].replace(",", "")) > size_over
+    assert not after.isError and "reference.cu" in text(after)
+
+
+def test_a_21_mb_write_over_http_is_an_mcp_error_and_the_session_survives(tmp_path):
+    """The official SDK client over streamable HTTP: a 21 MB write_file gets an MCP error naming the cap, not HTTP
+    413; the same session then lists the files."""
+    with served(tmp_path, "big") as (run, url):
+        async def scenario():
+            async with http_session(url, "big-client") as session:
+                with pytest.raises(McpError) as refused:
+                    await session.call_tool("write_file", {"path": "kernel.c", "content": "x" * BIG})
+                return refused.value, await session.call_tool("list_files", {})
+
+        error, after = anyio.run(scenario)
+    _refused_then_served(error, after, BIG)
+    assert not (tmp_path / "big" / "workspace" / "kernel.c").exists()
+
+
+def test_a_21_mb_write_over_stdio_is_the_same_mcp_error(tmp_path):
+    """Over stdio the same request gets the same error, and the session goes on."""
+    from tests.mcp.clients import stdio_session
+
+    async def scenario():
+        async with stdio_session("--task", TASK, "--runs-dir", str(tmp_path), "--run-id", "s", "--quick") as session:
+            with pytest.raises(McpError) as refused:
+                await session.call_tool("write_file", {"path": "kernel.c", "content": "x" * BIG})
+            return refused.value, await session.call_tool("list_files", {})
+
+    error, after = anyio.run(scenario)
+    _refused_then_served(error, after, BIG)
+
+
+def test_a_write_over_the_cap_but_under_the_request_limit_is_the_tools_error(tmp_path):
+    """2 MB: the request passes, the workspace refuses the file (an error result naming the cap), as in-process."""
+    with served(tmp_path, "mid") as (run, url):
+        async def scenario():
+            async with http_session(url, "mid-client") as session:
+                return await session.call_tool("write_file", {"path": "kernel.c", "content": "x" * 2_000_000})
+
+        answer = anyio.run(scenario)
+    assert answer.isError and f"files are limited to {MAX_FILE_BYTES} bytes" in text(answer)

@@ -93,8 +93,11 @@ def test_identical_files_reuse_the_earlier_result(tmp_path):
     events = read_run(outcome.run_dir)
     assert sum(1 for e in events if e.event == "validation" and e.by == "validator") == 1
     assert not [e for e in events if e.event in ("rollback", "comparison")]
-    told = outcome.state["conversations"]["agent"]
-    assert any("not compiled or measured again" in str(m.content) for m in told)
+    told = [str(m.content) for m in outcome.state["conversations"]["agent"]]
+    verdict = next(text for text in told if "not compiled or measured again" in text)
+    assert verdict.startswith("Revision 2 has exactly the files of revision 1, so it was not compiled or measured "
+                              "again; its result is reused. It is the code of revision 1, the best so far (")
+    assert verdict.endswith("); the best stays revision 1. Change the code before you submit again.")
 
 
 def _recording(folder: Path, task_id: str) -> Path:

@@ -147,7 +147,11 @@ def test_openai_client_drives_a_run_over_loopback(tmp_path):
 
 
 def test_custom_graph_composed_from_parts(tmp_path):
-    """examples/custom_graph.py wires translator + validator to stop at the first correct revision."""
+    """examples/custom_graph.py wires translator + validator to stop at the first correct revision; the run_end
+    and the report's Stop column name that rule (first_correct), not 'unknown'."""
+    from szagents.analysis.load import load_runs
+    from szagents.analysis.tables import summary_table
+
     import runpy
 
     build = runpy.run_path(str(Path(__file__).parents[2] / "examples" / "custom_graph.py"))["build"]
@@ -155,3 +159,6 @@ def test_custom_graph_composed_from_parts(tmp_path):
     outcome = start_run(config, graph=build())
     assert outcome.state["best"] == 1 and len(outcome.state["revisions"]) == 1
     assert outcome.state["stop_reason"] is None and outcome.state["iterations"] == {"translator": 2}
+    assert [e.stop_reason for e in read_run(outcome.run_dir) if e.event == "run_end"] == ["first_correct"]
+    summary = summary_table(load_runs([outcome.run_dir])).to_markdown(tmp_path)
+    assert summary.splitlines()[4].endswith("| first_correct |")

@@ -23,9 +23,10 @@ def test_tool_set_and_shell_off_by_default(cpu_ctx):
 
 
 def test_correct_kernel_validates_and_emits_events(tools, cpu_ctx):
-    """The serial SZx copy validates: verdict ok, a case table, compile + validation events by the tool."""
+    """The serial SZx copy validates: verdict ok, a case table, no failure line, compile + validation events by the tool."""
     out = tools["validate"].invoke({})
     assert "compile: ok" in out and "validation: ok (1/1 cases passed)" in out
+    assert "failed" not in out and "SIGKILL" not in out  # the harness reaps its child with a signal even on success
     assert "climate:90x180@rel=0.001" in out
     events = cpu_ctx.sink.events
     assert [e.event for e in events] == ["compile", "validation"]
@@ -70,6 +71,18 @@ def _zero_decompressor() -> str:
         "int sz_decompress(const uint8_t *in, size_t nb, size_t n, float eb, float *out, void *s)\n"
         "{ (void)in; (void)nb; (void)eb; (void)s; memset(out, 0, n * sizeof(float)); return 0; }\n"
     )
+
+
+@pytest.mark.parametrize(("tool", "args", "said"), [
+    ("compile", {"flags": "-O0"}, "error: invalid arguments (flags: unknown argument); this tool takes no arguments"),
+    ("read_file", {"path": "kernel.c", "lines": 5},
+     "error: invalid arguments (lines: unknown argument); this tool takes: path, offset, limit"),
+])
+def test_unknown_arguments_are_refused_not_ignored(tools, cpu_ctx, tool, args, said):
+    """An argument the tool does not take is an error naming it (nothing runs), not silently dropped."""
+    message = call(tools[tool], **args)
+    assert message.status == "error" and message.content == said
+    assert cpu_ctx.sink.events == []  # nothing was compiled
 
 
 @pytest.mark.parametrize("path", ["../etc/passwd", "/etc/passwd", "missing.c", ".harness/x"])

@@ -36,7 +36,8 @@ class SandboxSpec:
 
 # What the runner child imports besides the standard library and szagents (CuPy and its helpers on cuda).
 RUNNER_PACKAGES = ("numpy", "pydantic", "pydantic_core", "typing_extensions", "annotated_types",
-                   "typing_inspection", "structlog", "cupy", "cupy_backends", "fastrlock")
+                   "typing_inspection", "structlog", "cupy", "cupy_backends", "fastrlock",
+                   "cupti", "cuda", "nvidia")  # cupti-python, its cuda-bindings and libcupti (device_trace.py)
 
 
 def python_paths() -> list[Path]:
@@ -55,6 +56,14 @@ def python_paths() -> list[Path]:
         if p.is_dir() and p not in (PACKAGE_DIR.parent, Path.cwd()) and (inside or p in providers):
             paths.add(p)
     return sorted(p for p in paths if not _under_system(p) and p.exists())
+
+
+def runner_pythonpath() -> list[str]:
+    """The PYTHONPATH a runner child needs: the folder holding szagents, then the folders outside the
+    interpreter's prefixes that provide RUNNER_PACKAGES (wheels installed with --target, say)."""
+    prefixes = [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()]
+    outside = [p for p in sorted(_providers()) if not any(p == q or q in p.parents for q in prefixes)]
+    return [str(PACKAGE_DIR.parent)] + [str(p) for p in outside if p != PACKAGE_DIR.parent]
 
 
 def _providers() -> set[Path]:

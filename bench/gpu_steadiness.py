@@ -1,0 +1,135 @@
+"""Is the cuda harness steady? Two separate harness processes against kernel-vs-kernel CUDA events.
+
+For the SZp (plain) and SZx CUDA references at REL 1e-3 on the 25.9 MB climate field and a 256 MiB
+smooth GRF, each measured as `szagents validate --bench` measures (the cuda backend's benchmark with its
+default settings), in two separate processes; then, in this process, the same build called kernel
+against kernel: CUDA events on one stream around each call, the same L2 flush (a memset of twice the
+L2) before it, as bench/gpu_kernels.py times. Prints per case the two runs' medians (GB/s), their CV,
+how far apart they are, and their ratio to the kernel-vs-kernel median; then PASS or FAIL against
+issue 21's goals (CV <= 3 %, runs within 3 % of each other, within 10 % of kernel-vs-kernel).
+
+    python bench/gpu_steadiness.py [--datasets climate grf_smooth:256x512x512] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+KERNELS = (("szp", "plain"), ("szx", None))
+DATASETS = ("climate", "grf_smooth:256x512x512")
+
+
+def harness_run(kernel: str, variant: str | None, dataset: str) -> dict:
+    """One harness benchmark, as `validate --bench` runs it (default BenchSettings)."""
+    from szagents.backends.cuda import CudaBackend
+    from szagents.tasks.evaluate import build_problems, kernel_spec
+    from szagents.tasks.task import Suite, load_kernel
+
+    info = load_kernel(kernel)
+    spec = kernel_spec(info, variant)
+    problems = build_problems(Suite(datasets=(dataset,), relative_bounds=(1e-3,)), info.dtype)
+    backend = CudaBackend()
+    with tempfile.TemporaryDirectory() as work:
+        build = backend.compile([info.source_path("reference_cu")], spec, Path(work))
+        result = backend.benchmark(build, spec, problems, Path(work))
+    if not result.ok:
+        return {"error": f"{result.verdict.value}: {result.detail}"}
+    case = result.cases[0]
+    return {"library": str(build.library), "eb": case.eb, "n": case.n,
+            "compress_gbps": case.compress_gbps, "decompress_gbps": case.decompress_gbps,
+            "compress_cv": case.compress.cv, "decompress_cv": case.decompress.cv,
+            "compress_host_cv": case.compress.host_cv, "coverage": case.compress.coverage,
+            "trace_note": case.compress.trace_note, "time_source": [case.compress.time_source, case.decompress.time_source],
+            "reps": [case.compress.repetitions, case.decompress.repetitions],
+            "warmup_calls": [case.compress.warmup_calls, case.decompress.warmup_calls]}
+
+
+def kernel_vs_kernel(library: str, kernel: str, variant: str | None, dataset: str, eb: float) -> dict:
+    """The same build, timed call against call with CUDA events and the same L2 flush."""
+    import cupy as cp
+
+    sys.path.insert(0, str(HERE))
+    from gpu_kernels import GpuCodec, Variant, time_call
+
+    from szagents.tasks.evaluate import build_problems
+    from szagents.tasks.task import Suite
+
+    (problem,) = build_problems(Suite(datasets=(dataset,), relative_bounds=(1e-3,)))
+    codec = GpuCodec(Path(library), Variant(kernel, "reference", variant or ("ra" if kernel == "szx" else "plain")))
+    x = cp.asarray(problem.data)
+    stream = cp.cuda.Stream(non_blocking=True)
+    l2 = int(cp.cuda.runtime.getDeviceProperties(0)["l2CacheSize"])
+    flush = cp.empty(2 * l2, cp.uint8)
+    out = cp.empty(codec.capacity(x.size), cp.uint8)
+    status, nbytes = codec.compress(x, eb, out, stream)
+    stream.synchronize()
+    y = cp.empty_like(x)
+    comp = time_call(lambda: codec.compress(x, eb, out, stream), stream, flush, reps=50, runs=3, warmup=10)
+    dec = time_call(lambda: codec.decompress(out, nbytes, x.size, eb, y, stream), stream, flush, reps=50, runs=3,
+                    warmup=10)
+    gb = x.nbytes / 1e9
+    return {"status": status, "compress_gbps": gb / (comp.median_ms() * 1e-3),
+            "decompress_gbps": gb / (dec.median_ms() * 1e-3)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", nargs="+", default=list(DATASETS))
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--one", nargs=3, metavar=("KERNEL", "VARIANT", "DATASET"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        kernel, variant, dataset = args.one
+        print(json.dumps(harness_run(kernel, None if variant == "-" else variant, dataset)))
+        return 0
+    rows, failed = [], 0
+    for dataset in args.datasets:
+        for kernel, variant in KERNELS:
+            runs = []
+            for _ in range(2):  # separate processes, as two `validate --bench` calls
+                done = subprocess.run([sys.executable, __file__, "--one", kernel, variant or "-", dataset],
+                                      capture_output=True, text=True)
+                lines = done.stdout.strip().splitlines()
+                runs.append(json.loads(lines[-1]) if done.returncode == 0 and lines else {"error": done.stderr[-800:]})
+            if any("error" in r for r in runs):
+                print(f"{kernel} {dataset}: {[r.get('error') for r in runs]}")
+                failed += 1
+                continue
+            ref = kernel_vs_kernel(runs[0]["library"], kernel, variant, dataset, runs[0]["eb"])
+            row = {"kernel": kernel, "dataset": dataset, "runs": runs, "kernel_vs_kernel": ref}
+            rows.append(row)
+            failed += _print_row(row)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+    print("steadiness:", "PASS" if not failed else f"FAIL ({failed} case(s) off a goal)")
+    return 1 if failed else 0
+
+
+def _print_row(row: dict) -> int:
+    bad = 0
+    for direction in ("compress", "decompress"):
+        medians = [r[f"{direction}_gbps"] for r in row["runs"]]
+        cvs = [r[f"{direction}_cv"] or 0.0 for r in row["runs"]]
+        apart = abs(medians[0] - medians[1]) / max(medians)
+        versus = float(np.median(medians)) / row["kernel_vs_kernel"][f"{direction}_gbps"]
+        ok = max(cvs) <= 0.03 and apart <= 0.03 and abs(versus - 1) <= 0.10
+        bad += not ok
+        print(f"{row['kernel']:>4} {row['dataset']:>24} {direction:>10}: runs {medians[0]:7.1f} / {medians[1]:7.1f} GB/s "
+              f"(CV {cvs[0]:.1%} / {cvs[1]:.1%}, {apart:.1%} apart), kernel-vs-kernel "
+              f"{row['kernel_vs_kernel'][f'{direction}_gbps']:7.1f} (x{versus:.3f}) "
+              f"[{row['runs'][0]['coverage']}, sources {row['runs'][0]['time_source']}, reps {row['runs'][0]['reps']}, "
+              f"warm {row['runs'][0]['warmup_calls']}, host CV {row['runs'][0]['compress_host_cv'] or 0:.1%}] "
+              f"{'ok' if ok else 'OFF GOAL'}")
+    return bad
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""The trusted floor on reported times, and the device trace's windows (no GPU needed: pure arithmetic)."""
+
+from __future__ import annotations
+
+import pytest
+
+from szagents.backends.device_trace import EDGE_NS, summarize
+from szagents.backends.timing import EXCESS_CAP, PACKING, SLACK_FRACTION, Allowance, repetition_times
+
+US = 1e-6
+NULL = Allowance([20 * US] * 24)  # a steady 20 us handshake: no typical excess
+
+
+def _done(claims):
+    return [{"seconds": c} for c in claims]
+
+
+def test_a_rare_slow_handshake_raises_no_repetition():
+    """Host noise on a few handshakes (a 2 ms pause in 3 of 40) leaves every honest claim as it was."""
+    claims = [50 * US] * 40
+    walls = [(20 + 50) * US] * 37 + [2000 * US] * 3
+    reported, _, _, _, source = repetition_times(walls, _done(claims), NULL)
+    assert reported == claims and source == "claimed"
+
+
+def test_claims_under_the_parents_clock_are_raised_in_proportion():
+    """Claims of a tenth of what the parent's clock allows are scaled up to the floor on the median,
+    keeping their spread."""
+    claims = [5 * US, 6 * US, 5 * US, 7 * US, 5 * US]
+    walls = [(20 + 100) * US] * 5
+    reported, _, bounds, floor, source = repetition_times(walls, _done(claims), NULL)
+    assert source == "bound" and floor == pytest.approx((1 - SLACK_FRACTION) * 100 * US)
+    assert sorted(reported)[2] == pytest.approx(floor)
+    assert reported[3] / reported[0] == pytest.approx(7 / 5)
+
+
+def test_the_floor_forgives_at_most_a_quarter_of_typical_excess():
+    """A jittery handshake forgives its typical excess, never more than EXCESS_CAP of the median bound."""
+    jittery = Allowance([20 * US] * 12 + [220 * US] * 12)  # median excess 200 us
+    _, _, _, floor, _ = repetition_times([(20 + 100) * US] * 9, _done([0.0] * 9), jittery)
+    assert floor == pytest.approx((1 - SLACK_FRACTION - EXCESS_CAP) * 100 * US)
+
+
+def test_work_packed_into_one_call_gains_at_most_the_packing_factor():
+    """With packing (GPU), all the work done in the first call and none in the rest reports at least
+    the mean / PACKING per repetition."""
+    claims = [20 * 50 * US] + [1 * US] * 19
+    reported, _, _, _, source = repetition_times([21 * US] + [21 * US] * 19, _done(claims), NULL, packing=PACKING)
+    assert source == "mean"
+    assert sorted(reported)[10] >= 50 * US / PACKING * 0.999
+
+
+def test_trace_spans_replace_the_childs_figures():
+    """Where the trace has one span per repetition, the spans are the claims."""
+    reported, claimed, _, _, _ = repetition_times([28 * US] * 3, _done([1.0] * 3), NULL, spans=[9 * US] * 3)
+    assert claimed == [9 * US] * 3 and reported == claimed
+
+
+def _row(kind, start_us, end_us, stream=7):
+    return (kind, stream, 1, int(start_us * 1000), int(end_us * 1000), 0)
+
+
+def test_spans_cover_every_stream_inside_a_window():
+    """A repetition's span runs from its first device activity to its last, whatever the stream."""
+    windows = [(0, 100_000, 0), (200_000, 300_000, 1)]
+    rows = [_row("concurrent_kernel", 10, 40), _row("memcpy", 30, 70, stream=9), _row("memset", 210, 215)]
+    summary = summarize(rows, windows, 2)
+    assert summary["spans"] == pytest.approx([60 * US, 5 * US])
+    assert summary["outside"]["count"] == 0
+
+
+def test_work_between_windows_or_left_running_is_outside():
+    """Work that starts between two windows, or outlasts its window beyond the skew allowance, is off
+    the clock; work within the allowance at an edge is not."""
+    windows = [(0, 100_000, 0), (200_000, 300_000, 1), (400_000, 500_000, None)]
+    edge_us = EDGE_NS / 1000
+    rows = [_row("memcpy", 150, 160), _row("concurrent_kernel", 250, 300 + 2 * edge_us),
+            _row("memcpy", 90, 100 + edge_us / 2), _row("memset", 410, 420)]
+    summary = summarize(rows, windows, 2)
+    outside = summary["outside"]
+    assert outside["count"] == 2
+    first, second = outside["examples"]
+    assert first["repetition"] == 0 and first["after_window_s"] == pytest.approx(50 * US)
+    assert second["repetition"] == 1 and second["after_window_s"] < 0  # left running past its window

@@ -1,0 +1,82 @@
+"""Every microsecond of device work a call causes is timed, or the result says it ran off the clock.
+
+One lossless copy codec (tests/backends/adversarial_cuda/hidden_work.cu) hides its device work from the
+ABI stream in one way per variant: a private stream, the per-thread default stream, a CUDA graph, another
+host thread, a memset on a side stream, and work launched after the call returned. The copies are short
+(tens of microseconds), so they finish before any check that waits for the device: only a timer that sees
+every stream counts them. Needs a GPU, CuPy, nvcc and cupti-python (run with -m gpu).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from szagents.backends.cuda import CudaBackend, CudaConfig
+from szagents.backends.protocol import BenchSettings, KernelSpec, Problem
+from szagents.backends.results import Verdict
+from szagents.backends.sandbox import Limits
+
+pytestmark = pytest.mark.gpu
+
+HERE = Path(__file__).resolve().parent.parent / "backends" / "adversarial_cuda"
+SETTINGS = BenchSettings(min_seconds=0.05, min_reps=10, max_reps=40)
+HIDDEN = {"private_stream": 1, "per_thread_stream": 2, "cuda_graph": 3, "other_host_thread": 4, "side_memset": 5}
+
+
+@pytest.fixture(scope="module")
+def backend() -> CudaBackend:
+    chosen = CudaBackend(CudaConfig(run_limits=Limits(wall_seconds=60, address_space_bytes=None)))
+    state = chosen.availability()
+    if not state.available:
+        pytest.skip(state.reason)
+    return chosen
+
+
+@pytest.fixture(scope="module")
+def problem() -> Problem:
+    return Problem("random", np.random.default_rng(21).normal(size=16_000_003).astype(np.float32), 1e-3)
+
+
+def _measure(backend, problem, where: int, tmp_path):
+    spec = KernelSpec(codec="raw", defines={"WHERE": str(where)})
+    build = backend.compile([HERE / "hidden_work.cu", HERE / "raw_common.cuh"], spec, tmp_path)
+    assert build.ok, build.log
+    return backend.validate_and_benchmark(build, spec, [problem], [problem], tmp_path, SETTINGS)
+
+
+@pytest.fixture(scope="module")
+def honest(backend, problem, tmp_path_factory):
+    checked, measured = _measure(backend, problem, 0, tmp_path_factory.mktemp("honest"))
+    assert checked.ok and measured is not None and measured.ok, (checked.detail, measured and measured.detail)
+    case = measured.cases[0]
+    assert case.compress.coverage == "cupti", case.compress.trace_note
+    return case
+
+
+@pytest.mark.parametrize("variant", sorted(HIDDEN))
+def test_hidden_device_work_is_timed_or_flagged(backend, problem, honest, tmp_path, variant):
+    """Work the call hides from the ABI stream is inside the reported time (never faster than the same
+    copy on the ABI stream, less the noise), or the result is a failure that names it."""
+    checked, measured = _measure(backend, problem, HIDDEN[variant], tmp_path)
+    if not checked.ok or measured is None or not measured.ok:
+        failed = measured if checked.ok and measured is not None else checked
+        assert failed.verdict in (Verdict.timing_evaded, Verdict.cheat_detected, Verdict.unwritten_output), failed.detail
+        return
+    case = measured.cases[0]
+    assert case.compress.coverage == "cupti"
+    for hidden, fair in ((case.compress.median_seconds, honest.compress.median_seconds),
+                         (case.decompress.median_seconds, honest.decompress.median_seconds)):
+        assert hidden >= 0.8 * fair, (variant, hidden, fair)
+
+
+def test_work_launched_after_the_call_returned_is_timing_evaded(backend, problem, tmp_path):
+    """A copy another host thread launches 300 us after the call returned runs off the clock: the verdict
+    is timing_evaded and its detail says what ran and when."""
+    checked, measured = _measure(backend, problem, 6, tmp_path)
+    assert checked.ok, checked.detail
+    assert measured is not None and measured.verdict is Verdict.timing_evaded, measured and measured.detail
+    assert "outside every timed call" in measured.detail and "memcpy" in measured.detail
+

@@ -91,7 +91,8 @@ def study_table(runs: Runs) -> Table:
              "Wilson interval; "
              "median best Tc/Td of the successful runs (GB/s) with a 95 % percentile-bootstrap interval (none with "
              "fewer than 2 runs); median J/GB (compression/decompression) of the successful runs' best revisions "
-             "where the GPU's energy counter measured it (a dash elsewhere); median LLM calls to the first correct revision; total cost as the runs' run_end events recorded it."]
+             "where the GPU's energy counter measured it (a dash elsewhere); median LLM calls to the first correct "
+             "revision; total cost as the runs' run_end events recorded it."]
     # Intervals may wrap between the median and its bounds (right-aligned cells never wrap): left-aligned.
     return Table("study_cells", "Study cells (repeats grouped)",
                  ["Task", "Backend", "Model", "Tier", "Team", "n", "Success", "Tc median [95% CI]",

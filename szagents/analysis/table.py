@@ -10,7 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Cell", "Table", "fmt_gbps", "fmt_num", "fmt_int", "fmt_joules", "run_anchor", "revision_anchor", "with_sdk", "DASH"]
+__all__ = ["Cell", "Table", "fmt_gbps", "fmt_num", "fmt_int", "fmt_joules", "run_anchor", "revision_anchor",
+           "with_sdk", "DASH"]
 
 DASH = "—"
 

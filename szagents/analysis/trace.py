@@ -78,15 +78,16 @@ def trace_table(runs: Runs, run: str) -> Table:
     for _, row in data.iterrows():
         action = row["action"] if row["correct"] else f"{row['action']} [{row['verdict']}]"
         joules = [Cell(fmt_joules(row["tc_joules_per_gb"], row["td_joules_per_gb"]))] if energy else []
-        rows.append([Cell(str(row["step"]), anchor=revision_anchor(run, row["step"])), _cell(row, "tc"), _cell(row, "td"),
-                     *joules, _cell(row, "ratio"), Cell(action, css="" if row["correct"] else "bad")])
+        rows.append([Cell(str(row["step"]), anchor=revision_anchor(run, row["step"])), _cell(row, "tc"),
+                     _cell(row, "td"), *joules, _cell(row, "ratio"), Cell(action, css="" if row["correct"] else "bad")])
     title = f"Optimization trace of {run} ({info['model']}, {info['tier']}, {info['task']})"
     header = ["Step", "Tc (GB/s)", "Td (GB/s)", *(["J/GB (c/d)"] if energy else []), "Ratio", "Action"]
     energy_note = " J/GB: the GPU board's energy per GB while the timed calls ran (NVML)." if energy else ""
     return Table("trace", title, header, rows, data, align="rrrrrl" if energy else "rrrrl",
                  notes=[f"{UP}/{DOWN}: change from the previous measured step; {STAR}: best value of the column among "
                         "correct steps; medians over every measurement of a step's code; [verdict]: the step failed "
-                        "([ratio_regression]: measured, but below the task's ratio floor, so never best)." + energy_note])
+                        "([ratio_regression]: measured, but below the task's ratio floor, so never best)."
+                        + energy_note])
 
 
 def trace_tables(runs: Runs) -> list[Table]:

@@ -60,7 +60,8 @@ def nvml_counter(env: Mapping[str, str] | None = None) -> EnergyCounter:
         counter = _Nvml(pynvml, handle)
         counter.millijoules()
     except pynvml.NVMLError_NotSupported:
-        raise EnergyUnavailable("this GPU has no NVML total-energy counter (Volta or newer; not on MIG instances)") from None
+        raise EnergyUnavailable("this GPU has no NVML total-energy counter (Volta or newer; not on MIG "
+                                "instances)") from None
     except pynvml.NVMLError as exc:
         raise EnergyUnavailable(f"NVML could not be read ({exc})") from None
     return counter
@@ -162,7 +163,8 @@ class EnergyMeter:
         timing = (f"window {seconds * 1e3:.1f} ms, {min(busy_seconds / seconds, 1.0):.0%} in timed calls; "
                   f"the counter updates every {window.period_s * 1e3:.1f} ms")
         if updates < MIN_UPDATES:
-            return None, f"too short for NVML's energy counter: {timing}, {updates:.1f} updates (fewer than {MIN_UPDATES})"
+            return None, (f"too short for NVML's energy counter: {timing}, {updates:.1f} updates "
+                          f"(fewer than {MIN_UPDATES})")
         joules = (window.end_mj - window.start_mj) / 1e3 - window.idle_watts * max(seconds - busy_seconds, 0.0)
         if joules <= 0 or nbytes <= 0:
             return None, f"no energy above idle ({window.idle_watts:.0f} W) measured: {timing}"

@@ -5,11 +5,14 @@
 - work done ahead on repetition inputs already laid out in the arena (all repetitions on the first call);
 - a content cache that undoes the repetitions' rotation and scale;
 - a compressor that zeroes its const input and the arena's copy of it;
-- a ratio taken from the warm-up while the timed calls use a fast, ratio-1 mode.
+- a ratio taken from the warm-up while the timed calls use a fast, ratio-1 mode;
+- a thread that works between repetitions, computing ahead on each input while the parent stages it and flushes
+  the cache (off the clock: charged, and `timing_evaded`), while honest OpenMP references stay `ok`.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -19,7 +22,9 @@ import pytest
 from szagents.backends.cpu import CpuBackend, CpuConfig
 from szagents.backends.protocol import BenchSettings, KernelSpec, Problem
 from szagents.backends.results import Verdict
+from szagents.backends.offclock import ABS_SECONDS_PER_REP, REL_OF_ON_CLOCK
 from szagents.backends.sandbox import Limits
+from szagents.backends.sandbox.cgroup import TreeGroup
 from szagents.backends.timing import claimed_number
 from szagents.paths import kernels_dir
 
@@ -135,3 +140,53 @@ def test_a_cache_that_patches_the_spikes_fails_a_fresh_decode(backend, problems,
                                   extra=(reference,), defines={"HALF": half})
     assert checked.ok and measured is not None and not measured.ok, measured.detail if measured else checked.detail
     assert "fresh process" in measured.detail, measured.detail
+
+
+@pytest.fixture(params=["cgroup", "process clocks"])
+def accounting(request, monkeypatch) -> str:
+    """Both ways of reading the tree's CPU: its cgroup (where delegated) and the process-clock fallback."""
+    if request.param == "process clocks":  # a machine that delegates no cgroup, simulated
+        monkeypatch.setattr(TreeGroup, "cpu_file", lambda self: None)
+        monkeypatch.setattr(TreeGroup, "threads_file", lambda self: None)
+    elif not _cgroup_accounting():
+        pytest.skip("no cgroup with CPU accounting is delegated here")
+    return request.param
+
+
+def _cgroup_accounting() -> bool:
+    group = TreeGroup(None, 64)
+    try:
+        return group.create() and group.cpu_file() is not None
+    finally:
+        group.remove()
+
+
+@pytest.mark.parametrize("ahead", ["2", "1"])  # 2: the whole input; 1: only its first half
+def test_a_thread_that_computes_ahead_while_the_parent_stages_is_timing_evaded(backend, problems, tmp_path, ahead,
+                                                                                accounting):
+    """A constructor-started thread quantizes each staged input during the cache flush: every output is right, the
+    CPU it used before `go` is charged, and the benchmark is timing_evaded naming the repetitions it ran between."""
+    checked, measured = _evaluate(backend, "stage_watch.c", problems, tmp_path, codec="quant", defines={"AHEAD": ahead})
+    assert checked.ok and measured is not None, checked.detail
+    assert measured.verdict == Verdict.timing_evaded and "sz_compress" in measured.detail, measured.detail
+    between = float(re.search(r"([\d.]+) ms between timed repetitions", measured.detail).group(1))
+    allowed = float(re.search(r"allowed: ([\d.]+) ms", measured.detail).group(1))
+    assert between > allowed, measured.detail  # the work ahead alone, not only the polling before the first go
+
+
+@pytest.mark.parametrize("source", ["szp/reference.c", "szx/reference.c", "szp/serial.c"])
+def test_honest_references_stay_ok_and_report_their_cpu(backend, problems, tmp_path, source, accounting):
+    """The SZp and SZx references (OpenMP, whose workers spin-wait after each call) and serial.c are `ok`; each
+    direction reports its CPU on and off the clock, the latter within the tolerance."""
+    kernel = source.split("/")[0]
+    spec = KernelSpec(codec=kernel)
+    build = backend.compile([kernels_dir() / source], spec, tmp_path)
+    assert build.ok, build.log
+    _, measured = backend.validate_and_benchmark(build, spec, [problems[0]], [problems[1]], tmp_path, SETTINGS)
+    assert measured is not None and measured.ok, measured.detail if measured else None
+    for timing in (measured.cases[0].compress, measured.cases[0].decompress):
+        assert timing.on_clock_cpu_seconds > 0 and timing.after_call_cpu_seconds >= 0
+        allowed = max(ABS_SECONDS_PER_REP * timing.repetitions, REL_OF_ON_CLOCK * timing.on_clock_cpu_seconds)
+        assert timing.off_clock_cpu_seconds <= allowed
+        expected = "process clocks" if accounting == "process clocks" else "cgroup"
+        assert timing.cpu_accounting.startswith(expected), timing.cpu_accounting

@@ -48,7 +48,8 @@ class Counter:
         return value
 
 
-def _run(period_s: float, reps: int, busy_s: float, gap_s: float, nbytes: int = 10**9) -> tuple[float | None, str, float]:
+def _run(period_s: float, reps: int, busy_s: float, gap_s: float,
+         nbytes: int = 10**9) -> tuple[float | None, str, float]:
     """Measure reps calls of busy_s separated by gap_s; (J/GB, note, the true J/GB of the calls)."""
     clock = Clock()
     counter = Counter(clock, period_s)

@@ -27,7 +27,12 @@ os.waitpid(pid, 0)
 print("burnt", flush=True)
 time.sleep(30)
 """
-SPIN = "import sys, threading, time\nthreading.Thread(target=lambda: [None for _ in iter(int, 1)], daemon=True).start()\nprint('spinning', flush=True)\ntime.sleep(30)\n"
+SPIN = """
+import threading, time
+threading.Thread(target=lambda: [None for _ in iter(int, 1)], daemon=True).start()
+print("spinning", flush=True)
+time.sleep(30)
+"""
 
 
 def _started(code: str) -> subprocess.Popen[str]:

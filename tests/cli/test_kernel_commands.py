@@ -48,7 +48,8 @@ def test_validate_runs_without_the_agent_stack(tmp_path):
 
 
 def test_the_other_kernel_commands_run_without_the_agent_stack(tmp_path):
-    """`backends` and `tasks` list what they list, and the `references` command's module imports, without the agent stack."""
+    """`backends` and `tasks` list what they list, and the `references` command's module imports, without the agent
+    stack."""
     for command in ("backends", "tasks"):
         done = _without_agent_stack(tmp_path, "-m", "szagents.cli", command)
         assert done.returncode == 0 and "cpu" in done.stdout, done.stdout + done.stderr

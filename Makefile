@@ -1,6 +1,7 @@
 # Two commands for a fresh machine (README, "Quick start"):
 #   make demo   installs szagents (runtime dependencies only) into .venv, then runs the offline demo
 #   make test   adds the test dependencies, then runs the test suite (CI's .ci/run calls exactly this)
+#   make test-quick   the suite without its slow and serial tests, for the edit loop
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,13 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check
 # Where szagents caches compiled kernels and generated datasets (szagents/paths.py: cache_dir).
 CACHE := $(or $(SZAGENTS_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/szagents)
 
-.PHONY: demo test bench clean clean-cache sandbox
+# The suite runs in two passes (README, "Tests"): the tests that may share the machine, in parallel (pytest-xdist,
+# one worker per core); then those marked `serial` (they time something or need a quiet machine), one at a time.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+PYTEST := $(BIN)/python -m pytest
+NOT_HERE := not gpu and not cerebras
+
+.PHONY: demo test test-quick bench clean clean-cache sandbox
 
 # Untrusted kernels, compiles and the shell run in a bubblewrap sandbox (README, "The sandbox").
 # As root with apt-get, it is installed here; otherwise say how (or opt out: SZAGENTS_ISOLATION=rlimits-only).
@@ -36,7 +43,12 @@ demo: $(BIN)/.base sandbox
 	$(BIN)/szagents demo
 
 test: $(BIN)/.installed sandbox
-	$(BIN)/python -m pytest
+	$(PYTEST) -n $(JOBS) --dist loadgroup -m '$(NOT_HERE) and not serial'
+	$(PYTEST) -m '$(NOT_HERE) and serial'
+
+# The edit loop: everything not marked slow or serial, in parallel (under a minute on 2 cores). CI runs `make test`.
+test-quick: $(BIN)/.installed sandbox
+	$(PYTEST) -n $(JOBS) --dist loadgroup -m '$(NOT_HERE) and not serial and not slow'
 
 bench: $(BIN)/.base
 	$(BIN)/python bench/cpu_references.py

@@ -1,8 +1,13 @@
-"""Shared fixtures: the interoperability vectors written by the original cuSZp and SZx tools."""
+"""Shared fixtures: the interoperability vectors written by the original cuSZp and SZx tools, the test run's
+cache and folder shared by every pytest-xdist worker, and the real scripted runs several test folders read."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,9 +63,77 @@ def vector_case(request) -> VectorCase:
     return request.param
 
 
+def _run_folder(tmp_path_factory) -> Path:
+    """This test run's folder, the same for every xdist worker (a worker's base temp is <run folder>/popen-gwN)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache(tmp_path_factory):
-    """Every test session builds and caches into its own folder, never the user's cache."""
+    """Every test run builds and caches into its own folder, never the user's cache; its xdist workers share it,
+    so each kernel is compiled and each dataset generated once per run (stores are atomic: compiler.py, _cache.py)."""
     if "SZAGENTS_CACHE" not in os.environ:
-        os.environ["SZAGENTS_CACHE"] = str(tmp_path_factory.mktemp("szagents-cache"))
+        folder = _run_folder(tmp_path_factory) / "szagents-cache"
+        folder.mkdir(exist_ok=True)
+        os.environ["SZAGENTS_CACHE"] = str(folder)
     yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_thread_kernels():
+    """Kernels run on one OpenMP thread unless a test asks for more (CpuConfig(omp_num_threads=...), set_threads).
+
+    Tests run side by side (pytest-xdist) and beside other work, and an OpenMP kernel whose threads outnumber the
+    free cores runs several times slower than on one thread (libgomp waits for a descheduled thread), so with
+    several threads whether a parallel revision beats a serial one depends on the machine's load. On one thread
+    every timing decision a test sees rests on the work each revision does.
+    """
+    os.environ["OMP_NUM_THREADS"] = "1"
+    yield
+
+
+def once_per_run(folder: Path, name: str, make: Callable[[Path], object]) -> object:
+    """make(folder / name)'s result, computed by the first xdist worker that asks and read back by the others.
+
+    A file lock serializes the workers; the result is pickled beside the folder, which readers must not change.
+    """
+    target, result = folder / name, folder / f"{name}.pickle"
+    with open(folder / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result.exists():
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir()
+            value = make(target)
+            result.write_bytes(pickle.dumps(value))
+            return value
+    return pickle.loads(result.read_bytes())
+
+
+def _real_runs(root: Path) -> dict:
+    """The bundled demo (expert) and the analysis mix script (user, budget of 5 calls) on szx-optimize-cpu."""
+    from szagents.roles.team import Team
+    from szagents.sweep.config import RunConfig
+    from szagents.sweep.run import start_run
+    from szagents.tasks.task import Budgets
+
+    mix = REPO / "tests" / "analysis" / "scripts" / "mix.json"
+    return {
+        "demo": start_run(RunConfig(task="szx-optimize-cpu", team=Team.single("scripted:demo"), tier="expert",
+                                    runs_dir=root, quick=True, run_id="demo")),
+        "mix": start_run(RunConfig(task="szx-optimize-cpu", team=Team.single(f"scripted:{mix}"), tier="user",
+                                   runs_dir=root, quick=True, run_id="mix", budgets=Budgets(iterations=5))),
+    }
+
+
+@pytest.fixture(scope="session")
+def real_runs_made(tmp_path_factory) -> dict:
+    """name -> RunOutcome of two real runs in one folder, made once per test run and only read by the tests:
+    "demo" (the scripted demo: every route, really compiled, validated and benchmarked) and "mix" (see _real_runs)."""
+    return once_per_run(_run_folder(tmp_path_factory), "real-runs", _real_runs)
+
+
+@pytest.fixture(scope="session")
+def demo_run(real_runs_made):
+    """The scripted demo's RunOutcome (shared: read it, never resume or change it)."""
+    return real_runs_made["demo"]

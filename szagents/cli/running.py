@@ -27,14 +27,15 @@ def _guard(console: Console, run_dir: Path, go: Any) -> int:
         if not run_dir.exists():
             raise
         why = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
-        console.print(f"[yellow]{why}[/yellow]: the run stopped at its last checkpoint; continue with: "
-                      f"{_resume_hint(run_dir)}", highlight=False)
+        console.print(f"[yellow]{why}[/yellow]: the run stopped at its last checkpoint; continue with:", highlight=False)
+        console.print(f"  {_resume_hint(run_dir)}", soft_wrap=True, highlight=False)  # a command to copy: never wrapped
         return 143 if isinstance(exc, Terminated) else 130
     except ProviderError as exc:
         if not run_dir.exists():
             raise  # failed before anything was spent: no run folder, the message says it all
         console.print(f"[red]error:[/red] {exc}\n  the run stopped at its last checkpoint; after fixing it, continue "
-                      f"with: {_resume_hint(run_dir)} (options --base-url, --api, --budget may change)", highlight=False)
+                      "with (options --base-url, --api, --budget may change):", highlight=False)
+        console.print(f"  {_resume_hint(run_dir)}", soft_wrap=True, highlight=False)  # a command to copy: never wrapped
         return EXIT_PROVIDER
     if outcome.already_finished:
         reason = outcome.state.get("stop_reason") or "finished"

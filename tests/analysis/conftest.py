@@ -7,24 +7,13 @@ from pathlib import Path
 import pytest
 
 from szagents.analysis.load import Runs, load_runs
-from szagents.roles.team import Team
-from szagents.sweep.config import RunConfig
-from szagents.sweep.run import start_run
-from szagents.tasks.task import Budgets
 from tests.analysis.synth import write_golden_runs
-
-SCRIPTS = Path(__file__).parent / "scripts"
 
 
 @pytest.fixture(scope="session")
-def real_root(tmp_path_factory) -> Path:
-    """Two real runs of szx-optimize-cpu: the bundled demo (expert) and the mix script (user, budget of 5 calls)."""
-    root = tmp_path_factory.mktemp("real-runs")
-    start_run(RunConfig(task="szx-optimize-cpu", team=Team.single("scripted:demo"), tier="expert", runs_dir=root,
-                        quick=True, run_id="demo"))
-    start_run(RunConfig(task="szx-optimize-cpu", team=Team.single(f"scripted:{SCRIPTS / 'mix.json'}"), tier="user",
-                        runs_dir=root, quick=True, run_id="mix", budgets=Budgets(iterations=5)))
-    return root
+def real_root(real_runs_made) -> Path:
+    """Two real runs of szx-optimize-cpu in one folder: the bundled demo and the mix script (tests/conftest.py)."""
+    return real_runs_made["demo"].run_dir.parent
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,8 @@ from szagents.backends.sandbox.cgroup import TreeGroup
 from szagents.backends.timing import claimed_number
 from szagents.paths import kernels_dir
 
+pytestmark = pytest.mark.serial  # they compare benchmark figures: run after the parallel pass, one at a time
+
 HERE = Path(__file__).parent / "adversarial_trust"
 SETTINGS = BenchSettings(warmup=2, min_reps=5, max_reps=12, min_seconds=0.05, verify_reps=4)
 HEADERS = ("trust_common.h", "rt.h", "quant.h")

@@ -17,6 +17,8 @@ from szagents.backends.sandbox import Limits
 from szagents.backends.timing import EXCESS_CAP, SLACK_FRACTION
 from szagents.paths import kernels_dir
 
+pytestmark = pytest.mark.serial  # they compare benchmark figures: run after the parallel pass, one at a time
+
 HERE = Path(__file__).parent / "adversarial_trust"
 SPEC = KernelSpec(codec="raw")
 SETTINGS = BenchSettings(warmup=2, min_reps=5, max_reps=12, min_seconds=0.05, verify_reps=4)

@@ -9,16 +9,19 @@ import pytest
 
 from szagents.errors import HarnessError
 from szagents.mcp.bridge import McpClientThread
-from szagents.roles.team import Team
-from szagents.sweep.config import RunConfig
-from szagents.sweep.run import start_run
 from szagents.trajectory import read_run
 
 
 def _shape(run_dir) -> list[tuple]:
-    """Per event what must not depend on where the tools ran: kind, tool, verdict, revision and the tool's answer."""
+    """Per event what must not depend on where the tools ran: kind, tool, verdict, revision and the tool's answer.
+
+    Interleaved comparisons are left out: whether the validator compares two revisions follows from one
+    benchmark each, which the machine's load can move past the margins in one run and not in the other.
+    """
     rows = []
     for e in read_run(run_dir):
+        if e.event == "comparison":
+            continue
         answer = e.output.splitlines()[0] if e.event == "tool_call" else None
         rows.append((e.event, getattr(e, "tool", None), getattr(e, "verdict", None), getattr(e, "number", None),
                      getattr(e, "ok", None), answer if answer and "compile: ok" not in answer else None))
@@ -26,16 +29,15 @@ def _shape(run_dir) -> list[tuple]:
 
 
 @pytest.mark.slow
-def test_tools_through_mcp_give_an_equivalent_trajectory(tmp_path):
-    """The scripted demo through `szagents run --tools mcp` and in-process: same events, answers and revisions."""
-    local = start_run(RunConfig(task="szx-optimize-cpu", team=Team.single("scripted:demo"), tier="expert",
-                                runs_dir=tmp_path, run_id="inprocess", quick=True))
+def test_tools_through_mcp_give_an_equivalent_trajectory(tmp_path, demo_run):
+    """The scripted demo through `szagents run --tools mcp` and in-process (the shared demo run): same events,
+    answers and revisions."""
     cli = subprocess.run([sys.executable, "-m", "szagents.cli", "run", "--task", "szx-optimize-cpu", "--model",
                           "scripted:demo", "--tier", "expert", "--quick", "--tools", "mcp", "--runs-dir", str(tmp_path),
                           "--run-id", "mcp"], capture_output=True, text=True, timeout=600)
     assert cli.returncode == 0, cli.stdout + cli.stderr
     assert (tmp_path / "mcp" / "run.json").read_text().count('"tools": "mcp"') == 1
-    through_mcp, in_process = _shape(tmp_path / "mcp"), _shape(local.run_dir)
+    through_mcp, in_process = _shape(tmp_path / "mcp"), _shape(demo_run.run_dir)
     assert through_mcp == in_process
     kinds = [row[0] for row in in_process]
     assert kinds.count("tool_call") >= 10 and "rollback" in kinds

@@ -1,4 +1,5 @@
-"""Noise-aware decisions: the interleaved comparison's test, and a demo whose final best no longer flips."""
+"""Noise-aware decisions: the interleaved comparison's test, on made-up and on recorded rounds, and a real demo run
+whose every decision was remeasured."""
 
 from __future__ import annotations
 
@@ -11,9 +12,6 @@ from szagents.backends.results import BenchmarkCase, BenchmarkResult, Timing, Ve
 from szagents.roles.noise import decide, mann_whitney_greater, spread
 from szagents.roles.remeasure import interleaved
 from szagents.tasks.integrity import Objective
-from szagents.roles.team import Team
-from szagents.sweep.config import RunConfig
-from szagents.sweep.run import start_run
 from szagents.trajectory import read_run
 
 _MARGINS = dict(improvement=0.02, regression=0.10, alpha=0.05)
@@ -54,23 +52,23 @@ def test_a_regression_needs_separation_and_the_regression_margin():
     assert broken.decision == "failed" and "failed" in broken.summary()
 
 
-@pytest.mark.slow
-def test_demo_final_best_is_stable_and_every_decision_was_remeasured(tmp_path):
-    """Three demo runs end on the same best; every new best and rollback follows an interleaved comparison."""
-    bests = []
-    for index in range(3):
-        config = RunConfig(task="szx-optimize-cpu", team=Team.single("scripted:demo"), tier="expert",
-                           runs_dir=tmp_path, quick=True, run_id=f"demo{index}")
-        outcome = start_run(config)
-        bests.append(outcome.state["best"])
-        events = read_run(outcome.run_dir)
-        compared = {(e.baseline, e.candidate): e for e in events if e.event == "comparison"}
-        for rollback in (e for e in events if e.event == "rollback"):
-            assert compared[(rollback.to_revision, rollback.from_revision)].decision == "worse"
-        new_bests = [e.number for e in events if e.event == "revision" and e.is_best and e.number > 1]
-        assert all(any(c.candidate == n and c.decision == "better" for c in compared.values()) for n in new_bests)
-        assert all(len(c.baseline_values) == len(c.candidate_values) in (3, 8) for c in compared.values())
-    assert len(set(bests)) == 1, bests
+def test_every_decision_of_the_demo_was_remeasured(demo_run):
+    """In a real demo run every new best and every rollback follows an interleaved comparison that decided it,
+    and the run ends on one of its two optimizations, never on the serial baseline or the rolled-back simplification.
+
+    Which optimization wins (revision 4, one thread encoding every chunk twice, or revision 5, encoding once)
+    is not asserted: on a loaded machine revision 5's rounds can fall into revision 4's range, and then the
+    comparison rightly says "within noise". The decisions themselves are checked on recorded rounds below.
+    """
+    events = read_run(demo_run.run_dir)
+    compared = {(e.baseline, e.candidate): e for e in events if e.event == "comparison"}
+    for rollback in (e for e in events if e.event == "rollback"):
+        assert compared[(rollback.to_revision, rollback.from_revision)].decision == "worse"
+    new_bests = [e.number for e in events if e.event == "revision" and e.is_best and e.number > 1]
+    assert new_bests and all(any(c.candidate == n and c.decision == "better" for c in compared.values())
+                             for n in new_bests)
+    assert all(len(c.baseline_values) == len(c.candidate_values) in (3, 8) for c in compared.values())
+    assert demo_run.state["best"] in (4, 5)
 
 
 def _result(gbps: float) -> BenchmarkResult:
@@ -155,3 +153,36 @@ def test_interleaving_order_cancels_a_steady_drift():
                          **_MARGINS)
     assert [c["kernel.c"] for c in calls] == [b"a", b"b", b"b", b"a", b"a", b"b"]
     assert result.decision == "within_noise" and result.seconds >= 0
+
+
+# Compression GB/s of the demo's revisions 1 (the serial baseline, whose files revision 6 repeats), 4 (one thread,
+# every chunk encoded twice) and 5 (every chunk once), benchmarked as a quick run does (one OpenMP thread, as in the
+# tests) on a 2-core machine shared with other test suites, 8 interleaved rounds each: with nothing of ours beside
+# it (load average 3.5-4.1), with one CPU hog (4.0-5.4) and with two (5.4-5.7).
+RECORDED = {
+    "shared": {1: [0.909, 0.578, 0.718, 0.614, 0.582, 0.472, 0.828, 0.732],
+               4: [2.182, 1.291, 2.117, 1.612, 1.219, 1.331, 1.127, 2.107],
+               5: [4.051, 4.054, 2.52, 2.488, 1.676, 2.182, 2.432, 3.939]},
+    "one hog": {1: [0.461, 0.483, 0.82, 0.439, 0.433, 0.455, 0.405, 0.344],
+                4: [0.903, 1.07, 0.864, 0.934, 1.114, 1.279, 0.943, 0.783],
+                5: [2.416, 1.412, 1.639, 1.163, 2.822, 1.786, 1.05, 1.312]},
+    "two hogs": {1: [0.438, 0.574, 0.343, 0.568, 0.905, 0.855, 0.696, 0.512],
+                 4: [0.984, 0.764, 0.729, 1.325, 1.253, 1.729, 1.461, 1.28],
+                 5: [2.393, 2.401, 1.497, 2.455, 1.902, 1.875, 1.466, 1.647]},
+}
+
+
+@pytest.mark.parametrize("load", sorted(RECORDED))
+def test_recorded_rounds_of_a_loaded_machine_give_the_demo_its_decisions(load):
+    """On rounds recorded beside other work the demo's comparisons decide as the work done says: 4 beats 1, 5 beats
+    4, the serial simplification (6, revision 1's files) is worse than 5 and than 4; so the best ends on 5."""
+    rounds = {bytes([n]): values for n, values in RECORDED[load].items()}
+    files = {n: {"kernel.c": bytes([n])} for n in (1, 4, 5)}
+    decisions = []
+    for baseline, candidate, number, question in ((1, 4, 4, "better"), (4, 5, 5, "better"), (5, 1, 6, "worse"),
+                                                  (4, 1, 6, "worse")):
+        measure, _ = _scripted_machine(rounds)
+        result = interleaved(measure, (files[baseline], files[candidate]), (baseline, number),
+                             objective=Objective.compress_gbps, question=question, rounds=3, **_EXTENDED)
+        decisions.append(result.decision)
+    assert decisions == ["better", "better", "worse", "worse"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from rich.console import Console
 
 from szagents.backends.registry import get_backend
@@ -47,7 +49,7 @@ def test_the_cause_named_is_the_gpu_for_device_times_and_the_host_only_when_it_i
     """Device-timed spread names the GPU whatever the host's load; host-timed spread blames the host only
     when its load average says it is busy, and otherwise names the kernel."""
     bench = _real_benchmark(tmp_path)
-    cores = len(__import__("os").sched_getaffinity(0))
+    cores = len(os.sched_getaffinity(0))
     for load, busy in ((0.0, False), (4.0 * cores, True)):
         monkeypatch.setattr("os.getloadavg", lambda load=load: (load, load, load))
         (gpu,) = noise_warnings(_noisy(bench, "cupti"), threshold=NOISY_CV)

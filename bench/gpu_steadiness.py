@@ -49,7 +49,15 @@ def harness_run(kernel: str, variant: str | None, dataset: str) -> dict:
             "compress_host_cv": case.compress.host_cv, "coverage": case.compress.coverage,
             "trace_note": case.compress.trace_note, "time_source": [case.compress.time_source, case.decompress.time_source],
             "reps": [case.compress.repetitions, case.decompress.repetitions],
-            "warmup_calls": [case.compress.warmup_calls, case.decompress.warmup_calls]}
+            "warmup_calls": [case.compress.warmup_calls, case.decompress.warmup_calls],
+            # microseconds, compress and decompress: the child's claim, the parent's bound, the handshake taken off
+            "claimed_us": _us(case, "claimed_median_seconds"), "bound_us": _us(case, "bound_median_seconds"),
+            "handshake_us": _us(case, "handshake_seconds")}
+
+
+def _us(case, field: str) -> list[float | None]:
+    values = (getattr(case.compress, field), getattr(case.decompress, field))
+    return [None if v is None else round(v * 1e6, 1) for v in values]
 
 
 def kernel_vs_kernel(library: str, kernel: str, variant: str | None, dataset: str, eb: float) -> dict:
@@ -126,7 +134,8 @@ def _print_row(row: dict) -> int:
               f"(CV {cvs[0]:.1%} / {cvs[1]:.1%}, {apart:.1%} apart), kernel-vs-kernel "
               f"{row['kernel_vs_kernel'][f'{direction}_gbps']:7.1f} (x{versus:.3f}) "
               f"[{row['runs'][0]['coverage']}, sources {row['runs'][0]['time_source']}, reps {row['runs'][0]['reps']}, "
-              f"warm {row['runs'][0]['warmup_calls']}, host CV {row['runs'][0]['compress_host_cv'] or 0:.1%}] "
+              f"warm {row['runs'][0]['warmup_calls']}, host CV {row['runs'][0]['compress_host_cv'] or 0:.1%}, "
+              f"us claimed/bound/handshake {[(r['claimed_us'], r['bound_us'], r['handshake_us']) for r in row['runs']]}] "
               f"{'ok' if ok else 'OFF GOAL'}")
     return bad
 

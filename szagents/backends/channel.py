@@ -59,10 +59,10 @@ class Channel:
         """Has the child sent anything not yet read (a line waiting in the buffer or on the socket)?"""
         return bool(self._buffer) or bool(select.select([self.sock], [], [], 0)[0])
 
-    def receive(self) -> dict[str, Any]:
+    def receive(self, spin: bool = False) -> dict[str, Any]:
         """The next message that is not a progress report."""
         while True:
-            message = self._line()
+            message = self._line(spin)
             if "progress" in message:
                 progress = str(message["progress"])[:80]
                 if progress == "case":
@@ -74,19 +74,22 @@ class Channel:
                 raise ChildFault(str(message["fault"])[-1500:])
             return message
 
-    def expect(self, key: str) -> dict[str, Any]:
-        """The next message, which must carry key."""
-        message = self.receive()
+    def expect(self, key: str, spin: bool = False) -> dict[str, Any]:
+        """The next message, which must carry key. spin: poll without sleeping (a timed wait: a sleeping parent
+        wakes tens of microseconds late, and unevenly)."""
+        message = self.receive(spin)
         if key not in message:
             raise ProtocolBreak(f"expected {key!r}, got {sorted(message)[:4]}")
         return message
 
-    def _line(self) -> dict[str, Any]:
+    def _line(self, spin: bool = False) -> dict[str, Any]:
         while b"\n" not in self._buffer:
             left = self.deadline - time.perf_counter()
             if left <= 0:
                 raise ChildGone(timed_out=True)
-            ready, _, _ = select.select([self.sock], [], [], left)
+            ready, _, _ = select.select([self.sock], [], [], 0 if spin else left)
+            if spin and not ready:
+                continue
             if not ready:
                 raise ChildGone(timed_out=True)
             try:

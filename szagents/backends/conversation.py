@@ -71,17 +71,17 @@ AfterDone = Callable[[int, int], None]  # (benchmark case, repetition): right af
 BeforeGo = Callable[[int, int], None]  # (benchmark case, repetition): just before its cache flush and `go`, untimed
 
 
-def _calibrate(ch: Channel, report: ChildReport) -> None:
+def _calibrate(ch: Channel, report: ChildReport, spin: bool) -> None:
     for i in range(NULL_HANDSHAKES):  # the parent's own cache flush is outside go -> done: not needed here
         start = time.perf_counter()
         ch.send(null=i)
-        ch.expect("done")
+        ch.expect("done", spin)
         report.null_walls.append(time.perf_counter() - start)
     ch.send(null=None)
 
 
 def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, flush: Callable[[], None],
-           count: int, after_done: AfterDone, before_go: BeforeGo, meter: CpuMeter) -> None:
+           count: int, after_done: AfterDone, before_go: BeforeGo, meter: CpuMeter, spin: bool) -> None:
     for index in range(count):
         environment = ch.expect("environment")["environment"]
         record = BenchRecord(warm=ch.expect("warm"), environment=environment if isinstance(environment, dict) else {})
@@ -100,7 +100,7 @@ def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, 
             record.cpu.go.append(meter.read())
             start = time.perf_counter()
             ch.send(go=r, token=token)
-            done = ch.expect("done")
+            done = ch.expect("done", spin)
             record.walls.append(time.perf_counter() - start)
             record.cpu.done.append(meter.read())
             if done.get("token") != token or done.get("done") != r:
@@ -114,9 +114,9 @@ def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, 
 
 def _talk(ch: Channel, report: ChildReport, request: dict[str, Any], bench_ok: Callable[[ChildReport], bool],
           plan: PlanReps, reps_arena: Arena, flush: Callable[[], None], after_done: AfterDone,
-          before_go: BeforeGo, meter: CpuMeter) -> None:
+          before_go: BeforeGo, meter: CpuMeter, spin: bool) -> None:
     ch.send(**request)
-    _calibrate(ch, report)
+    _calibrate(ch, report, spin)
     first = ch.receive()
     if "abi_error" in first:
         report.abi_error = str(first["abi_error"])[:2000]
@@ -133,7 +133,8 @@ def _talk(ch: Channel, report: ChildReport, request: dict[str, Any], bench_ok: C
     go = bool(request.get("bench")) and bench_ok(report)
     ch.send(bench=go)
     if go:
-        _bench(ch, report, plan, reps_arena, flush, len(request["bench"]), after_done, before_go, meter)
+        _bench(ch, report, plan, reps_arena, flush, len(request["bench"]), after_done, before_go, meter,
+               spin)
     ch.expect("finished")
 
 
@@ -164,7 +165,8 @@ def converse(
         cpu = process.tree_cpu()
         report.cpu_source = cpu.source
         try:
-            _talk(ch, report, request, bench_ok, plan, reps_arena, flush, after_done, before_go, CpuMeter(cpu, settle))
+            _talk(ch, report, request, bench_ok, plan, reps_arena, flush, after_done, before_go, CpuMeter(cpu, settle),
+                  spin=gpu)  # a GPU call is tens of microseconds: wait for `done` awake (a cpu kernel needs the core)
         except ChildGone as gone:
             report.gone, report.timed_out = True, gone.timed_out
         except ProtocolBreak as broke:

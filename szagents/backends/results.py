@@ -147,6 +147,7 @@ class Timing(_Model):
     time_source: str | None = None  # "claimed", "bound" (raised to the parent's clock) or "mean" (packed work)
     verified_repetitions: int | None = None  # repetitions whose outputs the parent checked
     host_cv: float | None = None  # CV of the parent's own go -> done bounds: host-side noise, not the kernel's
+    handshake_seconds: float | None = None  # the null handshake's median round trip, taken off every bound
     warmup_calls: int | None = None  # untimed calls before the repetitions (until successive batches agreed)
     # What the claims cover: "cupti" (every kernel, copy and memset on any stream of any context in the
     # kernel's process), "events" (CUDA events on the ABI stream: other streams only caught when still busy),

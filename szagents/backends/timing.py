@@ -3,9 +3,10 @@
 Per timed repetition the parent holds its own wall clock from sending `go` to receiving `done`
 (the child synchronizes the whole device before answering, so work on any stream is inside it).
 Before the kernel library was loaded, the same handshake around a null call was measured: its
-cheapest round trip is the allowance, its median excess over that the typical excess. A
-repetition's bound is its wall time less the allowance. The floor is taken on the median: the
-median bound less 5 % and less the typical excess (capped at a quarter of it). The child's own
+median round trip is the allowance (a repetition pays a typical handshake, not the luckiest one),
+half its interquartile range the typical excess. A repetition's bound is its wall time less the
+allowance. The floor is taken on the median: the median bound less 5 % and less the typical excess
+(capped at a quarter of it). The child's own
 figures (CUPTI spans of all device work in each repetition's window where a trace exists, else CUDA
 events on the ABI stream or the host clock around the call) are the per-repetition claims; where
 their median falls below the floor, every claim is raised in proportion, so the median reported is
@@ -31,12 +32,16 @@ PACKING = 1.25  # GPU: the reported median is at least the claims' mean / PACKIN
 
 
 class Allowance:
-    """The null handshake's cheapest round trip and its median excess, measured before the kernel was loaded."""
+    """The null handshake's median round trip and half its interquartile range, measured before the kernel
+    was loaded. The median, not the minimum: subtracting the luckiest handshake from every repetition left
+    the typical handshake's noise in each bound, and short GPU calls were then reported at the parent's
+    noisy clock rather than their own steady one."""
 
     def __init__(self, null_walls: Sequence[float]) -> None:
         walls = np.asarray(null_walls[2:] or null_walls or [0.0], dtype=np.float64)  # the first warm the path
-        self.seconds = float(walls.min())
-        self.excess = float(np.median(walls) - walls.min())
+        q1, median, q3 = np.percentile(walls, [25, 50, 75])
+        self.seconds = float(median)
+        self.excess = float(q3 - q1) / 2
 
 
 def claimed_number(value: Any) -> float | None:
@@ -98,4 +103,5 @@ def timing_summary(walls: Sequence[float], done: Sequence[dict[str, Any]], allow
         "host_cv": float(walls_array.std() / walls_array.mean()) if walls_array.mean() > 0 else None,
         "claimed_median_seconds": float(np.median(claimed)), "bound_median_seconds": float(np.median(bounds)),
         "time_source": source, "verified_repetitions": verified, "warmup_calls": warmup_calls,
+        "handshake_seconds": allowance.seconds,
     }

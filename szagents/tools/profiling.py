@@ -21,7 +21,7 @@ from langchain_core.tools import ToolException
 
 from szagents.backends.protocol import KernelSpec, Problem
 from szagents.backends.results import CompileResult
-from szagents.backends.compiler import read_library
+from szagents.backends.build.compiler import read_library
 from szagents.backends.sandbox import Limits, SandboxSpec, run_limited, tail
 from szagents.paths import cache_dir
 from szagents.tools.context import ToolContext

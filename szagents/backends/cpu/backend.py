@@ -7,7 +7,7 @@ import shutil
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from szagents.backends.compiled import LibraryBackend
+from szagents.backends.build.library import LibraryBackend
 from szagents.backends.protocol import Availability
 from szagents.backends.sandbox import Limits
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from szagents.backends.compiled import LibraryBackend
+from szagents.backends.build.library import LibraryBackend
 from szagents.backends.protocol import Availability
 from szagents.backends.sandbox import Limits
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import sz_checks as checks  # noqa: E402 - szagents/backends/checks.py, staged beside this file
+import sz_checks as checks  # noqa: E402 - szagents/backends/child/checks.py, staged beside this file
 from wafer import Case, Device, DeviceError, Failure, compress_all, decompress_all, progress  # noqa: E402
 
 FORMAT_VERSION = 1

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-import sz_checks as checks  # szagents/backends/checks.py, staged beside this file
+import sz_checks as checks  # szagents/backends/child/checks.py, staged beside this file
 
 U32 = np.uint32
 

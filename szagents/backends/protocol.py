@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from szagents.backends.results import BenchmarkResult, CompileResult, ValidationResult
 
-__all__ = ["Availability", "Problem", "KernelSpec", "BenchSettings", "Backend"]
+__all__ = ["Availability", "Material", "Requirements", "Problem", "KernelSpec", "BenchSettings", "Backend"]
 
 
 class Availability(BaseModel):
@@ -24,6 +24,30 @@ class Availability(BaseModel):
     can_compile: bool
     reason: str = ""
     fix: str = ""
+
+
+class Material(BaseModel):
+    """A file a backend puts into every workspace of its tasks (its conventions, a skeleton to start from)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: Path  # where the file is (package data)
+    name: str  # its name in the workspace
+    fresh_only: bool = False  # True: only into a new workspace (a starting skeleton a resumed run keeps)
+
+
+class Requirements(BaseModel):
+    """What a backend needs from the layers above it: the files agents write, how to describe the target, the
+    further modules compiled, whether it needs a GPU, what else goes into a workspace, and its profiler."""
+
+    model_config = ConfigDict(frozen=True)
+
+    target_files: tuple[str, ...]  # what the agent must write; the first is the main translation unit
+    description: str  # the target as the task's README and prompts name it, e.g. "CUDA"
+    module_suffixes: tuple[str, ...] = ()  # further files compiled with the targets besides headers (".csl")
+    gpu: bool = False  # runs need a GPU: one per run on a cluster, a benchmark slot per GPU, GPU nodes in sandboxes
+    material: tuple[Material, ...] = ()
+    profiler: str | None = None  # a built-in profiler tool by name ("ncu"); a backend's own profile() hook wins
 
 
 @dataclass(frozen=True)
@@ -70,6 +94,7 @@ class Backend(Protocol):
     """
 
     name: str
+    requirements: Requirements
 
     def availability(self) -> Availability: ...
 

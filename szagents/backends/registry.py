@@ -5,10 +5,10 @@ from __future__ import annotations
 import importlib
 from importlib.metadata import entry_points
 
-from szagents.backends.protocol import Backend
+from szagents.backends.protocol import Backend, Requirements
 from szagents.errors import UnknownSpecError
 
-__all__ = ["BUILTIN_BACKENDS", "backend_names", "get_backend", "configured_backend"]
+__all__ = ["BUILTIN_BACKENDS", "backend_names", "get_backend", "configured_backend", "requirements", "needs_gpu"]
 
 BUILTIN_BACKENDS = {
     "cpu": "szagents.backends.cpu:CpuBackend",
@@ -42,7 +42,14 @@ def get_backend(name: str) -> Backend:
         raise UnknownSpecError(
             f"backend {name!r} is registered but its module {module_name} is not installed here ({exc})"
         ) from None
-    return getattr(module, attr)()
+    backend = getattr(module, attr)()
+    missing = [m for m in ("name", "requirements", "availability", "compile", "validate", "benchmark")
+               if not hasattr(backend, m)]
+    if missing:
+        raise UnknownSpecError(
+            f"backend {name!r} ({targets[name]}) does not keep the Backend protocol: it lacks {', '.join(missing)} "
+            "(see szagents.backends.protocol; szagents.backends.conformance checks a backend)")
+    return backend
 
 
 def configured_backend(name: str, harness_timeout_s: float | None = None) -> Backend:
@@ -53,3 +60,13 @@ def configured_backend(name: str, harness_timeout_s: float | None = None) -> Bac
         return backend
     limits = config.run_limits.model_copy(update={"wall_seconds": float(harness_timeout_s)})
     return type(backend)(config.model_copy(update={"run_limits": limits}))  # type: ignore[call-arg]
+
+
+def requirements(name: str) -> Requirements:
+    """What the backend registered as name needs (target files, description, GPU, material, profiler)."""
+    return get_backend(name).requirements
+
+
+def needs_gpu(name: str) -> bool:
+    """Whether runs on the backend registered as name need a GPU (a device slot per GPU, one GPU per run)."""
+    return requirements(name).gpu

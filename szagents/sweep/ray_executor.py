@@ -21,12 +21,14 @@ from typing import Any
 import ray
 from rich.console import Console
 
+from szagents.backends.registry import needs_gpu
 from szagents.pricing import ENV_VAR as PRICES_VAR
 from szagents.sweep.attempt import prepare_checkpointers, run_remote
 from szagents.sweep.ledger import scan_trajectory
 from szagents.sweep.local import Job
 from szagents.sweep.plan import Plan
 from szagents.sweep.ray_slots import slot_holds
+from szagents.tasks.catalog import get_task
 from szagents.tasks.slots import ENV_VAR as SLOTS_VAR
 
 __all__ = ["run_on_ray", "HOLDS_FILE"]
@@ -39,7 +41,7 @@ def _submit(job: Job, namespace: str) -> Any:
     env = {SLOTS_VAR: f"ray:{namespace}"}
     if os.environ.get(PRICES_VAR):
         env[PRICES_VAR] = os.environ[PRICES_VAR]
-    gpus = GPUS_PER_RUN if (job.config.backend or "") == "cuda" or "cuda" in job.config.task else 0
+    gpus = GPUS_PER_RUN if needs_gpu(job.config.backend or get_task(job.config.task).target) else 0
     remote = ray.remote(run_remote).options(num_cpus=1, num_gpus=gpus, max_retries=0,
                                            runtime_env={"env_vars": env})
     return remote.remote(job.config.model_dump_json())

@@ -18,6 +18,7 @@ from typing import Any
 import submitit
 from rich.console import Console
 
+from szagents.backends.registry import needs_gpu
 from szagents.pricing import ENV_VAR as PRICES_VAR
 from szagents.sweep.attempt import prepare_checkpointers, run_remote
 from szagents.sweep.local import Job
@@ -32,7 +33,7 @@ SUBMITIT_FOLDER = ".submitit"
 
 
 def _on_cuda(job: Job) -> bool:
-    return (job.config.backend or get_task(job.config.task).target) == "cuda"
+    return needs_gpu(job.config.backend or get_task(job.config.task).target)
 
 
 def slurm_parameters(settings: SlurmSettings, wall_seconds: float, gpus: int, parallelism: int,

@@ -10,7 +10,7 @@ slot is chosen by `$SZAGENTS_BENCH_SLOTS`:
 - `<scheme>:<rest>` for a registered scheme (`ray:<namespace>`, the Ray executor's benchmarking
   actors), resolved lazily like model specs.
 
-The device is the backend plus, for cuda, the first visible GPU (`CUDA_VISIBLE_DEVICES`).
+The device is the backend plus, for a backend that needs a GPU, the first visible one (`CUDA_VISIBLE_DEVICES`).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import ContextManager
 
+from szagents.backends.registry import needs_gpu
 from szagents.errors import UnknownSpecError
 
 __all__ = ["ENV_VAR", "HOLDS_FILE", "bench_slot", "device_key", "file_slot"]
@@ -37,11 +38,18 @@ _SCHEMES = {"ray": "szagents.sweep.ray_slots:ray_slot"}  # scheme -> "module:fac
 
 
 def device_key(backend_name: str) -> str:
-    """The device a backend times on: 'cpu', 'cuda0', 'cuda3', 'cerebras'."""
-    if backend_name == "cuda":
+    """The device a backend times on: 'cpu', 'cuda0', 'cuda3', 'cerebras' (a GPU backend's name + its GPU)."""
+    if _on_gpu(backend_name):
         visible = os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",")[0].strip()
         return f"cuda{visible or '0'}"
     return backend_name
+
+
+def _on_gpu(backend_name: str) -> bool:
+    try:
+        return needs_gpu(backend_name)
+    except UnknownSpecError:  # a backend handed in directly (not registered): a device of its own, by its name
+        return False
 
 
 def _now() -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import cupy as cp
 import numpy as np
 
-from szagents.backends.device import KernelLibrary
+from szagents.backends.child.device import KernelLibrary
 
 __all__ = ["main"]
 

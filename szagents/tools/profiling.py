@@ -21,7 +21,7 @@ from langchain_core.tools import ToolException
 
 from szagents.backends.protocol import KernelSpec, Problem
 from szagents.backends.results import CompileResult
-from szagents.backends.compiler import read_library
+from szagents.backends.build.compiler import read_library
 from szagents.backends.sandbox import Limits, SandboxSpec, run_limited, tail
 from szagents.paths import cache_dir
 from szagents.tools.context import ToolContext
@@ -135,14 +135,14 @@ class NcuProfiler:
         return "\n".join([head, summarize_ncu(outcome.stdout), *driver])
 
 
-BUILTIN_PROFILERS = {"cuda": NcuProfiler}
+BUILTIN_PROFILERS = {"ncu": NcuProfiler}  # by the name a backend gives in its requirements
 
 
 def find_profiler(ctx: ToolContext) -> Profiler | None:
-    """The backend's own profile hook, else a built-in profiler for its name, else None."""
+    """The backend's own profile hook, else the built-in profiler its requirements name, else None."""
     if callable(getattr(ctx.backend, "profile", None)):
         return ctx.backend  # type: ignore[return-value]
-    factory = BUILTIN_PROFILERS.get(ctx.backend.name)
+    factory = BUILTIN_PROFILERS.get(ctx.backend.requirements.profiler or "")
     return factory(ctx.limits.profile) if factory else None
 
 

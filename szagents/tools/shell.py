@@ -32,7 +32,7 @@ def run_shell(ctx: ToolContext, command: str) -> str:
     """Run command with bash in the workspace; exit status, then stdout and stderr (cut to fit)."""
     limits = ctx.limits.shell
     root = ctx.workspace.root.resolve()
-    spec = SandboxSpec(ro=(root,), python=True, gpu=ctx.backend.name == "cuda", cwd=str(root))
+    spec = SandboxSpec(ro=(root,), python=True, gpu=ctx.backend.requirements.gpu, cwd=str(root))
     outcome = run_limited(["/bin/bash", "-c", command], limits=limits, cwd=root, env=shell_env(ctx), spec=spec)
     if outcome.timed_out:
         status = f"timed out after {limits.wall_seconds:g} s; the command and its children were killed"

@@ -2,7 +2,6 @@
 
 from szagents.workspace.layout import (
     HEADER_SUFFIXES,
-    TARGET_FILES,
     starting_file,
     target_files,
     target_sources,
@@ -24,7 +23,6 @@ __all__ = [
     "WorkspaceError",
     "MAX_FILE_BYTES",
     "READ_ONLY",
-    "TARGET_FILES",
     "HEADER_SUFFIXES",
     "target_files",
     "starting_file",

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import jinja2
 
-from szagents.paths import data_root, kernels_dir
+from szagents.backends.registry import requirements
+from szagents.paths import kernels_dir
 from szagents.tasks.task import Task
 from szagents.workspace.layout import starting_file, target_files, task_context
 from szagents.workspace.workspace import Workspace
@@ -40,15 +41,7 @@ def materialize(task: Task, run_dir: Path) -> Workspace:
     fresh = not any((root / name).exists() for name in {starting_file(task), *target_files(task)})
     if fresh:
         shutil.copyfile(task.kernel.source_path(task.source), root / starting_file(task))
-    if task.target == "cerebras":
-        _cerebras_material(root, fresh)
+    for material in requirements(task.target).material:  # the backend's conventions, skeletons to start from
+        if fresh or not material.fresh_only:
+            shutil.copyfile(material.source, root / material.name)
     return Workspace(root)
-
-
-def _cerebras_material(root: Path, fresh: bool) -> None:
-    """CSL conventions as CEREBRAS.md, and (for a new workspace) the skeleton programs to start from."""
-    material = data_root() / "cerebras"
-    shutil.copyfile(material / "README.md", root / "CEREBRAS.md")
-    if fresh:
-        for name in ("layout.csl", "pe.csl"):
-            shutil.copyfile(material / "skeleton" / name, root / name)

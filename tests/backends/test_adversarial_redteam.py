@@ -22,10 +22,10 @@ import pytest
 from szagents.backends.cpu import CpuBackend, CpuConfig
 from szagents.backends.protocol import BenchSettings, KernelSpec, Problem
 from szagents.backends.results import Verdict
-from szagents.backends.offclock import ABS_SECONDS_PER_REP, REL_OF_ON_CLOCK
+from szagents.backends.harness.offclock import ABS_SECONDS_PER_REP, REL_OF_ON_CLOCK
 from szagents.backends.sandbox import Limits
 from szagents.backends.sandbox.cgroup import TreeGroup
-from szagents.backends.timing import claimed_number
+from szagents.backends.harness.timing import claimed_number
 from szagents.paths import kernels_dir
 
 pytestmark = pytest.mark.serial  # they compare benchmark figures: run after the parallel pass, one at a time
@@ -108,7 +108,7 @@ def test_numeric_claims_are_finite_non_negative_numbers(claim, value):
 
 def test_the_environment_of_a_cpu_result_is_the_parents_own(backend, problems, tmp_path):
     """A kernel rewrites the runner's machine description (a Xeon, 224 threads, 0.5 GB/s of memory bandwidth): the result shows this host."""
-    from szagents.backends.device import HostDevice
+    from szagents.backends.child.device import HostDevice
 
     checked, measured = _evaluate(backend, "forge_environment.c", problems, tmp_path)
     assert checked.ok and measured is not None and measured.ok, measured.detail if measured else checked.detail

@@ -14,7 +14,7 @@ from szagents.backends.cpu import CpuBackend, CpuConfig
 from szagents.backends.protocol import BenchSettings, KernelSpec, Problem
 from szagents.backends.results import Verdict
 from szagents.backends.sandbox import Limits
-from szagents.backends.timing import EXCESS_CAP, SLACK_FRACTION
+from szagents.backends.harness.timing import EXCESS_CAP, SLACK_FRACTION
 from szagents.paths import kernels_dir
 
 pytestmark = pytest.mark.serial  # they compare benchmark figures: run after the parallel pass, one at a time

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from szagents.backends import buildcache
+from szagents.backends.build import cache as buildcache
 from szagents.backends.cpu import CpuBackend
 from szagents.backends.protocol import KernelSpec
 

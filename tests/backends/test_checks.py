@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from szagents.backends import checks
+from szagents.backends.child import checks
 
 
 @pytest.mark.parametrize(("dtype", "low", "high"), [(np.float32, -45, 38), (np.float64, -320, 307)])

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from szagents.backends.energy import MIN_UPDATES, EnergyMeter, EnergyUnavailable, nvml_counter
+from szagents.backends.harness.energy import MIN_UPDATES, EnergyMeter, EnergyUnavailable, nvml_counter
 
 IDLE_W, BUSY_W = 90.0, 500.0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from szagents.backends.offclock import ABS_SECONDS_PER_REP, REL_OF_ON_CLOCK, CpuMarks, evasion, off_clock
+from szagents.backends.harness.offclock import ABS_SECONDS_PER_REP, REL_OF_ON_CLOCK, CpuMarks, evasion, off_clock
 
 
 def _marks(on_ms: list[float], off_ms: list[float], after_ms: float = 5.0) -> CpuMarks:

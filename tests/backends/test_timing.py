@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from szagents.backends.device_trace import EDGE_NS, summarize
-from szagents.backends.timing import EXCESS_CAP, PACKING, SLACK_FRACTION, Allowance, repetition_times
+from szagents.backends.child.device_trace import EDGE_NS, summarize
+from szagents.backends.harness.timing import EXCESS_CAP, PACKING, SLACK_FRACTION, Allowance, repetition_times
 
 US = 1e-6
 NULL = Allowance([20 * US] * 24)  # a steady 20 us handshake: no typical excess

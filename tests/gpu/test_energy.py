@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from szagents.backends.energy import EnergyMeter, EnergyUnavailable, nvml_counter
+from szagents.backends.harness.energy import EnergyMeter, EnergyUnavailable, nvml_counter
 
 pytestmark = pytest.mark.gpu
 

@@ -11,9 +11,10 @@ from szagents.backends.cerebras.config import CerebrasConfig
 from szagents.backends.cerebras.conventions import cap_words, host_params
 from szagents.backends.cerebras.launch import run_harness
 from szagents.backends.cerebras.outcome import to_benchmark, to_validation
-from szagents.backends.protocol import Availability, BenchSettings, KernelSpec, Problem
+from szagents.backends.protocol import Availability, BenchSettings, KernelSpec, Material, Problem, Requirements
 from szagents.backends.results import BenchmarkResult, CompileResult, Environment, ValidationResult, Verdict
 from szagents.errors import ToolchainError
+from szagents.paths import data_root
 
 __all__ = ["CerebrasBackend"]
 
@@ -25,6 +26,16 @@ class CerebrasBackend:
 
     def __init__(self, config: CerebrasConfig | None = None) -> None:
         self.config = config or CerebrasConfig.from_env()
+
+    @property
+    def requirements(self) -> Requirements:
+        """Two CSL programs (and any further .csl modules); the CSL conventions and, to start from, the skeletons."""
+        material = data_root() / "cerebras"
+        return Requirements(
+            target_files=("layout.csl", "pe.csl"), description="CSL on the Cerebras WSE", module_suffixes=(".csl",),
+            material=(Material(source=material / "README.md", name="CEREBRAS.md"),
+                      *(Material(source=material / "skeleton" / n, name=n, fresh_only=True) for n in ("layout.csl", "pe.csl"))),
+        )
 
     def availability(self) -> Availability:
         """What the configured mode needs (cslc, cs_python, container, cerebras-sdk, endpoint)."""

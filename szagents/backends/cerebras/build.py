@@ -16,7 +16,7 @@ from szagents.backends.cerebras.diagnostics import appliance_compiler_output, de
 from szagents.backends.cerebras.static_checks import Finding, check_sources, format_findings, has_errors
 from szagents.backends.cerebras.tools import OUT_NAME, appliance_command, cslc_options, json_lines, tool_command
 from szagents.backends.cerebras.version import sdk_version
-from szagents.backends.compiler import cached_build, content_hash, store_build
+from szagents.backends.build.compiler import cached_build, content_hash, store_build
 from szagents.backends.results import CompileResult
 from szagents.backends.sandbox import ProcessOutcome, run_limited
 from szagents.errors import ToolchainError

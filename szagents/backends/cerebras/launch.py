@@ -23,7 +23,7 @@ from szagents.paths import data_root
 
 __all__ = ["HARNESS_FILES", "RunOutput", "harness_folder", "stage", "run_harness"]
 
-_CHECKS = Path(__file__).resolve().parents[1] / "checks.py"  # staged as sz_checks.py: the same rules
+_CHECKS = Path(__file__).resolve().parents[1] / "child" / "checks.py"  # staged as sz_checks.py: the same rules
 HARNESS_FILES = ("run.py", "wafer.py")
 _DOWNLOAD_SECONDS = 300  # appliance: fetching result.json after the run
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from szagents.backends import checks
+from szagents.backends.child import checks
 from szagents.backends.cerebras import cap_words, check_sources
 from szagents.backends.cerebras.conventions import host_params
 

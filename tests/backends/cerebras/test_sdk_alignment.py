@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from szagents.backends import checks
+from szagents.backends.child import checks
 from szagents.backends.cerebras import CerebrasBackend
 from szagents.backends.cerebras.launch import harness_folder, run_harness, stage
 from szagents.backends.results import Verdict

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from szagents.backends import checks
+from szagents.backends.child import checks
 
 __all__ = ["Failure", "compress_failure", "decode_failure", "status_name"]
 

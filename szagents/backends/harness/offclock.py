@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from szagents.backends.sandbox import TreeCpu
-from szagents.backends.verify import Failure
+from szagents.backends.harness.verify import Failure
 
 __all__ = ["CpuMarks", "CpuMeter", "OffClock", "off_clock", "evasion", "case_evasion", "SETTLE_SECONDS",
            "ABS_SECONDS_PER_REP", "REL_OF_ON_CLOCK"]

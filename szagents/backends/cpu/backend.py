@@ -7,8 +7,8 @@ import shutil
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from szagents.backends.compiled import LibraryBackend
-from szagents.backends.protocol import Availability
+from szagents.backends.build.library import LibraryBackend
+from szagents.backends.protocol import Availability, Requirements
 from szagents.backends.sandbox import Limits
 
 __all__ = ["CpuConfig", "CpuBackend"]
@@ -35,6 +35,7 @@ class CpuBackend(LibraryBackend):
     name = "cpu"
     device = "cpu"
     compiled_suffixes = frozenset({".c", ".cc", ".cpp"})
+    requirements = Requirements(target_files=("kernel.c",), description="C on the CPU, OpenMP allowed")
 
     def __init__(self, config: CpuConfig | None = None) -> None:
         self.config = config or CpuConfig()

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from szagents.backends.compiled import LibraryBackend
-from szagents.backends.protocol import Availability
+from szagents.backends.build.library import LibraryBackend
+from szagents.backends.protocol import Availability, Requirements
 from szagents.backends.sandbox import Limits
 
 __all__ = ["CudaConfig", "CudaBackend", "find_nvcc", "gpu_arch"]
@@ -65,6 +65,7 @@ class CudaBackend(LibraryBackend):
     name = "cuda"
     device = "cuda"
     compiled_suffixes = frozenset({".cu"})
+    requirements = Requirements(target_files=("kernel.cu",), description="CUDA", gpu=True, profiler="ncu")
 
     def __init__(self, config: CudaConfig | None = None) -> None:
         self.config = config or CudaConfig()

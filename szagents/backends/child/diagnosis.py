@@ -1,6 +1,6 @@
 """In-process diagnosis: compress and decompress in ONE process, with a ladder that names cheats.
 
-Runs only in a diagnosis child, after the trusted parent (isolated.py) has already found a
+Runs only in a diagnosis child, after the trusted parent (harness/evaluation.py) has already found a
 failure; its verdict can refine that failure's message (e.g. "decompression reads the original
 input buffer"), never turn it into a pass. The compressed bytes are copied (exactly out_bytes) into
 a fresh buffer, the input and the compressor's output buffer are poisoned, decompression writes
@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from szagents.backends import checks
-from szagents.backends.device import Device, KernelLibrary
+from szagents.backends.child import checks
+from szagents.backends.child.device import Device, KernelLibrary
 
 __all__ = ["Case", "Harness", "failure_fields"]
 

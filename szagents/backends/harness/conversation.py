@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from szagents.backends.arena import Arena
-from szagents.backends.channel import Channel, ChildFault, ChildGone, ProtocolBreak
-from szagents.backends.offclock import CpuMarks, CpuMeter
-from szagents.backends.runner import ARENA_FD, CONTROL_FD, LIBRARY_FD, REPS_FD
+from szagents.backends.child.arena import Arena
+from szagents.backends.harness.channel import Channel, ChildFault, ChildGone, ProtocolBreak
+from szagents.backends.harness.offclock import CpuMarks, CpuMeter
+from szagents.backends.child.runner import ARENA_FD, CONTROL_FD, LIBRARY_FD, REPS_FD
 from szagents.backends.sandbox import Limits, ProcessOutcome, SandboxProcess, SandboxSpec
 from szagents.backends.sandbox.layout import runner_pythonpath
-from szagents.backends.verify import Failure
+from szagents.backends.harness.verify import Failure
 
 __all__ = ["ChildReport", "BenchRecord", "converse", "ended", "NULL_HANDSHAKES"]
 
@@ -154,7 +154,7 @@ def converse(
     extra = {**env, "PYTHONPATH": os.pathsep.join(runner_pythonpath()), "CUPY_CACHE_DIR": "/tmp/cupy",
              "PYTHONDONTWRITEBYTECODE": "1"}
     process = SandboxProcess(
-        [sys.executable, "-s", "-m", "szagents.backends.runner"], limits=limits, isolation=isolation,
+        [sys.executable, "-s", "-m", "szagents.backends.child.runner"], limits=limits, isolation=isolation,
         spec=SandboxSpec(python=True, gpu=gpu), cwd=Path("/tmp"), env=extra,
         fd_map={CONTROL_FD: child.fileno(), ARENA_FD: arena.fd, LIBRARY_FD: lib_fd, REPS_FD: reps_arena.fd},
     )

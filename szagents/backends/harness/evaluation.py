@@ -1,6 +1,6 @@
 """Parent side of a harness run: the trusted process that lays out inputs and computes every verdict.
 
-Compression and decompression run in two separate sandboxed children (runner.py); the
+Compression and decompression run in two separate sandboxed children (child/runner.py); the
 decompressing one receives exactly the bytes the compressor reported and never the input. The
 children return raw outputs through the arena and claims through a socket; this process checks
 the outputs after each child's tree is dead, and bounds every reported time by its own clock.
@@ -9,101 +9,27 @@ the outputs after each child's tree is dead, and bounds every reported time by i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from szagents.backends import checks
-from szagents.backends.arena import Arena
-from szagents.backends.benchrun import BenchRun
-from szagents.backends.conversation import ChildReport, converse, ended
+from szagents.backends.child import checks
+from szagents.backends.child.arena import Arena
+from szagents.backends.harness.benchrun import BenchRun
+from szagents.backends.harness.conversation import ChildReport, ended
+from szagents.backends.harness.launch import Launch
+from szagents.backends.harness.layouts import compress_layout, decode_layout, fill_compress, fill_decode
+from szagents.backends.harness.staging import Case, stage_cases
+from szagents.backends.harness.verify import Failure, compress_failure, decode_failure
 from szagents.backends.protocol import BenchSettings, KernelSpec, Problem
 from szagents.backends.results import BenchmarkResult, CompileResult, ValidationResult, Verdict
 from szagents.backends.sandbox import Limits, tail
-from szagents.backends.staging import Case, stage_cases
-from szagents.backends.verify import Failure, compress_failure, decode_failure
 
-__all__ = ["run_harness", "run_evaluation", "Launch"]
+__all__ = ["run_evaluation", "run_validation", "run_benchmark"]
 
-DIAGNOSIS_SECONDS = 180.0
 _UNUSABLE_CLAIMS = (TypeError, ValueError, OverflowError, KeyError, IndexError, RecursionError, ZeroDivisionError)
 _REFINES = {"bound_violation", "unwritten_output", "crash"}  # decode failures a cheat may explain
-
-
-@dataclass(frozen=True)
-class Launch:
-    """How children of one harness run start: device, library, limits, environment, isolation."""
-
-    device: str
-    library: Path
-    spec: KernelSpec
-    limits: Limits
-    env: Mapping[str, str]
-    isolation: str | None
-
-    def run(self, request: dict[str, Any], arena: Arena, reps: Arena | None = None, **hooks: Any) -> ChildReport:
-        own = reps is None
-        reps = reps or Arena().create()
-        limits = self.limits
-        if request["role"] == "diagnose" and self.device != "cpu":  # rare; on a GPU it first compiles CuPy's
-            # kernels in its private /tmp. On cpu the configured limit holds (a hanging kernel costs no more).
-            limits = limits.model_copy(update={"wall_seconds": max(limits.wall_seconds, DIAGNOSIS_SECONDS)})
-        try:
-            return converse({**request, "device": self.device, "dtype": self.spec.dtype, "arena": arena.layout()},
-                            arena=arena, reps_arena=reps, library=self.library, limits=limits, env=self.env,
-                            gpu=self.device == "cuda", isolation=self.isolation, **hooks)
-        finally:
-            if own:
-                reps.close()
-
-
-def _compress_arena(cases: Sequence[Case], arena: Arena) -> list[dict[str, Any]]:
-    """Regions of every round: input, poisoned output (capacity + guard), input after the call."""
-    layout = []
-    for i, case in enumerate(cases):
-        rounds = []
-        for j, data in enumerate(case.rounds):
-            names = {k: f"c{i}r{j}{k}" for k in ("src", "dst", "after")}
-            arena.add(names["src"], data.nbytes)
-            arena.add(names["dst"], case.capacity + checks.GUARD_BYTES)
-            arena.add(names["after"], data.nbytes)
-            rounds.append(names)
-        layout.append({"dataset": case.dataset, "n": case.n, "eb": case.eb, "capacity": case.capacity, "rounds": rounds})
-    return layout
-
-
-def _fill_compress(cases: Sequence[Case], layout: list[dict[str, Any]], arena: Arena) -> None:
-    for case, entry in zip(cases, layout):
-        for data, names in zip(case.rounds, entry["rounds"]):
-            arena.view(names["src"])[:] = data.view(np.uint8)
-            arena.view(names["dst"])[:] = checks.BYTE_POISON
-
-
-def _decode_layout(cases: Sequence[Case], sizes: list[list[int]], c_layout: list[dict[str, Any]],
-                   arena: Arena) -> list[dict[str, Any]]:
-    """Regions of every round: exactly the reported stream bytes plus poison, and a poisoned output."""
-    layout = []
-    for i, (case, entry) in enumerate(zip(cases, c_layout)):
-        rounds = []
-        for j, nbytes in enumerate(sizes[i]):
-            names = {"src": f"c{i}r{j}src", "dst": f"c{i}r{j}dst", "size": nbytes}
-            arena.add(names["src"], nbytes + checks.GUARD_BYTES)
-            arena.add(names["dst"], (case.n + checks.GUARD_ELEMENTS) * case.data.itemsize)
-            rounds.append(names)
-        layout.append({**entry, "rounds": rounds})
-    return layout
-
-
-def _fill_decode(cases: Sequence[Case], layout: list[dict[str, Any]], c_arena: Arena, c_layout: list[dict[str, Any]],
-                 arena: Arena) -> None:
-    for i, (case, entry) in enumerate(zip(cases, layout)):
-        for j, names in enumerate(entry["rounds"]):
-            stream = arena.view(names["src"])
-            stream[: names["size"]] = c_arena.view(c_layout[i]["rounds"][j]["dst"])[: names["size"]]
-            stream[names["size"]:] = checks.BYTE_POISON
-            arena.view(names["dst"], case.data.dtype)[:] = checks.poisoned(np, case.n + checks.GUARD_ELEMENTS, case.data.dtype)
 
 
 class _Evaluation:
@@ -181,12 +107,12 @@ class _Evaluation:
 
     def validate(self, cases: list[Case], benches: list[Case]) -> tuple[ValidationResult, BenchmarkResult | None]:
         c_arena = Arena()
-        c_layout = _compress_arena(cases, c_arena)
+        c_layout = compress_layout(cases, c_arena)
         bench = BenchRun(self.launch, self.settings, benches)
         bench.add_base(c_arena)
         c_arena.create()
         try:
-            _fill_compress(cases, c_layout, c_arena)
+            fill_compress(cases, c_layout, c_arena)
             bench.fill_base(c_arena)
             return self._both(cases, c_arena, c_layout, bench)
         except _UNUSABLE_CLAIMS as exc:  # a claim no check anticipated: the kernel's failure, never the framework's
@@ -208,10 +134,10 @@ class _Evaluation:
         k, c_failure, sizes = self.compress_checks(cases, rc, c_arena, c_layout)
         d_arena = Arena()
         try:
-            d_layout = _decode_layout(cases[:k], sizes, c_layout, d_arena)
+            d_layout = decode_layout(cases[:k], sizes, c_layout, d_arena)
             bench.add_decode_base(rc, d_arena)
             d_arena.create()
-            _fill_decode(cases[:k], d_layout, c_arena, c_layout, d_arena)
+            fill_decode(cases[:k], d_layout, c_arena, c_layout, d_arena)
             bench.fill_decode_base(c_arena, d_arena)
             run_bench = c_failure is None and bench.compress_ok(rc)
             request = {"role": "decompress", "cases": d_layout, "bench": bench.requests("decompress") if run_bench else []}
@@ -234,7 +160,7 @@ class _Evaluation:
         picked = [bench.fresh_decode_case(i, rc) for i in range(len(bench.cases))]
         cases = [c for c, _ in picked]
         arena = Arena()
-        layout = _decode_layout(cases, [[len(s)] for _, s in picked],
+        layout = decode_layout(cases, [[len(s)] for _, s in picked],
                                 [{"dataset": c.dataset, "n": c.n, "eb": c.eb, "capacity": c.capacity} for c in cases], arena)
         arena.create()
         try:
@@ -287,18 +213,25 @@ def run_evaluation(
     return evaluation.validate(stage_cases(list(problems), spec), stage_cases(list(bench_problems), spec, rounds=False))
 
 
-def run_harness(
-    op: str, *, device: str, build: CompileResult, spec: KernelSpec, problems: Sequence[Problem], workdir: Path,
+def run_validation(
+    *, device: str, build: CompileResult, spec: KernelSpec, problems: Sequence[Problem], workdir: Path,
+    limits: Limits, env: Mapping[str, str] | None = None, isolation: str | None = None,
+) -> ValidationResult:
+    """Validate problems (DESIGN.md's rules) in sandboxed children."""
+    validation, _ = run_evaluation(device=device, build=build, spec=spec, problems=problems, bench_problems=(),
+                                   workdir=workdir, limits=limits, env=env, isolation=isolation)
+    return validation
+
+
+def run_benchmark(
+    *, device: str, build: CompileResult, spec: KernelSpec, problems: Sequence[Problem], workdir: Path,
     limits: Limits, settings: BenchSettings | None = None, env: Mapping[str, str] | None = None,
     isolation: str | None = None,
-) -> ValidationResult | BenchmarkResult:
-    """"validate" problems, or "benchmark" them (after checking they round-trip within the bound)."""
-    bench = op == "benchmark"
+) -> BenchmarkResult:
+    """Benchmark problems (after checking they round-trip within the bound); a failed check is the result."""
     validation, benchmark = run_evaluation(
-        device=device, build=build, spec=spec, problems=() if bench else problems, bench_problems=problems if bench else (),
-        workdir=workdir, limits=limits, settings=settings, env=env, isolation=isolation)
-    if not bench:
-        return validation
+        device=device, build=build, spec=spec, problems=(), bench_problems=problems, workdir=workdir, limits=limits,
+        settings=settings, env=env, isolation=isolation)
     if benchmark is None:
         return BenchmarkResult(**validation.model_dump(exclude={"cases"}))
     return benchmark

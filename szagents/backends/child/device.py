@@ -3,7 +3,7 @@
 Everything is imported at module level: the runner drops privileges before the kernel runs,
 and the interpreter's files may not be readable afterwards.
 
-The harness logic (harness.py) is written against this small surface so that the cuda backend
+The harness logic (diagnosis.py) is written against this small surface so that the cuda backend
 plugs in CuPy arrays, device pointers, a stream and CUDA-event timing without copying it.
 """
 

@@ -1,10 +1,10 @@
-"""Entry point of an untrusted harness child: `python -m szagents.backends.runner`.
+"""Entry point of an untrusted harness child: `python -m szagents.backends.child.runner`.
 
 It runs ONE direction (compress or decompress) of a kernel library inside the sandbox and
 computes nothing that is believed: it copies the parent's inputs from the shared arena into the
 kernel's buffers, calls the kernel, copies the raw outputs back, and reports what the kernel
 returned and how long the calls took, as claims. The trusted parent checks every byte after
-this process's whole tree is dead. A "diagnose" child runs the in-process harness of harness.py,
+this process's whole tree is dead. A "diagnose" child runs the in-process harness of diagnosis.py,
 whose verdicts only refine the message of a failure the parent has already found.
 
 Descriptors: 3 = control socket (JSON lines both ways), 4 = arena, 5 = the kernel library.
@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from szagents.backends.arena import Arena
-from szagents.backends.device import HostDevice, KernelLibrary
-from szagents.backends.harness import Case, Harness, failure_fields
+from szagents.backends.child.arena import Arena
+from szagents.backends.child.device import HostDevice, KernelLibrary
+from szagents.backends.child.diagnosis import Case, Harness, failure_fields
 
 __all__ = ["main", "CONTROL_FD", "ARENA_FD", "LIBRARY_FD", "REPS_FD"]
 
@@ -54,7 +54,7 @@ class _Channel:
 def _make_device(name: str) -> Any:
     if name == "cpu":
         return HostDevice()
-    from szagents.backends.cuda_device import CudaDevice  # only a cuda child needs CuPy
+    from szagents.backends.child.cuda_device import CudaDevice  # only a cuda child needs CuPy
 
     return CudaDevice()
 

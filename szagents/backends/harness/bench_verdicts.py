@@ -1,199 +1,55 @@
-"""The trusted side of a benchmark: distinct inputs per repetition, verification, bounded times.
+"""The verdicts of a benchmark: plausible claims, verified repetitions, then each case's numbers.
 
-Each benchmark case warms up on its base input; only then does the parent draw every
-repetition's input (a rotation, a scale and sparse spikes of the field, see staging.py). On cpu the
-parent writes a repetition's input (and poisons its output) only just before that repetition's
-`go`, so no call can see, or work ahead on, an input it has not been given; every repetition's
-output is copied the moment `done` arrives and verified after the run, and its input must come
-back unchanged. On a GPU the child stages every repetition to the device before the first `go`,
-and the parent verifies `verify_reps` repetitions it picks in secret. The decompressing child
-decodes exactly the streams the timed compressions produced; the ratio is theirs. Times are
-bounded by the parent's own clock (timing.py).
+A mixin of BenchRun (benchrun.py): it reads the arenas, repetition plans and snapshots BenchRun laid
+out and recorded, and turns the children's claims into a BenchmarkResult. Any failure of any case
+fails the whole result.
 """
 
 from __future__ import annotations
 
 import math
 import secrets
-import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from szagents.backends import checks
-from szagents.backends.arena import Arena
-from szagents.backends.conversation import BenchRecord, ChildReport, ended
-from szagents.backends.device import HostDevice
-from szagents.backends.energy import EnergyMeter
-from szagents.backends.offclock import case_evasion, off_clock
-from szagents.backends.protocol import BenchSettings
+from szagents.backends.child import checks
+from szagents.backends.child.arena import Arena
+from szagents.backends.child.device import HostDevice
+from szagents.backends.harness.conversation import BenchRecord, ChildReport, ended
+from szagents.backends.harness.energy import EnergyMeter
+from szagents.backends.harness.launch import Launch
+from szagents.backends.harness.offclock import case_evasion, off_clock
+from szagents.backends.harness.staging import Case, RepetitionPlan, repetition_input
+from szagents.backends.harness.timing import PACKING, Allowance, claimed_number, timing_summary
+from szagents.backends.harness.verify import Failure, decode_failure, status_name
 from szagents.backends.results import BenchmarkCase, BenchmarkResult, Environment, Timing
-from szagents.backends.staging import Case, RepetitionPlan, repetition_input
-from szagents.backends.timing import PACKING, Allowance, claimed_number, timing_summary
-from szagents.backends.verify import Failure, decode_failure, status_name
 
-if TYPE_CHECKING:
-    from szagents.backends.isolated import Launch
-
-__all__ = ["BenchRun", "ARENA_BYTES"]
-
-ARENA_BYTES = {"cpu": 1 << 30, "cuda": 8 << 30}  # repetitions' memory per direction, by device
+__all__ = ["BenchVerdicts"]
 
 
-class BenchRun:
-    """Benchmark cases of one evaluation: their arenas, repetition plans and results."""
+class BenchVerdicts:
+    """Verdicts and numbers of BenchRun's cases (the state below is BenchRun's)."""
 
-    def __init__(self, launch: Launch, settings: BenchSettings, cases: list[Case]) -> None:
-        self.launch, self.settings, self.cases = launch, settings, cases
-        self.reps = {"compress": Arena().create(), "decompress": Arena().create()}
-        self.plans: list[RepetitionPlan] = []
-        self._rc: ChildReport | None = None
-        self._host = HostDevice()  # its cache flush, run from this (trusted) process on cpu
-        self._verified = 0
-        self._base_stats: dict[int, dict[str, float]] = {}
-        self.chosen: list[list[int]] = []  # per case: repetitions to verify, drawn in secret with the plan
-        self.snapshots: dict[tuple[str, int, int], bytes] = {}  # (direction, case, rep) -> output right after done
-        self.reveal = launch.device == "cpu"  # inputs written just before each `go` (the child reads the arena)
-        self._streams: dict[tuple[int, int], tuple[str, int]] = {}  # (case, rep) -> compress output region, size
-        self._energy: EnergyMeter | None = None  # on a GPU: NVML's counter around each case's timed repetitions
-
-    def close(self) -> None:
-        """Release the repetitions' memory (gigabytes: unmapped on a thread, the result need not wait)."""
-        arenas = list(self.reps.values())
-        threading.Thread(target=lambda: [a.close() for a in arenas], daemon=True).start()
-
-    # ----- layout --------------------------------------------------------------------------
-    def add_base(self, arena: Arena) -> None:
-        for i, case in enumerate(self.cases):
-            arena.add(f"b{i}src", case.data.nbytes)
-            arena.add(f"b{i}dst", case.capacity + checks.GUARD_BYTES)
-
-    def fill_base(self, arena: Arena) -> None:
-        for i, case in enumerate(self.cases):
-            arena.view(f"b{i}src")[:] = case.data.view(np.uint8)
-            arena.view(f"b{i}dst")[:] = checks.BYTE_POISON
+    launch: Launch
+    cases: list[Case]
+    reps: dict[str, Arena]
+    plans: list[RepetitionPlan]
+    chosen: list[list[int]]
+    snapshots: dict[tuple[str, int, int], bytes]
+    reveal: bool
+    _rc: ChildReport | None
+    _host: HostDevice
+    _verified: int
+    _base_stats: dict[int, dict[str, float]]
+    _streams: dict[tuple[int, int], tuple[str, int]]
+    _energy: EnergyMeter | None
 
     def _base_bytes(self, i: int) -> int:
         record = self._rc.benches[i] if self._rc and len(self._rc.benches) > i else None
         value = record.warm.get("out_bytes") if record else None
         return value if isinstance(value, int) and 0 < value <= self.cases[i].capacity else 0
 
-    def add_decode_base(self, rc: ChildReport, arena: Arena) -> None:
-        self._rc = rc
-        for i, case in enumerate(self.cases):
-            arena.add(f"b{i}src", self._base_bytes(i) + checks.GUARD_BYTES)
-            arena.add(f"b{i}dst", (case.n + checks.GUARD_ELEMENTS) * case.data.itemsize)
-
-    def fill_decode_base(self, c_arena: Arena, arena: Arena) -> None:
-        for i, case in enumerate(self.cases):
-            nbytes = self._base_bytes(i)
-            arena.view(f"b{i}src")[:nbytes] = c_arena.view(f"b{i}dst")[:nbytes]
-            arena.view(f"b{i}src")[nbytes:] = checks.BYTE_POISON
-            arena.view(f"b{i}dst", case.data.dtype)[:] = checks.poisoned(np, case.n + checks.GUARD_ELEMENTS, case.data.dtype)
-
-    def requests(self, role: str) -> list[dict[str, Any]]:
-        base = [{"src": f"b{i}src", "dst": f"b{i}dst"} for i in range(len(self.cases))]
-        if role == "decompress":
-            base = [{**b, "size": self._base_bytes(i)} for i, b in enumerate(base)]
-        warm = {"warmup": max(int(self.settings.warmup), 1),
-                "warmup_seconds": min(self.settings.warmup_seconds, self.settings.min_seconds),
-                "warmup_agreement": self.settings.warmup_agreement}
-        return [{"base": b, "n": c.n, "eb": c.eb, "capacity": c.capacity, **warm} for b, c in zip(base, self.cases)]
-
-    def flush(self) -> None:
-        """cpu: flush the last-level cache from this (trusted) process; a GPU child flushes its own L2."""
-        if self.launch.device == "cpu":
-            self._host.flush_cache()
-
-    # ----- repetitions ---------------------------------------------------------------------
-    def _count(self, warm: dict[str, Any], per_rep: int) -> int:
-        listed = warm.get("warm") if isinstance(warm.get("warm"), list) else []
-        claims = [c for c in map(claimed_number, listed) if c is not None and c > 0]
-        each = float(np.median(claims)) if claims else 1e-3
-        wanted = math.ceil(self.settings.min_seconds / max(each, 1e-7))
-        count = min(max(wanted, self.settings.min_reps), self.settings.max_reps)
-        budget = ARENA_BYTES.get(self.launch.device, 1 << 30) // max(per_rep, 1)
-        return max(min(count, budget), 2)
-
-    def plan_compress(self, i: int, warm: dict[str, Any]) -> list[dict[str, Any]]:
-        case, arena = self.cases[i], self.reps["compress"]
-        count = self._count(warm, case.data.nbytes + case.capacity + checks.GUARD_BYTES)
-        plan = RepetitionPlan.draw(count, case.n)
-        self.plans.append(plan)
-        self.chosen.append(list(range(count)) if self.reveal else  # cpu: every repetition
-                           sorted(secrets.SystemRandom().sample(range(count), min(self.settings.verify_reps, count))))
-        reps = [{"src": f"b{i}r{r}src", "dst": f"b{i}r{r}dst"} for r in range(count)]
-        for rep in reps:
-            arena.add(rep["src"], case.data.nbytes)
-            arena.add(rep["dst"], case.capacity + checks.GUARD_BYTES)
-        arena.grow()
-        for r, rep in enumerate(reps):
-            if not self.reveal:
-                repetition_input(case.data, plan, r, arena.view(rep["src"], case.data.dtype), case.eb)
-                arena.view(rep["dst"])[case.capacity:] = checks.BYTE_POISON  # the guard; the rest is fresh pages
-            else:  # all poisoned now, not at `go`: a fresh write would leave the output in the cache the flush misses
-                arena.view(rep["dst"])[:] = checks.BYTE_POISON
-        return reps
-
-    def plan_decompress(self, i: int, warm: dict[str, Any]) -> list[dict[str, Any]]:
-        case, arena, source = self.cases[i], self.reps["decompress"], self.reps["compress"]
-        record = self._rc.benches[i]  # type: ignore[union-attr]
-        reps = [{"src": f"b{i}r{r}src", "dst": f"b{i}r{r}dst", "size": int(done["out_bytes"]),
-                 "stream": rep["dst"]} for r, (rep, done) in enumerate(zip(record.reps, record.done))]
-        for rep in reps:
-            arena.add(rep["src"], rep["size"] + checks.GUARD_BYTES)
-            arena.add(rep["dst"], (case.n + checks.GUARD_ELEMENTS) * case.data.itemsize)
-        arena.grow()
-        for r, rep in enumerate(reps):
-            self._streams[(i, r)] = (rep.pop("stream"), rep["size"])
-            if not self.reveal:
-                self._stage_stream(i, r, rep)
-                arena.view(rep["dst"], case.data.dtype)[case.n:] = checks.poisoned(np, checks.GUARD_ELEMENTS,
-                                                                                    case.data.dtype)
-            else:
-                checks.poison(arena.view(rep["dst"], case.data.dtype))
-        return reps
-
-    def _stage_stream(self, i: int, r: int, rep: dict[str, Any]) -> None:
-        """The decompression input of repetition r: exactly the stream its compression produced, then poison."""
-        region, size = self._streams[(i, r)]
-        stream = self.reps["decompress"].view(rep["src"])
-        stream[:size] = self.reps["compress"].view(region)[:size]
-        stream[size:] = checks.BYTE_POISON
-
-    def before_go(self, direction: str) -> Any:
-        """before_go hook (cpu): write repetition r's input just before its cache flush and `go` (its output
-        was poisoned when the repetitions were laid out)."""
-        def stage(i: int, r: int) -> None:
-            if not self.reveal:
-                if r == 0:
-                    self._gpu_energy().start((direction, i))
-                return
-            case = self.cases[i]
-            if direction == "compress":
-                repetition_input(case.data, self.plans[i], r, self.reps["compress"].view(f"b{i}r{r}src", case.data.dtype),
-                                 case.eb)
-            else:
-                self._stage_stream(i, r, {"src": f"b{i}r{r}src"})
-        return stage
-
-    def snapshot(self, direction: str) -> Any:
-        """after_done hook: copy a to-be-verified output as it is when `done` arrives (cpu: outputs live in
-        the arena; every repetition is verified, so the pause before the next `go` says nothing about which).
-        Work a kernel leaves running past its return shows up as a later change."""
-        def take(i: int, r: int) -> None:
-            if not self.reveal and i < len(self.plans) and r == len(self.plans[i].shifts) - 1:
-                self._gpu_energy().stop((direction, i))
-            if self.launch.device == "cpu" and i < len(self.chosen) and r in self.chosen[i]:
-                self.snapshots[(direction, i, r)] = self.reps[direction].view(f"b{i}r{r}dst").tobytes()
-        return take
-
-    def _gpu_energy(self) -> EnergyMeter:
-        if self._energy is None:
-            self._energy = EnergyMeter.for_gpu(self.launch.env)
-        return self._energy
-
-    # ----- verdicts ------------------------------------------------------------------------
     def compress_ok(self, rc: ChildReport) -> bool:
         """Did every case's compression finish with plausible claims (so decompression has inputs)?"""
         return len(rc.benches) == len(self.cases) and all(

@@ -12,8 +12,8 @@ from typing import Any
 import cupy as cp
 import numpy as np
 
-from szagents.backends import checks
-from szagents.backends.device_trace import MARKER_BYTES, DeviceTrace
+from szagents.backends.child import checks
+from szagents.backends.child.device_trace import MARKER_BYTES, DeviceTrace
 
 __all__ = ["CudaDevice"]
 

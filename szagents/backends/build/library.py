@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from szagents.backends.compiler import build_library
-from szagents.backends.isolated import run_evaluation, run_harness
+from szagents.backends.build.compiler import build_library
+from szagents.backends.harness.evaluation import run_benchmark, run_evaluation, run_validation
 from szagents.backends.protocol import Availability, BenchSettings, KernelSpec, Problem
 from szagents.backends.results import BenchmarkResult, CompileResult, ValidationResult
 from szagents.backends.sandbox import IsolationUnavailable, Limits, chosen_isolation
@@ -79,8 +79,8 @@ class LibraryBackend:
         self, build: CompileResult, spec: KernelSpec, problems: Sequence[Problem], workdir: Path
     ) -> ValidationResult:
         """Check every problem with DESIGN.md's rules in an isolated child."""
-        return run_harness(  # type: ignore[return-value]
-            "validate", device=self.device, build=build, spec=spec, problems=problems,
+        return run_validation(
+            device=self.device, build=build, spec=spec, problems=problems,
             workdir=Path(workdir), limits=self.run_limits, env=self.env(), isolation=self.isolation,
         )
 
@@ -93,8 +93,8 @@ class LibraryBackend:
         settings: BenchSettings | None = None,
     ) -> BenchmarkResult:
         """Time every problem (median of repetitions) in an isolated child."""
-        return run_harness(  # type: ignore[return-value]
-            "benchmark", device=self.device, build=build, spec=spec, problems=problems,
+        return run_benchmark(
+            device=self.device, build=build, spec=spec, problems=problems,
             workdir=Path(workdir), limits=self.run_limits, settings=settings, env=self.env(),
             isolation=self.isolation,
         )

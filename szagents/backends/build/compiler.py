@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from szagents.backends import buildcache
+from szagents.backends.build import cache as buildcache
 from szagents.backends.results import CompileResult
 from szagents.backends.sandbox import Isolation, Limits, ProcessOutcome, SandboxSpec, chosen_isolation, run_limited
 from szagents.paths import cache_dir

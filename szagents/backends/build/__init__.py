@@ -1,0 +1,1 @@
+"""Compiling kernel sources into shared libraries in the sandbox, cached by content."""

@@ -1,0 +1,44 @@
+"""How the children of one harness run start: device, library, spec, limits, environment, isolation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from szagents.backends.child.arena import Arena
+from szagents.backends.harness.conversation import ChildReport, converse
+from szagents.backends.protocol import KernelSpec
+from szagents.backends.sandbox import Limits
+
+__all__ = ["Launch", "DIAGNOSIS_SECONDS"]
+
+DIAGNOSIS_SECONDS = 180.0
+
+
+@dataclass(frozen=True)
+class Launch:
+    """How children of one harness run start: device, library, limits, environment, isolation."""
+
+    device: str
+    library: Path
+    spec: KernelSpec
+    limits: Limits
+    env: Mapping[str, str]
+    isolation: str | None
+
+    def run(self, request: dict[str, Any], arena: Arena, reps: Arena | None = None, **hooks: Any) -> ChildReport:
+        own = reps is None
+        reps = reps or Arena().create()
+        limits = self.limits
+        if request["role"] == "diagnose" and self.device != "cpu":  # rare; on a GPU it first compiles CuPy's
+            # kernels in its private /tmp. On cpu the configured limit holds (a hanging kernel costs no more).
+            limits = limits.model_copy(update={"wall_seconds": max(limits.wall_seconds, DIAGNOSIS_SECONDS)})
+        try:
+            return converse({**request, "device": self.device, "dtype": self.spec.dtype, "arena": arena.layout()},
+                            arena=arena, reps_arena=reps, library=self.library, limits=limits, env=self.env,
+                            gpu=self.device == "cuda", isolation=self.isolation, **hooks)
+        finally:
+            if own:
+                reps.close()

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from szagents.backends.channel import Channel, ChildGone
+from szagents.backends.harness.channel import Channel, ChildGone
 
 
 @pytest.mark.parametrize("spin", [False, True])

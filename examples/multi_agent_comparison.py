@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 from szagents.roles import Team
-from szagents.sweep.config import RunConfig
-from szagents.sweep.run import start_run
+from szagents.run.config import RunConfig
+from szagents.run.graph_run import start_run
 from szagents.trajectory import read_run
 
 if __name__ == "__main__":

@@ -171,7 +171,7 @@ def _run_options(base_url: Optional[str], api: Optional[str], timeout: Optional[
 
 def _team(model: str, team: Optional[str], optimizer_model: Optional[str], reviewer_model: Optional[str]):  # noqa: ANN202
     from szagents.roles.team import Team
-    from szagents.sweep.run_models import replay_team
+    from szagents.run.models import replay_team
 
     if team is None and not optimizer_model and not reviewer_model:
         recorded = replay_team(model)  # a replay reproduces the recorded team by default
@@ -211,7 +211,7 @@ def run(
 ) -> None:
     """Run an agent (or a team) on a task, with a live progress view."""
     from szagents.cli.running import drive
-    from szagents.sweep.config import RunConfig
+    from szagents.run.config import RunConfig
     from szagents.tasks.catalog import get_task
 
     choice("--tier", tier, TIERS)
@@ -241,7 +241,7 @@ def resume(
 ) -> None:
     """Continue an interrupted run from its last checkpoint (options that may change can be given again)."""
     from szagents.cli.running import drive_resume
-    from szagents.sweep.run import load_config
+    from szagents.run.graph_run import load_config
 
     changes = _run_options(base_url, api, timeout, call_timeout, retry_seconds)
     if budget:
@@ -263,7 +263,7 @@ def demo(
     from szagents.cli.references import run_references
     from szagents.cli.running import drive
     from szagents.roles.team import Team
-    from szagents.sweep.config import RunConfig
+    from szagents.run.config import RunConfig
 
     choice("--tier", tier, TIERS)
     console = make_console()

@@ -21,8 +21,8 @@ from szagents.errors import SzAgentsError
 if TYPE_CHECKING:  # the MCP SDK, LangGraph and the run machinery load only when a command needs them
     from rich.console import Console
 
-    from szagents.mcp.run import McpBudgets, McpRun
-    from szagents.sweep.config import RunConfig
+    from szagents.external.run import McpBudgets, McpRun
+    from szagents.run.config import RunConfig
     from szagents.tasks.task import Budgets
 
 __all__ = ["TOOL_CALLS_PER_ITERATION", "parse_budgets", "required_token", "check_address", "mcp_command", "external_run"]
@@ -36,7 +36,7 @@ _BUDGET_KEYS = {"tool_calls": ("tool_calls", True), **RUN_BUDGET_KEYS, "deadline
 
 def parse_budgets(task_id: str, text: str | None) -> tuple[Budgets, McpBudgets]:
     """--budget tool_calls=N,wall=SECONDS[,deadline=UNIX_TIME] over the task's budgets (iterations/tokens are recorded)."""
-    from szagents.mcp.run import McpBudgets
+    from szagents.external.run import McpBudgets
     from szagents.tasks.catalog import get_task
     from szagents.tasks.task import Budgets
 
@@ -51,8 +51,8 @@ def parse_budgets(task_id: str, text: str | None) -> tuple[Budgets, McpBudgets]:
 
 def _config(task: str, tier: str, target: Optional[str], budget: Optional[str], runs_dir: Path, run_id: str,
             shell: bool, quick: bool) -> tuple[RunConfig, McpBudgets]:
-    from szagents.mcp.run import external_team
-    from szagents.sweep.config import RunConfig
+    from szagents.external.run import external_team
+    from szagents.run.config import RunConfig
 
     if tier not in TIERS:
         raise SzAgentsError(f"unknown --tier {tier!r}; use one of {', '.join(TIERS)}")
@@ -144,7 +144,7 @@ def mcp_command(
     from rich.console import Console
 
     from szagents.cli.progress import ProgressPrinter
-    from szagents.mcp.run import McpRun
+    from szagents.external.run import McpRun
     from szagents.mcp.server import build_server, serve_stdio
 
     if transport not in TRANSPORTS:
@@ -179,8 +179,8 @@ def external_run(console: Console, *, task: str, command: Optional[str], tier: s
     external serves the run over HTTP on loopback; external-stdio lets the agent start the server itself.
     """
     from szagents.cli.progress import ProgressPrinter
-    from szagents.mcp.external import run_external
-    from szagents.mcp.external_stdio import run_external_stdio
+    from szagents.external.runner import run_external
+    from szagents.external.runner_stdio import run_external_stdio
 
     if not command:
         raise SzAgentsError("--agent external needs --command '<agent command line>' (README, section MCP, has recipes)")

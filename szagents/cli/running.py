@@ -48,7 +48,7 @@ def _guard(console: Console, run_dir: Path, go: Any) -> int:
 
 def drive(console: Console, config: Any) -> int:
     """Start config's run with a progress view; the exit code."""
-    from szagents.sweep.run import start_run
+    from szagents.run.graph_run import start_run
 
     config = config.model_copy(update={"run_id": config.resolved_run_id()})
     run_dir = Path(config.runs_dir) / config.run_id
@@ -57,6 +57,6 @@ def drive(console: Console, config: Any) -> int:
 
 def drive_resume(console: Console, run_dir: Path, changes: dict[str, Any]) -> int:
     """Resume run_dir (with changed options) with a progress view; the exit code."""
-    from szagents.sweep.run import resume_run
+    from szagents.run.graph_run import resume_run
 
     return _guard(console, Path(run_dir), lambda: resume_run(run_dir, observer=ProgressPrinter(console), changes=changes))

@@ -10,8 +10,8 @@ import pytest
 from szagents.analysis.load import load_runs
 from szagents.analysis.trace import trace_data
 from szagents.roles.team import Team
-from szagents.sweep.config import RunConfig
-from szagents.sweep.run import start_run
+from szagents.run.config import RunConfig
+from szagents.run.graph_run import start_run
 
 ROLE_SCRIPTS = Path(__file__).parents[1] / "roles" / "scripts"
 

@@ -21,13 +21,14 @@ from typing import Any
 import ray
 from rich.console import Console
 
-from szagents.pricing import ENV_VAR as PRICES_VAR
-from szagents.sweep.attempt import prepare_checkpointers, run_remote
-from szagents.sweep.ledger import scan_trajectory
-from szagents.sweep.local import Job
-from szagents.sweep.plan import Plan
-from szagents.sweep.ray_slots import slot_holds
+from szagents.models.pricing import ENV_VAR as PRICES_VAR
+from szagents.studies.attempt import prepare_checkpointers, run_remote
+from szagents.studies.ledger import scan_trajectory
+from szagents.studies.local import Job
+from szagents.studies.plan import Plan
+from szagents.studies.ray_slots import slot_holds
 from szagents.tasks.slots import ENV_VAR as SLOTS_VAR
+from szagents.trajectory.reader import TRAJECTORY_FILENAME
 
 __all__ = ["run_on_ray", "HOLDS_FILE"]
 
@@ -49,7 +50,7 @@ def _refresh(plan: Plan, running: dict[Any, Job]) -> None:
     """Tokens of running runs, read from their trajectories on shared storage."""
     for job in running.values():
         record = plan.ledger.records[job.config.run_id]
-        tokens, _ = scan_trajectory(record.run_dir / "trajectory.jsonl")
+        tokens, _ = scan_trajectory(record.run_dir / TRAJECTORY_FILENAME)
         with plan.ledger.lock:
             record.tokens = tokens
 

@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from szagents.errors import TaskError
-from szagents.mcp.external import GRACE_SECONDS, exit_reason, launch, stop_process, supervise, write_agent_files
-from szagents.mcp.run import McpBudgets, McpRun, mcp_graph
-from szagents.sweep.config import RunConfig
-from szagents.sweep.run import RunOutcome
+from szagents.external.runner import GRACE_SECONDS, exit_reason, launch, stop_process, supervise, write_agent_files
+from szagents.external.run import McpBudgets, McpRun, mcp_graph
+from szagents.run.config import RUN_FILE, RunConfig
+from szagents.run.graph_run import RunOutcome
 from szagents.trajectory import open_checkpointer, read_run
+from szagents.trajectory.reader import TRAJECTORY_FILENAME
 
 __all__ = ["server_argv", "run_external_stdio"]
 
@@ -68,15 +69,15 @@ def run_external_stdio(config: RunConfig, budgets: McpBudgets, command: str, obs
     env = write_agent_files(run_dir / "agent", {"type": "stdio", **entry},
                             {**entry, "timeout": int(budgets.wall_seconds * 1000)}, prompt)
     process = launch(command, run_dir / "agent", {**env, "SZAGENTS_MCP_COMMAND": shlex.join(argv)}, prompt)
-    trajectory = run_dir / "trajectory.jsonl"
+    trajectory = run_dir / TRAJECTORY_FILENAME
     try:
         supervise(process, lambda: _ended(trajectory), budgets.wall_seconds, grace_s)
     finally:
         stop_process(process, grace_s)  # the server, in the agent's process group, ends the run on SIGTERM
     deadline = time.monotonic() + 30
-    while (run_dir / "run.json").exists() and not _ended(trajectory) and time.monotonic() < deadline:
+    while (run_dir / RUN_FILE).exists() and not _ended(trajectory) and time.monotonic() < deadline:
         time.sleep(0.1)
-    if not (run_dir / "run.json").exists():  # the agent never started the server: record an empty run
+    if not (run_dir / RUN_FILE).exists():  # the agent never started the server: record an empty run
         with McpRun(config, budgets) as run:
             run.end(exit_reason(run, process))
     for event in read_run(run_dir) if observer is not None else ():  # the server ran elsewhere: tell it now

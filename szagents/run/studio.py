@@ -25,11 +25,11 @@ from langgraph.runtime import Runtime
 from szagents.roles.context import RunContext
 from szagents.roles.graph import build_graph
 from szagents.roles.state import initial_state
-from szagents.roles.team import Team
-from szagents.sweep.config import RUN_FILE, RunConfig
-from szagents.sweep.run import _opened, log_start  # the run's wiring (workspace, tools, models, trajectory)
+from szagents.roles.team import Team, first_role
+from szagents.run.config import RUN_FILE, RunConfig
+from szagents.run.wiring import open_team_run, run_start
 from szagents.tasks.catalog import get_task
-from szagents.tasks.task import Mode
+from szagents.tiers import Tier
 
 __all__ = ["StudioContext", "studio_graph", "run_context"]
 
@@ -40,7 +40,7 @@ class StudioContext:
 
     task: str = "szx-optimize-cpu"
     model: str = "scripted:demo"  # every role's model
-    tier: Literal["user", "knowledgeable", "expert"] = "expert"
+    tier: Tier = "expert"
     runs_dir: str = "runs/studio"
     quick: bool = True  # fewer benchmark repetitions
 
@@ -57,8 +57,8 @@ def _built(context: StudioContext, thread_id: str, shape: str) -> tuple[RunConte
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / RUN_FILE).write_text(config.model_dump_json(indent=2))
     stack = ExitStack()
-    ctx = _opened(config, get_task(context.task), run_dir, None, stack)
-    log_start(ctx, config, resumed)
+    ctx = open_team_run(config, get_task(context.task), run_dir, stack)[1]
+    ctx.sink.emit(run_start(ctx, resumed=resumed))
     return ctx, stack
 
 
@@ -78,8 +78,7 @@ def _adapter(shape: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                 return fn(state, runtime)
             thread = str(get_config().get("configurable", {}).get("thread_id", "default"))
             ctx = run_context(runtime.context, thread, shape)
-            first = "translator" if ctx.task.mode is Mode.translate else "optimizer"
-            return fn({**initial_state(ctx.run_id, first), **state}, runtime.override(context=ctx))
+            return fn({**initial_state(ctx.run_id, first_role(ctx.task)), **state}, runtime.override(context=ctx))
 
         adapted.__name__ = getattr(fn, "__name__", "node")
         return adapted

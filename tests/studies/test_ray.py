@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sweep.conftest import assert_benchmarks_never_overlap, events, read_holds, study_cli, write_study
+from tests.studies.conftest import assert_benchmarks_never_overlap, events, read_holds, study_cli, write_study
 
 pytest.importorskip("ray", reason="needs the ray extra")
 

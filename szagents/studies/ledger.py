@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from szagents.pricing import PriceTable, cost_usd
+from szagents.models.pricing import PriceTable, cost_usd
+from szagents.trajectory.reader import TRAJECTORY_FILENAME
 
 __all__ = ["RunRecord", "Ledger", "scan_trajectory", "Status"]
 
@@ -69,7 +70,7 @@ class Ledger:
     def load(self) -> None:
         """Tokens, best throughput and finished state of runs already on disk."""
         for record in self.records.values():
-            tokens, end = scan_trajectory(record.run_dir / "trajectory.jsonl")
+            tokens, end = scan_trajectory(record.run_dir / TRAJECTORY_FILENAME)
             record.tokens = tokens
             if end is not None:
                 record.status, record.stop_reason = "done", end.get("stop_reason")
@@ -88,7 +89,7 @@ class Ledger:
     def settle(self, run_id: str, status: Status, error: str = "") -> None:
         """Record how a run ended elsewhere (Ray, Slurm): tokens and best from its trajectory, then status."""
         record = self.records[run_id]
-        tokens, end = scan_trajectory(record.run_dir / "trajectory.jsonl")
+        tokens, end = scan_trajectory(record.run_dir / TRAJECTORY_FILENAME)
         with self.lock:
             record.tokens = tokens
             if end is not None:

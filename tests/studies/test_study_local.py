@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sweep.conftest import assert_benchmarks_never_overlap, events, read_holds, study_cli, write_study
+from tests.studies.conftest import assert_benchmarks_never_overlap, events, read_holds, study_cli, write_study
 
 pytestmark = pytest.mark.slow
 

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from szagents.sweep.config import RUN_FILE, RunConfig
-from szagents.sweep.run import RunOutcome, resume_run, start_run
+from szagents.run.config import RUN_FILE, RunConfig
+from szagents.run.graph_run import RunOutcome, resume_run, start_run
 from szagents.trajectory import open_checkpointer
 
 __all__ = ["has_checkpoint", "prepare_checkpointers", "run_or_resume", "run_remote"]

@@ -40,8 +40,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from szagents.errors import InputError, UnknownSpecError
 from szagents.models.registry import parse_spec
 from szagents.roles.team import Team
-from szagents.sweep.config import RunConfig
-from szagents.sweep.ratelimit import RateLimit
+from szagents.run.config import RunConfig
+from szagents.models.ratelimit import RateLimit
 from szagents.tasks.task import Budgets
 
 __all__ = ["Cell", "StudyFile", "StudySettings", "SlurmSettings", "Grid", "load_study", "parse_budget", "runs_of"]

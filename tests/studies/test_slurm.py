@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from szagents.sweep.plan import plan_study
-from szagents.sweep.slurm import slurm_parameters
-from szagents.sweep.study import SlurmSettings, load_study
-from tests.sweep.conftest import (assert_benchmarks_never_overlap, events, read_holds, services_missing, study_cli,
+from szagents.studies.plan import plan_study
+from szagents.studies.slurm import slurm_parameters
+from szagents.studies.grid import SlurmSettings, load_study
+from tests.studies.conftest import (assert_benchmarks_never_overlap, events, read_holds, services_missing, study_cli,
                                   write_study)
 
 submitit = pytest.importorskip("submitit", reason="needs the slurm extra")

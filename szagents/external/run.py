@@ -11,7 +11,6 @@ calls and wall time are budgeted here.
 
 from __future__ import annotations
 
-import platform
 import threading
 import time
 from contextlib import ExitStack
@@ -19,24 +18,20 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-from szagents import __version__
 from szagents.errors import HarnessError, TaskError
-from szagents.mcp.graph import McpBudgets, external_team, mcp_graph
+from szagents.external.graph import McpBudgets, external_team, mcp_graph
 from szagents.mcp.host import Caller, LocalTools, RunOver, ToolAnswer, ToolSpec
 from szagents.prompts.render import system_prompt
-from szagents.roles.context import RunContext
 from szagents.roles.state import initial_state
-from szagents.sweep.config import RUN_FILE, RunConfig
-from szagents.sweep.run import _backend, _brief, _export_best, _Tee
+from szagents.roles.team import first_role
+from szagents.run.config import RUN_FILE, RunConfig
+from szagents.run.wiring import brief, check_backend, export_best, open_run, run_start
 from szagents.tasks.catalog import get_task
-from szagents.tasks.task import Mode
-from szagents.tools.context import ToolContext
-from szagents.tools.kernel import SUBMIT_TOOL, evaluate_workspace
+from szagents.tools.kernel import SUBMIT_TOOL
 from szagents.tools.registry import tool_schemas
-from szagents.trajectory import TrajectoryWriter, open_checkpointer
-from szagents.trajectory.events import ErrorEvent, RunStart, ToolCall
+from szagents.trajectory.events import ErrorEvent, ToolCall
 from szagents.workspace.materialize import materialize
-from szagents.workspace.revisions import RevisionStore, one_line
+from szagents.workspace.revisions import one_line
 from szagents.workspace.workspace import MAX_FILE_BYTES, Workspace
 
 __all__ = ["McpBudgets", "McpRun", "external_team", "mcp_graph"]
@@ -53,7 +48,7 @@ class McpRun:
         self.run_dir = Path(self.config.runs_dir) / self.run_id
         self.budgets, self.observer = budgets, observer
         self.task = get_task(self.config.task)
-        self.first_role = "translator" if self.task.mode is Mode.translate else "optimizer"
+        self.first_role = first_role(self.task)
         self.state: dict[str, Any] = {}
         self.calls = 0
         self.agent: str | None = None
@@ -70,22 +65,20 @@ class McpRun:
         """Check that the run can start here (its folder is free, the backend runs); nothing is written yet."""
         if (self.run_dir / RUN_FILE).exists():  # (a runner may have made the folder, with only agent/ in it)
             raise TaskError(f"run folder {self.run_dir} already exists; pass another --run-id")
-        self._backend = _backend(self.config, self.task)  # a backend that cannot run here fails at once
+        self._backend = check_backend(self.config, self.task)  # a backend that cannot run here fails at once
         return self
 
-    def _create(self) -> None:
-        """Write the run folder: config, trajectory, workspace, checkpoint (at the run's start)."""
+    def _create(self, agent: str) -> None:
+        """Write the run folder (its config with agent as the team), open the run: trajectory, workspace, checkpoint."""
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        self._write_config("mcp")
-        writer = self._stack.enter_context(TrajectoryWriter(self.run_dir / "trajectory.jsonl", self.run_id))
-        self.sink = _Tee(writer, self.observer)
-        self._workspace = materialize(self.task, self.run_dir)
-        tool_ctx = ToolContext.for_task(self.task, self._workspace, self._backend, sink=self.sink, run_id=self.run_id,
-                                        role=self.role, bench_settings=self.config.bench_settings())
-        self.local = LocalTools(tool_ctx, shell=self.config.shell, brief=self.brief)
-        self.ctx = self._run_context(tool_ctx)
-        saver = self._stack.enter_context(open_checkpointer(self.config.checkpoint, self.run_dir))
-        self.graph = mcp_graph().compile(checkpointer=saver)
+        config = self.config.model_copy(update={"team": external_team(agent)})
+        (self.run_dir / RUN_FILE).write_text(config.model_dump_json(indent=2))
+        opened = open_run(config, self.task, self.run_dir, self._stack, backend=self._backend, observer=self.observer,
+                          role=self.role)
+        self.sink, self._workspace = opened.sink, opened.workspace
+        self.local = LocalTools(opened.tools, shell=self.config.shell, brief=self.brief)
+        self.ctx = opened.context({}, list(self.local.tools.values()))
+        self.graph = mcp_graph().compile(checkpointer=opened.checkpointer())
 
     @property
     def workspace(self) -> Workspace:
@@ -97,22 +90,6 @@ class McpRun:
                 folder = self._stack.enter_context(TemporaryDirectory(prefix="szagents-mcp-preview-"))
                 self._preview = materialize(self.task, Path(folder))
             return self._preview
-
-    def _run_context(self, tool_ctx: ToolContext) -> RunContext:
-        revisions = RevisionStore(self.run_dir)
-        return RunContext(
-            run_id=self.run_id, run_dir=self.run_dir, task=self.task, team=self.config.team, tier=self.config.tier,
-            budgets=self.config.budgets or self.task.budgets, models={}, tools=self.local.tools, sink=self.sink,
-            system_prompt=lambda role: system_prompt("single", role, self.config.tier, self.task),
-            brief=lambda role: _brief(self.task, role),
-            evaluate=lambda: evaluate_workspace(tool_ctx, by="validator", bench=True),
-            snapshot=self.workspace.snapshot, revisions=revisions,
-            restore=lambda number: revisions.restore(number, self.workspace), policy=self.config.policy(),
-        )
-
-    def _write_config(self, agent: str) -> None:
-        config = self.config.model_copy(update={"team": external_team(agent)})
-        (self.run_dir / RUN_FILE).write_text(config.model_dump_json(indent=2))
 
     def close(self, reason: str = "agent_stop") -> None:
         """End a started run (if it has not ended; an agent stopping after its time is up ran out of it) and close
@@ -156,7 +133,7 @@ class McpRun:
     def brief(self) -> str:
         """The agent's instructions: the system prompt and the first message of its role."""
         role = self.role()
-        return system_prompt("single", role, self.config.tier, self.task) + "\n\n" + _brief(self.task, role)
+        return system_prompt("single", role, self.config.tier, self.task) + "\n\n" + brief(self.task, role)
 
     def specs(self) -> list[ToolSpec]:
         """The in-process tools' names, descriptions and schemas."""
@@ -188,17 +165,11 @@ class McpRun:
 
     def _start(self, caller: Caller | None, *, baseline: bool) -> None:
         """Write the run folder and run_start (the caller as the agent), then measure the baseline of an optimize task."""
-        self._create()
         self.agent = f"mcp:{caller.agent}" if caller else "mcp:(no client)"
-        self._write_config(self.agent)
-        team = external_team(self.agent)
-        task, budgets = self.task, self.ctx.budgets.model_dump()
-        self.sink.emit(RunStart(
-            run_id=self.run_id, task_id=task.id, kernel=task.kernel.name, mode=task.mode.value, target=task.target,
-            variant=task.variant, team=team.name, tier=self.config.tier, models=team.models(),
-            budgets={**budgets, "tool_calls": self.budgets.tool_calls, "wall_seconds": self.budgets.wall_seconds},
-            szagents_version=__version__, host=platform.node(),
-        ))
+        self._create(self.agent)
+        budgets = {**self.ctx.budgets.model_dump(), "tool_calls": self.budgets.tool_calls,
+                   "wall_seconds": self.budgets.wall_seconds}
+        self.sink.emit(run_start(self.ctx, budgets=budgets))
         self._t0 = time.monotonic()
         if baseline:
             self._invoke(dict(initial_state(self.run_id, self.first_role)))
@@ -222,7 +193,7 @@ class McpRun:
             self._invoke({**start, "stop_reason": self.state.get("stop_reason") or reason,
                           "elapsed_seconds": self.elapsed_seconds()})
             self._finished = True
-            _export_best(self.run_dir, self.state)
+            export_best(self.run_dir, self.state)
 
     # -- tool calls ------------------------------------------------------------------------------
     def call(self, name: str, args: dict[str, Any], caller: Caller) -> ToolAnswer:
@@ -278,5 +249,5 @@ class McpRun:
         self._invoke({"submission": submission, "elapsed_seconds": self.elapsed_seconds()})
         if self.state.get("stop_reason"):
             self._finished = True
-            _export_best(self.run_dir, self.state)
+            export_best(self.run_dir, self.state)
         return self.state.get("feedback", {}).get(self.role(), "")

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from szagents.pricing import ENV_VAR as PRICES_VAR
-from szagents.sweep.attempt import has_checkpoint, run_or_resume
-from szagents.sweep.local import LocalExecutor
-from szagents.sweep.plan import plan_study
-from szagents.sweep.study import load_study
-from tests.sweep.conftest import SCRIPT, events, ts, write_study
+from szagents.models.pricing import ENV_VAR as PRICES_VAR
+from szagents.studies.attempt import has_checkpoint, run_or_resume
+from szagents.studies.local import LocalExecutor
+from szagents.studies.plan import plan_study
+from szagents.studies.grid import load_study
+from tests.studies.conftest import SCRIPT, events, ts, write_study
 
 CHEAP = "latency:0.3:scripted:hello"  # 3 LLM calls, no compile or benchmark
 

@@ -19,7 +19,7 @@ from langchain_core.outputs import ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from szagents.errors import ModelConfigError
-from szagents.models import make_model
+from szagents.models.registry import make_model
 
 __all__ = ["LatencyModel", "make_latency", "parse_delay"]
 

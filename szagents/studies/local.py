@@ -10,9 +10,9 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 from szagents.paths import cache_dir
-from szagents.sweep.attempt import prepare_checkpointers, run_or_resume
-from szagents.sweep.config import RunConfig
-from szagents.sweep.ledger import Ledger
+from szagents.studies.attempt import prepare_checkpointers, run_or_resume
+from szagents.run.config import RunConfig
+from szagents.studies.ledger import Ledger
 from szagents.tasks.slots import ENV_VAR as SLOTS_VAR
 
 __all__ = ["Job", "LocalExecutor", "bench_slots_env"]

@@ -18,11 +18,11 @@ from typing import Any
 import submitit
 from rich.console import Console
 
-from szagents.pricing import ENV_VAR as PRICES_VAR
-from szagents.sweep.attempt import prepare_checkpointers, run_remote
-from szagents.sweep.local import Job
-from szagents.sweep.plan import Plan
-from szagents.sweep.study import SlurmSettings
+from szagents.models.pricing import ENV_VAR as PRICES_VAR
+from szagents.studies.attempt import prepare_checkpointers, run_remote
+from szagents.studies.local import Job
+from szagents.studies.plan import Plan
+from szagents.studies.grid import SlurmSettings
 from szagents.tasks.catalog import get_task
 from szagents.tasks.slots import ENV_VAR as SLOTS_VAR
 

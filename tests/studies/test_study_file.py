@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from szagents.errors import InputError
-from szagents.sweep.plan import plan_study
-from szagents.sweep.study import load_study, parse_budget
+from szagents.studies.plan import plan_study
+from szagents.studies.grid import load_study, parse_budget
 
 ISSUE_SHAPE = """
 [study]

@@ -8,7 +8,7 @@
   call, so a bad key, an unknown model or an API the server lacks stops the start before the
   baseline is measured. Its tokens are not counted in the run.
 - Rate limits: a provider the study limits gets a `ProviderLimiter` on each of its models, drawing
-  on the study's shared window (sweep/ratelimit.py); waits go to `RateWaitLog` as events.
+  on the study's shared window (models/ratelimit.py); waits go to `RateWaitLog` as events.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from langchain_core.messages import HumanMessage
 from szagents.models import make_model, parse_spec
 from szagents.models.calls import CallPolicy, invoke_bounded
 from szagents.roles.team import Team
-from szagents.sweep.config import RunConfig
-from szagents.sweep.ratelimit import RATE_DIR, ProviderLimiter, RateLimit, TokenTally, WindowLog
+from szagents.run.config import RunConfig
+from szagents.models.ratelimit import RATE_DIR, ProviderLimiter, RateLimit, TokenTally, WindowLog
 from szagents.models.replay import trajectory_path
 from szagents.trajectory.events import RateLimitWait
 from szagents.trajectory.reader import read_events

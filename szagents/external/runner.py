@@ -12,7 +12,7 @@ bash. The command finds everything in its environment:
 
 The runner stops the command (SIGTERM to its process group, SIGKILL after a grace period) when
 the run ends (budget spent, plateau) or the wall-time budget passes, then ends the run. An agent
-that starts the server itself over stdio is run by `external_stdio.run_external_stdio`.
+that starts the server itself over stdio is run by `runner_stdio.run_external_stdio`.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from szagents.mcp.run import McpBudgets, McpRun
+from szagents.external.run import McpBudgets, McpRun
 from szagents.mcp.server import HttpServer, http_app
-from szagents.sweep.config import RunConfig
-from szagents.sweep.run import RunOutcome
+from szagents.run.config import RunConfig
+from szagents.run.graph_run import RunOutcome
 from szagents.trajectory.events import ErrorEvent
 
 __all__ = ["SERVER_NAME", "write_agent_files", "agent_environment", "launch", "stop_process", "supervise",

@@ -9,8 +9,8 @@ from langchain_core.messages import AIMessage, HumanMessage
 
 from szagents.errors import InputError, ModelConfigError
 from szagents.models import make_model
-from szagents.pricing import Price, cost_usd, load_prices, tokens_by_model
-from szagents.sweep.latency import LatencyModel, parse_delay
+from szagents.models.pricing import Price, cost_usd, load_prices, tokens_by_model
+from szagents.models.latency import LatencyModel, parse_delay
 
 
 def test_bundled_prices_and_override(tmp_path: Path):

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from szagents.pricing import PriceTable, load_prices
-from szagents.sweep.ledger import Ledger, RunRecord
-from szagents.sweep.local import Job
-from szagents.sweep.study import StudyFile, runs_of
+from szagents.models.pricing import PriceTable, load_prices
+from szagents.studies.ledger import Ledger, RunRecord
+from szagents.studies.local import Job
+from szagents.studies.grid import StudyFile, runs_of
 from szagents.tasks.catalog import get_task
 
 __all__ = ["WorstCase", "Plan", "plan_study"]

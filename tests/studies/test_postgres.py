@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.sweep.conftest import events, services_missing, study_cli, write_study
-from tests.sweep.test_study_local import _kill_midway
+from tests.studies.conftest import events, services_missing, study_cli, write_study
+from tests.studies.test_study_local import _kill_midway
 
 pytest.importorskip("langgraph.checkpoint.postgres", reason="needs langgraph-checkpoint-postgres (the postgres extra)")
 pytest.importorskip("ray", reason="needs the ray extra")

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from szagents.errors import InputError
-from szagents.sweep.local import LocalExecutor
-from szagents.sweep.plan import plan_study
-from szagents.sweep.ratelimit import RATE_DIR, ProviderLimiter, RateLimit, WindowLog
-from szagents.sweep.study import load_study
-from tests.sweep.conftest import events, study_cli, ts
+from szagents.studies.local import LocalExecutor
+from szagents.studies.plan import plan_study
+from szagents.models.ratelimit import RATE_DIR, ProviderLimiter, RateLimit, WindowLog
+from szagents.studies.grid import load_study
+from tests.studies.conftest import events, study_cli, ts
 
 LIMITED = "latency:0.05:scripted:hello"  # provider "latency": 3 LLM calls of 50 ms, no compile or benchmark
 FREE = "scripted:hello"  # provider "scripted": the same calls, unlimited
@@ -81,8 +81,8 @@ def test_build_models_attach_the_study_limits_to_their_provider_only(tmp_path: P
     from langchain_core.messages import HumanMessage
 
     from szagents.roles.team import Team
-    from szagents.sweep.config import RunConfig
-    from szagents.sweep.run_models import build_models
+    from szagents.run.config import RunConfig
+    from szagents.run.models import build_models
 
     limit = RateLimit(requests_per_minute=600, tokens_per_minute=100000)
     config = RunConfig(task="szx-translate-cpu", team=Team.single(FREE), runs_dir=tmp_path, rate_limits={"scripted": limit})

@@ -10,10 +10,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from szagents.backends.protocol import BenchSettings
+from szagents.models.ratelimit import RateLimit
 from szagents.roles.context import Policy
 from szagents.roles.team import Team
-from szagents.sweep.ratelimit import RateLimit
 from szagents.tasks.task import Budgets
+from szagents.tiers import Tier
 
 __all__ = ["RunConfig", "RUN_FILE", "RUN_ID_PATTERN"]
 
@@ -28,7 +29,7 @@ class RunConfig(BaseModel):
 
     task: str
     team: Team
-    tier: Literal["user", "knowledgeable", "expert"] = "user"
+    tier: Tier = "user"
     backend: str | None = None  # None: the task's target
     budgets: Budgets | None = None  # None: the task's
     runs_dir: Path = Path("runs")

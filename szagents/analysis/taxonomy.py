@@ -6,6 +6,8 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from szagents.tiers import TIERS
+
 __all__ = [
     "FAILURE_MODES",
     "PHASES",
@@ -13,12 +15,8 @@ __all__ = [
     "call_action",
     "exec_time_s",
     "as_float",
-    "TIERS",
     "tier_rank",
 ]
-
-TIERS = ("user", "knowledgeable", "expert")
-"""Prompt tiers in the study's order (tables and figures sort by it; unknown tiers go last)."""
 
 FAILURE_MODES = (
     "compile error", "runtime crash", "hang/timeout", "bound violation", "size/format error",

@@ -16,12 +16,13 @@ from typer.core import TyperArgument, TyperGroup
 
 from szagents import __version__
 from szagents.cli.errors import EXIT_INCORRECT, EXIT_OK, guarded, on_sigterm
-from szagents.cli.options import APIS, TEAMS, TIERS, check_rel, choice, make_console, parse_budgets, positive
+from szagents.cli.options import APIS, TEAMS, check_rel, choice, make_console, positive
 from szagents.cli.export import export_command
 from szagents.cli.report import report_command
 from szagents.cli.mcp import external_run, mcp_command
 from szagents.cli.study import study_command
 from szagents.errors import SzAgentsError
+from szagents.tiers import TIERS
 
 DEMO_TASK = "szx-optimize-cpu"
 
@@ -211,6 +212,7 @@ def run(
 ) -> None:
     """Run an agent (or a team) on a task, with a live progress view."""
     from szagents.cli.running import drive
+    from szagents.run.budgets import parse_budgets
     from szagents.run.config import RunConfig
     from szagents.tasks.catalog import get_task
 
@@ -222,7 +224,7 @@ def run(
     choice("--tools", tools, ("inprocess", "mcp"))
     if model is None:
         raise SzAgentsError("--model is required with --agent graph (e.g. --model scripted:demo)")
-    budgets = parse_budgets(budget, get_task(task).budgets.model_dump())
+    budgets = parse_budgets(budget, get_task(task).budgets)
     config = RunConfig(task=task, team=_team(model, team, optimizer_model, reviewer_model), tier=tier, backend=target,
                        budgets=budgets, runs_dir=runs_dir, run_id=run_id, checkpoint=checkpoint, shell=shell, quick=quick,
                        preflight=preflight, tools=tools, **_run_options(base_url, api, timeout, call_timeout, retry_seconds))
@@ -245,11 +247,11 @@ def resume(
 
     changes = _run_options(base_url, api, timeout, call_timeout, retry_seconds)
     if budget:
-        current = load_config(run_dir)
+        from szagents.run.budgets import parse_budgets
         from szagents.tasks.catalog import get_task
 
-        base = (current.budgets or get_task(current.task).budgets).model_dump()
-        changes["budgets"] = parse_budgets(budget, base).model_dump()
+        current = load_config(run_dir)
+        changes["budgets"] = parse_budgets(budget, current.budgets or get_task(current.task).budgets).model_dump()
     raise typer.Exit(drive_resume(make_console(), run_dir, changes))
 
 

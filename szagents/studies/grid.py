@@ -38,27 +38,17 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from szagents.errors import InputError, UnknownSpecError
+from szagents.models.ratelimit import RateLimit
 from szagents.models.registry import parse_spec
 from szagents.roles.team import Team
+from szagents.run.budgets import budget_items, parse_budgets
 from szagents.run.config import RunConfig
-from szagents.models.ratelimit import RateLimit
 from szagents.tasks.task import Budgets
+from szagents.tiers import Tier
 
-__all__ = ["Cell", "StudyFile", "StudySettings", "SlurmSettings", "Grid", "load_study", "parse_budget", "runs_of"]
+__all__ = ["Cell", "StudyFile", "StudySettings", "SlurmSettings", "Grid", "load_study", "runs_of"]
 
-_BUDGET_KEYS = {"iterations": "iterations", "tokens": "tokens", "wall": "wall_seconds", "wall_seconds": "wall_seconds"}
-
-
-def parse_budget(text: str) -> dict[str, float]:
-    """'iterations=8,wall=600' -> {'iterations': 8.0, 'wall_seconds': 600.0}."""
-    found: dict[str, float] = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        key, _, value = item.partition("=")
-        try:
-            found[_BUDGET_KEYS[key.strip()]] = float(value)
-        except (KeyError, ValueError):
-            raise InputError(f"budget item {item!r} is not understood; use iterations=N,tokens=N,wall=SECONDS") from None
-    return found
+STUDY_BUDGET_EXAMPLE = 'budget = "iterations=8,tokens=1000000,wall=600"'
 
 
 class StudySettings(BaseModel):
@@ -80,7 +70,7 @@ class StudySettings(BaseModel):
     @field_validator("budget")
     @classmethod
     def _budget(cls, value: str) -> str:
-        parse_budget(value)
+        budget_items(value, example=STUDY_BUDGET_EXAMPLE, name="budget")
         return value
 
 
@@ -107,7 +97,7 @@ class Grid(BaseModel):
 
     task: list[str] = Field(min_length=1)
     model: list[str] = Field(min_length=1)
-    tier: list[Literal["user", "knowledgeable", "expert"]] = Field(default_factory=lambda: ["user"], min_length=1)
+    tier: list[Tier] = Field(default_factory=lambda: ["user"], min_length=1)
     team: list[Literal["single", "multi"]] = Field(default_factory=lambda: ["single"], min_length=1)
     target: list[str | None] = Field(default_factory=lambda: [None], min_length=1)
 
@@ -184,9 +174,7 @@ class StudyFile(BaseModel):
 
     def budgets(self, task_budgets: Budgets) -> Budgets:
         """A run's budgets: the task's, overridden by the study's budget string."""
-        merged = {**task_budgets.model_dump(), **parse_budget(self.study.budget)}
-        return Budgets(iterations=int(merged["iterations"]), tokens=int(merged["tokens"]),
-                       wall_seconds=float(merged["wall_seconds"]))
+        return parse_budgets(self.study.budget, task_budgets, example=STUDY_BUDGET_EXAMPLE, name="budget") or task_budgets
 
     def run_config(self, cell: Cell, repeat: int, task_budgets: Budgets) -> RunConfig:
         """The RunConfig of one cell's repeat (1-based), folder named from the cell."""

@@ -11,7 +11,8 @@ import pytest
 
 from szagents.errors import InputError
 from szagents.studies.plan import plan_study
-from szagents.studies.grid import load_study, parse_budget
+from szagents.run.budgets import budget_items
+from szagents.studies.grid import load_study
 
 ISSUE_SHAPE = """
 [study]
@@ -61,9 +62,9 @@ def test_bad_study_files_name_the_value(tmp_path: Path, edit: tuple[str, str], m
 
 def test_budget_strings():
     """iterations, tokens, wall (seconds) are understood; anything else is refused."""
-    assert parse_budget("iterations=8, wall=600,tokens=1e5") == {"iterations": 8, "wall_seconds": 600, "tokens": 1e5}
+    assert budget_items("iterations=8, wall=600,tokens=1e5") == {"iterations": 8, "wall_seconds": 600, "tokens": 1e5}
     with pytest.raises(InputError):
-        parse_budget("iterations")
+        budget_items("iterations")
 
 
 def test_dry_run_prints_cells_and_the_worst_case_budget(tmp_path: Path):

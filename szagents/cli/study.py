@@ -19,7 +19,6 @@ from rich.console import Console
 from rich.table import Table
 
 from szagents.errors import InputError
-from szagents.models.pricing import ENV_VAR as PRICES_VAR
 
 if TYPE_CHECKING:  # the run machinery (LangGraph, models) loads only when a study runs
     from szagents.studies.ledger import Ledger
@@ -68,6 +67,8 @@ def _dry_run(plan: Plan) -> None:
 @contextmanager
 def _prices_env(path: Path | None) -> Iterator[None]:
     """Run end records price tokens with the study's price file."""
+    from szagents.models.pricing import ENV_VAR as PRICES_VAR
+
     before = os.environ.get(PRICES_VAR)
     if path is not None:
         os.environ[PRICES_VAR] = str(path)

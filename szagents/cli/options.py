@@ -6,7 +6,6 @@ import math
 from typing import TYPE_CHECKING
 
 from szagents.errors import SzAgentsError
-from szagents.tiers import TIERS
 
 if TYPE_CHECKING:
     from rich.console import Console

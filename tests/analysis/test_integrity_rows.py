@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from szagents.analysis.load import load_runs
-from szagents.analysis.trace import trace_data
+from szagents.analysis.loading.runs import load_runs
+from szagents.analysis.tables.trace import trace_data
 from szagents.roles.team import Team
 from szagents.run.config import RunConfig
 from szagents.run.graph_run import start_run

@@ -145,8 +145,8 @@ def test_openai_client_drives_a_run_over_loopback(tmp_path):
 def test_custom_graph_composed_from_parts(tmp_path):
     """examples/custom_graph.py wires translator + validator to stop at the first correct revision; the run_end
     and the report's Stop column name that rule (first_correct), not 'unknown'."""
-    from szagents.analysis.load import load_runs
-    from szagents.analysis.tables import summary_table
+    from szagents.analysis.loading.runs import load_runs
+    from szagents.analysis.tables.outcomes import summary_table
 
     import runpy
 

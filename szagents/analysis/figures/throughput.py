@@ -9,11 +9,11 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from szagents.analysis._plot import (
+from szagents.analysis.figures.plotting import (
     FigureFile, empty, group_keys, grouped_bars, integer_ticks, model_colors, new_figure, panel_width, save, short_model,
     zero_based,
 )
-from szagents.analysis.load import Runs
+from szagents.analysis.loading.runs import Runs
 
 __all__ = ["throughput_figure", "iterations_figure", "steps_figure", "measured_runs", "step_runs"]
 

@@ -1,23 +1,19 @@
-"""Reports on studies: repeats grouped per cell (medians with bootstrap intervals, Wilson success intervals),
-cells that differ in one factor compared with a test and an effect size, and a figure with error bars."""
+"""Tables of studies: repeats grouped per cell (medians with bootstrap intervals, Wilson success intervals),
+cells that differ in one factor compared with a test and an effect size (the figure: figures/study.py)."""
 
 from __future__ import annotations
 
 import itertools
-import json
 import math
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from szagents.analysis._plot import FigureFile, empty, new_figure, save, short_model
-from szagents.analysis.load import Runs
+from szagents.analysis.loading.runs import Runs, recorded_cost_usd
 from szagents.analysis.stats import Comparison, bootstrap_median, compare_rates, compare_samples, wilson
-from szagents.analysis.table import Cell, Table, fmt_joules, fmt_num, with_sdk
+from szagents.analysis.tables.display import Cell, Table, fmt_joules, fmt_num, short_model, with_sdk
 
 __all__ = ["CELL_COLUMNS", "FACTORS", "is_study", "cell_summary", "study_table", "study_comparisons",
-           "set_comparisons", "comparison_table", "study_figure"]
+           "set_comparisons", "comparison_table"]
 
 CELL_COLUMNS = ["task", "backend", "model", "tier", "team", "sdk_version"]
 FACTORS = ["tier", "team", "model", "backend", "sdk_version"]
@@ -29,24 +25,9 @@ def is_study(runs: Runs) -> bool:
     return len(runs) > 0 and bool((runs.runs.groupby(CELL_COLUMNS).size() >= 2).any())
 
 
-def _run_cost(run_dir: str) -> float:
-    """cost_usd of the run's last run_end event (NaN when unpriced or written before costs were recorded)."""
-    cost = math.nan
-    path = Path(run_dir) / "trajectory.jsonl"
-    with open(path, "rb") as handle:
-        for raw in handle:
-            if b'"run_end"' in raw:
-                try:
-                    value = json.loads(raw).get("cost_usd")
-                except ValueError:
-                    continue
-                cost = math.nan if value is None else float(value)
-    return cost
-
-
 def _costs(runs: Runs) -> pd.Series:
     """Dollars per run as its run_end recorded them (tokens x the price table in force then)."""
-    return runs.runs["run_dir"].map(_run_cost)
+    return runs.runs["run_dir"].map(recorded_cost_usd)
 
 
 def cell_summary(runs: Runs) -> pd.DataFrame:
@@ -165,27 +146,3 @@ def comparison_table(runs: Runs, found: list[tuple[str, tuple, Comparison]] | No
     return Table("study_comparisons", "Study comparisons (one factor at a time)",
                  ["Factor", "Fixed", "Metric", "A", "B", "Effect", "p", "Verdict"], rows, data,
                  align="lllllrrl", notes=notes)
-
-
-def study_figure(runs: Runs, folder: Path) -> FigureFile:
-    """Median best Tc and Td per cell with 95 % bootstrap intervals as error bars, one panel per task x backend."""
-    data = cell_summary(runs)
-    panels = list(data.groupby(["task", "backend"], sort=True)) if len(data) else []
-    fig, axes = new_figure(len(panels), width=6.0)
-    if not panels:
-        empty(axes[0], "no runs")
-    for ax, ((task, backend), group) in zip(axes, panels):
-        x = np.arange(len(group))
-        for i, (key, label) in enumerate((("tc", "Tc"), ("td", "Td"))):
-            median = group[f"{key}_median_gbps"].to_numpy(float)
-            low = np.nan_to_num(median - group[f"{key}_low_gbps"].to_numpy(float))
-            high = np.nan_to_num(group[f"{key}_high_gbps"].to_numpy(float) - median)
-            ax.bar(x + (i - 0.5) * 0.4, median, 0.4, yerr=np.vstack([low, high]), capsize=3, label=label)
-        ax.set_xticks(x, [with_sdk(f"{short_model(r.model)}\n{r.tier}/{r.team}", r.sdk_version) + f"\nn={r.n}"
-                          for r in group.itertuples()], fontsize=7)
-        ax.set_title(f"{task} ({backend})", fontsize=9)
-        ax.set_ylabel("GB/s (median, 95 % CI)")
-        ax.grid(axis="y", alpha=0.3)
-        ax.legend(fontsize=8)
-    return save(fig, folder, "study_cells", "Median best throughput per cell over its repeats; error bars: 95 % "
-                "percentile-bootstrap intervals of the median (none with fewer than 2 successful runs).")

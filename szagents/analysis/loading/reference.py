@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from szagents.analysis.load import Runs
+from szagents.analysis.loading.runs import Runs
 from szagents.errors import InputError
 
 __all__ = ["REFERENCE_TEAM", "load_reference", "reference_from_runs", "reference_fractions"]

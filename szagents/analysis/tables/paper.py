@@ -14,9 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-from szagents.analysis.load import Runs
+from szagents.analysis.loading.runs import Runs
 from szagents.analysis.stats import bootstrap_median, wilson
-from szagents.analysis.table import Cell, Table, fmt_gbps
+from szagents.analysis.tables.display import Cell, Table, fmt_gbps
 
 __all__ = ["PAPER_FILE", "paper_reference", "paper_tables"]
 
@@ -112,7 +112,7 @@ def _traces(runs: Runs, ref: dict[str, Any]) -> Table:
         data.append({"kernel": kernel, "paper_best_tc": tc[1], "paper_best_td": td[2], "paper_hardware": gpu,
                      "paper_steps": len(trace), "yours": yours})
     notes = [f"Paper: one optimization trace per kernel on an {gpu}, 25 MB input, median Tc/Td per step as published "
-             "(the full traces are in szagents/analysis/paper_reference.json). Yours: cuda optimize runs."]
+             "(the full traces are in szagents/analysis/tables/paper_reference.json). Yours: cuda optimize runs."]
     return Table("paper_traces", f"Beside the paper: optimization traces (paper: {gpu})",
                  ["Trace", f"Paper best ({gpu})", "Yours"], rows, pd.DataFrame(data), align="lll", notes=notes)
 

@@ -1,4 +1,4 @@
-"""Synthetic run folders with realistic trajectories, for report tests, demos and the report-speed benchmark.
+"""Synthetic run folders with realistic trajectories, for the report tests and the report-speed benchmark (a test helper).
 
 Each run is written through the real `TrajectoryWriter` as the graph would write it (run start, LLM and
 tool calls, the validator's compile/validation/benchmark, revisions with diffs, run end), with fixed
@@ -15,7 +15,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from szagents.trajectory import TrajectoryWriter
+from szagents.tiers import TIERS
+from szagents.trajectory import TRAJECTORY_FILENAME, TrajectoryWriter
 from szagents.trajectory.events import (
     BenchmarkEvent, CompileEvent, LlmCall, RevisionEvent, RunEnd, RunStart, ToolCall, ValidationEvent,
 )
@@ -169,7 +170,7 @@ def write_run(root: Path, spec: SyntheticRun) -> Path:
     clock, rid = _Clock(spec.start), spec.run_id
     models = {"translator": spec.model, "optimizer": spec.model}
     calls, best, previous, best_score = 0, None, "", -1.0
-    with TrajectoryWriter(run_dir / "trajectory.jsonl", rid) as w:
+    with TrajectoryWriter(run_dir / TRAJECTORY_FILENAME, rid) as w:
         w.emit(RunStart(run_id=rid, ts=clock.tick(), task_id=f"{spec.kernel}-{spec.mode}-{spec.target}",
                         kernel=spec.kernel, mode=spec.mode, target=spec.target, variant="default", team=spec.team,
                         tier=spec.tier, models=models, budgets={"iterations": spec.iteration_budget},
@@ -204,7 +205,6 @@ def _end(w: TrajectoryWriter, clock: _Clock, spec: SyntheticRun, calls: int, bes
 
 
 _MODELS = ("openai:gpt-5.1-codex", "google_genai:gemini-2.5-pro")
-_TIERS = ("user", "knowledgeable", "expert")
 _GPU_VERDICTS = ("ok",) * 6 + ("compile_error", "compile_error", "bound_violation", "crash", "timeout", "size_error")
 
 
@@ -236,7 +236,7 @@ def random_runs(count: int, seed: int = 0) -> list[SyntheticRun]:
     rng = random.Random(seed)
     runs = []
     for i in range(count):
-        model, tier, kernel = _MODELS[i % 2], _TIERS[(i // 2) % 3], ("szp", "szx")[(i // 6) % 2]
+        model, tier, kernel = _MODELS[i % 2], TIERS[(i // 2) % 3], ("szp", "szx")[(i // 6) % 2]
         common = dict(run_id=f"run{i:03d}", model=model, tier=tier, kernel=kernel, team=("single", "multi")[(i // 12) % 2],
                       payload_chars=6000, start=_EPOCH + timedelta(hours=i))
         if i % 5 == 4:

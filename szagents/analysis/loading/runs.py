@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -10,10 +11,10 @@ from typing import Any
 
 import pandas as pd
 
-from szagents.analysis._collect import RunRows, collect_run
+from szagents.analysis.loading.rows import RunRows, collect_run
 from szagents.trajectory import TRAJECTORY_FILENAME
 
-__all__ = ["Runs", "load_runs", "find_run_dirs", "CONFIG_COLUMNS"]
+__all__ = ["Runs", "load_runs", "find_run_dirs", "recorded_cost_usd", "CONFIG_COLUMNS"]
 
 CONFIG_COLUMNS = ["model", "tier", "task", "team", "sdk_version"]
 """The columns that make a configuration (success rates, comparisons group by them). sdk_version is the
@@ -160,3 +161,18 @@ def load_runs(paths: Iterable[Path]) -> Runs:
             frame[column] = frame[column].fillna("?")
     frame["sdk_version"] = frame["sdk_version"].fillna("")
     return Runs(frame, *(_frame(rows, _TABLE_COLUMNS[name]) for name, rows in tables.items()))
+
+
+def recorded_cost_usd(run_dir: str | Path) -> float:
+    """cost_usd of the run's last run_end event (NaN when unpriced or written before costs were recorded)."""
+    cost = math.nan
+    path = Path(run_dir) / TRAJECTORY_FILENAME
+    with open(path, "rb") as handle:
+        for raw in handle:
+            if b'"run_end"' in raw:
+                try:
+                    value = json.loads(raw).get("cost_usd")
+                except ValueError:
+                    continue
+                cost = math.nan if value is None else float(value)
+    return cost

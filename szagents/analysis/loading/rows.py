@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from szagents.analysis.taxonomy import as_float, call_action, exec_time_s, failure_mode
+from szagents.analysis.loading.taxonomy import as_float, call_action, exec_time_s, failure_mode
 from szagents.trajectory import read_run
 from szagents.trajectory.events import EventBase
 

@@ -13,9 +13,9 @@ import jinja2
 import markupsafe
 import pandas as pd
 
-from szagents.analysis._plot import FigureFile
-from szagents.analysis.load import Runs
-from szagents.analysis.table import Table, fmt_gbps, fmt_int, fmt_num, revision_anchor, run_anchor
+from szagents.analysis.figures.plotting import FigureFile
+from szagents.analysis.loading.runs import Runs
+from szagents.analysis.tables.display import Table, fmt_gbps, fmt_int, fmt_num, revision_anchor, run_anchor
 
 __all__ = ["render_html", "TEMPLATES", "DIFF_LINES"]
 

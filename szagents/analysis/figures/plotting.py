@@ -17,7 +17,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from szagents.analysis.taxonomy import tier_rank
+from szagents.analysis.loading.taxonomy import tier_rank
+from szagents.analysis.tables.display import short_model
 
 __all__ = ["FigureFile", "PNG_DPI", "new_figure", "save", "short_model", "model_colors", "config_label", "group_keys",
            "group_label", "grouped_bars", "empty", "integer_ticks", "zero_based", "panel_width", "MAX_WIDTH"]
@@ -104,21 +105,6 @@ def zero_based(ax: Axes, which: str = "y", headroom: float = 0.05) -> None:
     lim = ax.dataLim.y1 if which == "y" else ax.dataLim.x1
     top = (1 + headroom) * lim if np.isfinite(lim) and lim > 0 else 1.0
     (ax.set_ylim if which == "y" else ax.set_xlim)(0, top)
-
-
-LABEL_CHARS = 36
-"""Longest model name on a figure (a longer one keeps its head and tail around '…'; tables show it whole)."""
-
-
-def short_model(spec: str) -> str:
-    """A model spec without its provider prefix or folders ('openai:gpt-5.1-codex' -> 'gpt-5.1-codex'), at most
-    LABEL_CHARS long so a long served-model name cannot squeeze a panel to nothing."""
-    name = spec.split(":", 1)[-1]
-    name = Path(name).name if "/" in name else name
-    if len(name) <= LABEL_CHARS:
-        return name
-    head = (LABEL_CHARS - 1) // 2
-    return f"{name[:head]}…{name[len(name) - (LABEL_CHARS - 1 - head):]}"
 
 
 def model_colors(models: pd.Series) -> dict[str, str]:

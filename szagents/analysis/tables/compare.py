@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from szagents.analysis.load import Runs
-from szagents.analysis.table import Cell, Table, fmt_gbps, fmt_int, fmt_num
+from szagents.analysis.loading.runs import Runs
+from szagents.analysis.tables.display import Cell, Table, fmt_gbps, fmt_int, fmt_num
 
 __all__ = ["compare", "METRICS", "FEW_RUNS", "CAUTION"]
 

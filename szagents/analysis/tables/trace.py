@@ -6,8 +6,8 @@ import math
 
 import pandas as pd
 
-from szagents.analysis.load import Runs
-from szagents.analysis.table import Cell, Table, fmt_gbps, fmt_joules, fmt_num, revision_anchor
+from szagents.analysis.loading.runs import Runs
+from szagents.analysis.tables.display import Cell, Table, fmt_gbps, fmt_joules, fmt_num, revision_anchor
 
 __all__ = ["trace_data", "trace_table", "trace_tables", "UP", "DOWN", "STAR"]
 

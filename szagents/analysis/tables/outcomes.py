@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from szagents.analysis.load import CONFIG_COLUMNS, Runs
-from szagents.analysis.table import (DASH, Cell, Table, fmt_gbps, fmt_int, fmt_joules, fmt_num, revision_anchor,
+from szagents.analysis.loading.runs import CONFIG_COLUMNS, Runs
+from szagents.analysis.loading.taxonomy import FAILURE_MODES, PHASES, tier_rank
+from szagents.analysis.tables.display import (DASH, Cell, Table, fmt_gbps, fmt_int, fmt_joules, fmt_num, revision_anchor,
                                      run_anchor, with_sdk)
-from szagents.analysis.taxonomy import FAILURE_MODES, PHASES, tier_rank
+from szagents.trajectory import TRAJECTORY_FILENAME
 
 __all__ = ["summary_table", "success_table", "runnability_table", "failure_table", "phase_table", "sort_configs",
            "BUDGET_MARK", "NOT_RUNNABLE_MARK"]
@@ -96,7 +97,7 @@ def _failure_data(runs: Runs) -> pd.DataFrame:
     failed = failed.assign(example=[str(Path(d) / p) for d, p in zip(failed["run_dir"], failed["path"])])
     budget = info[info["budget_exhausted"] & ~info["success"]].reset_index()
     budget = budget.assign(failure="budget exhausted", number=pd.NA,
-                           example=[str(Path(d) / "trajectory.jsonl") for d in budget["run_dir"]])
+                           example=[str(Path(d) / TRAJECTORY_FILENAME) for d in budget["run_dir"]])
     both = pd.concat([failed, budget], ignore_index=True)
     keys = ["model", "tier", "backend", "sdk_version", "failure"]
     if both.empty:

@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from szagents.analysis._plot import (
+from szagents.analysis.figures.plotting import (
     FigureFile, empty, group_keys, group_label, grouped_bars, integer_ticks, model_colors, new_figure, panel_width, save,
     zero_based,
 )
-from szagents.analysis.figures import measured_runs
-from szagents.analysis.load import Runs
-from szagents.analysis.reference import reference_fractions
-from szagents.analysis.taxonomy import PHASES, tier_rank
+from szagents.analysis.figures.throughput import measured_runs
+from szagents.analysis.loading.runs import Runs
+from szagents.analysis.loading.reference import reference_fractions
+from szagents.analysis.loading.taxonomy import PHASES, tier_rank
 
 __all__ = ["reference_figure", "bandwidth_figure", "first_correct_figure", "phases_figure"]
 

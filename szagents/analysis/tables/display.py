@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Cell", "Table", "fmt_gbps", "fmt_num", "fmt_int", "fmt_joules", "run_anchor", "revision_anchor",
+__all__ = ["Cell", "Table", "short_model", "fmt_gbps", "fmt_num", "fmt_int", "fmt_joules", "run_anchor", "revision_anchor",
            "with_sdk", "DASH"]
 
 DASH = "—"
@@ -135,3 +135,18 @@ class Table:
                 return f"#{cell.anchor}"
             return _relative(cell.link, base) if cell.link else None
         return [[{"text": c.text, "marks": c.marks, "href": href(c), "css": c.css} for c in row] for row in self.rows]
+
+
+LABEL_CHARS = 36
+"""Longest model name in a label (a longer one keeps its head and tail around '…')."""
+
+
+def short_model(spec: str) -> str:
+    """A model spec without its provider prefix or folders ('openai:gpt-5.1-codex' -> 'gpt-5.1-codex'), at most
+    LABEL_CHARS long so a long served-model name cannot squeeze a figure's panel or a study table's column."""
+    name = spec.split(":", 1)[-1]
+    name = Path(name).name if "/" in name else name
+    if len(name) <= LABEL_CHARS:
+        return name
+    head = (LABEL_CHARS - 1) // 2
+    return f"{name[:head]}…{name[len(name) - (LABEL_CHARS - 1 - head):]}"

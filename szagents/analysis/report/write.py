@@ -8,15 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from szagents.analysis import figures, figures_more
-from szagents.analysis._plot import FigureFile
-from szagents.analysis.html import render_html
-from szagents.analysis.load import Runs
-from szagents.analysis.reference import reference_from_runs
-from szagents.analysis.study import comparison_table, is_study, study_figure, study_table
-from szagents.analysis.table import Table
-from szagents.analysis.tables import failure_table, phase_table, runnability_table, success_table, summary_table
-from szagents.analysis.trace import trace_tables
+from szagents.analysis import figures
+from szagents.analysis.figures import FigureFile, study_figure
+from szagents.analysis.loading.reference import reference_from_runs
+from szagents.analysis.loading.runs import Runs
+from szagents.analysis.report.html import render_html
+from szagents.analysis.tables import (Table, comparison_table, failure_table, is_study, phase_table, runnability_table,
+                                      study_table, success_table, summary_table, trace_tables)
 
 __all__ = ["Report", "write_report", "CEREBRAS"]
 
@@ -47,15 +45,15 @@ def _tables(runs: Runs, comparison: Table | None) -> list[Table]:
 def _figures(runs: Runs, folder: Path, reference: pd.DataFrame, notes: list[str]) -> list[FigureFile]:
     """Every figure that has data; notes say why the optional ones are missing."""
     made = [figures.throughput_figure(runs, folder), figures.iterations_figure(runs, folder),
-            figures.steps_figure(runs, folder), figures_more.first_correct_figure(runs, folder),
-            figures_more.phases_figure(runs, folder)]
+            figures.steps_figure(runs, folder), figures.first_correct_figure(runs, folder),
+            figures.phases_figure(runs, folder)]
     if len(reference):
-        made.insert(3, figures_more.reference_figure(runs, reference, folder))
+        made.insert(3, figures.reference_figure(runs, reference, folder))
     else:
         notes.append("No reference numbers: pass --reference FILE (CSV/JSON) or include runs of team 'reference' "
                      "to plot throughput as a fraction of the reference kernel.")
     if runs.runs[["tc_bandwidth_fraction", "td_bandwidth_fraction"]].notna().to_numpy().any():
-        made.insert(4, figures_more.bandwidth_figure(runs, folder))
+        made.insert(4, figures.bandwidth_figure(runs, folder))
     else:
         notes.append("No memory-bandwidth fractions in these runs (cuda benchmarks report them).")
     return made

@@ -10,10 +10,11 @@ from szagents.errors import SzAgentsError
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["TEAMS", "APIS", "choice", "check_rel", "positive", "make_console"]
+__all__ = ["TEAMS", "APIS", "TIMEOUT_HELP", "choice", "check_rel", "positive", "make_console"]
 
 TEAMS = ("single", "multi")
 APIS = ("auto", "responses", "chat")
+TIMEOUT_HELP = "wall-clock limit in seconds of one harness child (validation + benchmark); default: the backend's (120 s)"
 def choice(option: str, value: str, allowed: tuple[str, ...]) -> str:
     """value if it is one of allowed, else a one-line error."""
     if value not in allowed:

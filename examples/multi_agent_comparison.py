@@ -12,8 +12,7 @@ import sys
 from pathlib import Path
 
 from szagents.roles import Team
-from szagents.run.config import RunConfig
-from szagents.run.graph_run import start_run
+from szagents.run import RunConfig, start_run
 from szagents.trajectory import read_run
 
 if __name__ == "__main__":

@@ -18,8 +18,7 @@ from inspect_ai.log import EvalLog, read_eval_log  # noqa: E402
 
 from szagents.analysis.export import NOT_RECORDED  # noqa: E402
 from szagents.roles.team import Team  # noqa: E402
-from szagents.run.config import RunConfig  # noqa: E402
-from szagents.run.graph_run import start_run  # noqa: E402
+from szagents.run import RunConfig, start_run  # noqa: E402
 from szagents.tasks.task import Budgets  # noqa: E402
 from szagents.trajectory import read_run  # noqa: E402
 

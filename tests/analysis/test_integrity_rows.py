@@ -10,8 +10,7 @@ import pytest
 from szagents.analysis.loading.runs import load_runs
 from szagents.analysis.tables.trace import trace_data
 from szagents.roles.team import Team
-from szagents.run.config import RunConfig
-from szagents.run.graph_run import start_run
+from szagents.run import RunConfig, start_run
 
 ROLE_SCRIPTS = Path(__file__).parents[1] / "roles" / "scripts"
 

@@ -17,7 +17,7 @@ from szagents.mcp import client
 from szagents.external.run import McpBudgets, McpRun, external_team
 from szagents.mcp.server import HttpServer, http_app
 from szagents.paths import kernels_dir
-from szagents.run.config import RunConfig
+from szagents.run import RunConfig
 
 TASK = "szx-translate-cpu"  # starts from reference.cu; the agent must write kernel.c
 REFERENCE = kernels_dir() / "szx" / "reference.c"

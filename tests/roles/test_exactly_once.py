@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 
 from szagents.roles.team import Team
-from szagents.run.config import RunConfig
-from szagents.run.graph_run import resume_run, start_run
+from szagents.run import RunConfig, resume_run, start_run
 from szagents.trajectory import read_run
 from tests.models.loopback import Fault, chat_completion_body, serve_loopback
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from szagents.roles.team import Team
-from szagents.run.config import RunConfig
-from szagents.run.graph_run import start_run
+from szagents.run import RunConfig, start_run
 from szagents.run.models import replay_team
 from szagents.trajectory import read_run
 

@@ -14,8 +14,7 @@ import pytest
 from langchain_core.messages import SystemMessage
 
 from szagents.roles.team import Team
-from szagents.run.config import RunConfig
-from szagents.run.graph_run import resume_run, start_run
+from szagents.run import RunConfig, resume_run, start_run
 from szagents.tasks.task import Budgets
 from szagents.trajectory import read_run
 

@@ -16,8 +16,7 @@ import time
 from pathlib import Path
 
 from szagents.roles.team import Team
-from szagents.sweep.config import RunConfig
-from szagents.sweep.run import start_run
+from szagents.run import RunConfig, start_run
 from szagents.trajectory import read_run
 
 

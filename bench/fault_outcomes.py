@@ -19,8 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from szagents.models.calls import ProviderError  # noqa: E402
 from szagents.roles.team import Team  # noqa: E402
-from szagents.sweep.config import RunConfig  # noqa: E402
-from szagents.sweep.run import start_run  # noqa: E402
+from szagents.run import RunConfig, start_run  # noqa: E402
 from szagents.tasks.task import Budgets  # noqa: E402
 from tests.models.loopback import Fault, chat_completion_body, serve_loopback  # noqa: E402
 

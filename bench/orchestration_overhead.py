@@ -18,8 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from szagents.roles.team import Team
-from szagents.sweep.config import RunConfig
-from szagents.sweep.run import start_run
+from szagents.run import RunConfig, start_run
 from szagents.tasks.task import Budgets
 from szagents.trajectory import read_run
 

@@ -1,6 +1,6 @@
 """Time `szagents report` on N synthetic run folders (default 100).
 
-The runs are written by `szagents.analysis.synthetic.write_sweep` through the real TrajectoryWriter:
+The runs are written by `tests/analysis/synthetic.py` (`write_sweep`) through the real TrajectoryWriter:
 cuda optimization runs (4-14 steps, failures, the agent's own benchmarks, 6 kB file writes) and
 every fifth a Cerebras translation. Reported: the end-to-end command in a fresh interpreter (what a
 user waits for, interpreter and imports included), then the in-process stages (load, tables,
@@ -20,11 +20,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from szagents.analysis import figures, figures_more, load_runs, write_report
-from szagents.analysis.html import render_html
-from szagents.analysis.synthetic import write_sweep
-from szagents.analysis.tables import failure_table, phase_table, runnability_table, success_table, summary_table
-from szagents.analysis.trace import trace_tables
+from szagents.analysis import figures, load_runs, write_report
+from szagents.analysis.report.html import render_html
+from szagents.analysis.tables import failure_table, phase_table, runnability_table, success_table, summary_table, trace_tables
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the synthetic runs are a test helper of the checkout
+from tests.analysis.synthetic import write_sweep  # noqa: E402
 
 # Runs `szagents report` through the main app, registering the command first if the app lacks it.
 _CLI = """
@@ -66,8 +67,8 @@ def stages(runs_dir: Path, out: Path) -> dict[str, float]:
     traces = _timed(timings, "trace tables", lambda: trace_tables(runs))
     made = _timed(timings, "figures (png + svg)", lambda: [
         figures.throughput_figure(runs, out), figures.iterations_figure(runs, out), figures.steps_figure(runs, out),
-        figures_more.bandwidth_figure(runs, out), figures_more.first_correct_figure(runs, out),
-        figures_more.phases_figure(runs, out)])
+        figures.bandwidth_figure(runs, out), figures.first_correct_figure(runs, out),
+        figures.phases_figure(runs, out)])
     _timed(timings, "html", lambda: render_html(out / "report.html", "bench", runs, tables, traces, made, []))
     _timed(timings, "write_report (all outputs)", lambda: write_report(runs, out / "whole"))
     return timings

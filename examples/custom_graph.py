@@ -16,8 +16,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from szagents.roles import AgentState, RunContext, Team, finish_as, logged, make_author, validator
-from szagents.sweep.config import RunConfig
-from szagents.sweep.run import start_run
+from szagents.run import RunConfig, start_run
 
 
 def stop_at_first_correct(state: AgentState, runtime: Runtime[RunContext]) -> str:

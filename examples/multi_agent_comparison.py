@@ -12,8 +12,7 @@ import sys
 from pathlib import Path
 
 from szagents.roles import Team
-from szagents.sweep.config import RunConfig
-from szagents.sweep.run import start_run
+from szagents.run import RunConfig, start_run
 from szagents.trajectory import read_run
 
 if __name__ == "__main__":

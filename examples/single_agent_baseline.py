@@ -15,8 +15,7 @@ from rich.console import Console
 
 from szagents.cli.progress import ProgressPrinter
 from szagents.roles import Team
-from szagents.sweep.config import RunConfig
-from szagents.sweep.run import start_run
+from szagents.run import RunConfig, start_run
 
 if __name__ == "__main__":
     task, model, tier = (sys.argv[1:] + ["szx-optimize-cpu", "scripted:demo", "expert"][len(sys.argv) - 1:])[:3]

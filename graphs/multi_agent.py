@@ -2,9 +2,9 @@
 
 Run it with `szagents run --team multi --model A --optimizer-model B ...`, or load `graph` in
 LangGraph tooling (langgraph.json) with a context of task, model and tier (see
-szagents.sweep.studio). The validator node is shared with the single-agent graph.
+szagents.run.studio). The validator node is shared with the single-agent graph.
 """
 
-from szagents.sweep.studio import studio_graph
+from szagents.run.studio import studio_graph
 
 graph = studio_graph("multi")

@@ -2,9 +2,9 @@
 
 Run it with `szagents run --team single ...`, or load `graph` in LangGraph tooling (langgraph.json):
 `langgraph dev` shows its state and context schemas and runs it with a context of task, model and
-tier (defaults: szx-optimize-cpu, scripted:demo, expert; see szagents.sweep.studio).
+tier (defaults: szx-optimize-cpu, scripted:demo, expert; see szagents.run.studio).
 """
 
-from szagents.sweep.studio import studio_graph
+from szagents.run.studio import studio_graph
 
 graph = studio_graph("single")

@@ -113,8 +113,8 @@ def once_per_run(folder: Path, name: str, make: Callable[[Path], object]) -> obj
 def _real_runs(root: Path) -> dict:
     """The bundled demo (expert) and the analysis mix script (user, budget of 5 calls) on szx-optimize-cpu."""
     from szagents.roles.team import Team
-    from szagents.sweep.config import RunConfig
-    from szagents.sweep.run import start_run
+    from szagents.run.config import RunConfig
+    from szagents.run.graph_run import start_run
     from szagents.tasks.task import Budgets
 
     mix = REPO / "tests" / "analysis" / "scripts" / "mix.json"

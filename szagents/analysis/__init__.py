@@ -1,4 +1,5 @@
-"""Trajectory analysis: tables, figures and the HTML report, from run folders' trajectory files only.
+"""Trajectory analysis, from run folders' trajectory files only: loading/ (tidy DataFrames), tables/, figures/,
+report/ (one folder with report.html), stats, export/ (Inspect logs).
 
     from szagents.analysis import load_runs, write_report
     runs = load_runs([Path("runs/")])          # tidy DataFrames: runs, revisions, llm_calls, tool_calls, benchmarks
@@ -7,14 +8,11 @@
 
 from __future__ import annotations
 
-from szagents.analysis.compare import compare
-from szagents.analysis.load import CONFIG_COLUMNS, Runs, find_run_dirs, load_runs
-from szagents.analysis.reference import REFERENCE_TEAM, load_reference, reference_fractions, reference_from_runs
+from szagents.analysis.loading import (CONFIG_COLUMNS, FAILURE_MODES, PHASES, REFERENCE_TEAM, Runs, failure_mode,
+                                       find_run_dirs, load_reference, load_runs, reference_fractions, reference_from_runs)
 from szagents.analysis.report import Report, write_report
-from szagents.analysis.table import Cell, Table
-from szagents.analysis.tables import failure_table, phase_table, runnability_table, success_table, summary_table
-from szagents.analysis.taxonomy import FAILURE_MODES, PHASES, failure_mode
-from szagents.analysis.trace import trace_data, trace_table, trace_tables
+from szagents.analysis.tables import (Cell, Table, compare, failure_table, phase_table, runnability_table, success_table,
+                                      summary_table, trace_data, trace_table, trace_tables)
 
 __all__ = [
     "Runs",

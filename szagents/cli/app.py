@@ -16,14 +16,13 @@ from typer.core import TyperArgument, TyperGroup
 
 from szagents import __version__
 from szagents.cli.errors import EXIT_INCORRECT, EXIT_OK, guarded, on_sigterm
-from szagents.cli.options import APIS, TEAMS, TIERS, check_rel, choice, make_console, parse_budgets, positive
+from szagents.cli.options import TIMEOUT_HELP, check_rel, make_console, positive
 from szagents.cli.export import export_command
 from szagents.cli.report import report_command
-from szagents.cli.mcp import external_run, mcp_command
+from szagents.cli.mcp import mcp_command
+from szagents.cli.running import demo_command, resume_command, run_command
 from szagents.cli.study import study_command
 from szagents.errors import SzAgentsError
-
-DEMO_TASK = "szx-optimize-cpu"
 
 __all__ = ["app", "main"]
 
@@ -31,8 +30,6 @@ __all__ = ["app", "main"]
 # flag, and reads the same in a pipe; typer's rich panels cut long values with an ellipsis at 80 columns.
 app = typer.Typer(help="Drive LLM coding agents on SZ-family compression kernels; measure what they achieve.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
-
-TIMEOUT_HELP = "wall-clock limit in seconds of one harness child (validation + benchmark); default: the backend's (120 s)"
 
 
 def _version(value: bool) -> None:
@@ -160,119 +157,9 @@ def references(
     raise typer.Exit(EXIT_OK if ok else EXIT_INCORRECT)
 
 
-def _run_options(base_url: Optional[str], api: Optional[str], timeout: Optional[float], call_timeout: Optional[float],
-                 retry_seconds: Optional[float]) -> dict[str, Any]:
-    """RunConfig fields from the options a run (or a resume) may set; unset ones left out."""
-    fields = {"base_url": base_url, "api": choice("--api", api, APIS) if api else None,
-              "harness_timeout_s": positive("--timeout", timeout), "call_timeout_s": positive("--call-timeout", call_timeout),
-              "retry_seconds": retry_seconds}
-    return {k: v for k, v in fields.items() if v is not None}
-
-
-def _team(model: str, team: Optional[str], optimizer_model: Optional[str], reviewer_model: Optional[str]):  # noqa: ANN202
-    from szagents.roles.team import Team
-    from szagents.sweep.run_models import replay_team
-
-    if team is None and not optimizer_model and not reviewer_model:
-        recorded = replay_team(model)  # a replay reproduces the recorded team by default
-        if recorded is not None:
-            return recorded
-    if choice("--team", team or "single", TEAMS) == "single":
-        return Team.single(model)
-    return Team.multi(model, optimizer_model, reviewer_model)
-
-
-@app.command()
-def run(
-    task: Annotated[str, typer.Option(help="task id (see `szagents tasks`)")],
-    model: Annotated[Optional[str], typer.Option(help="model spec: openai:<model>, google_genai:<model>, anthropic:<model>, "
-                                            "ollama:<model> (any init_chat_model provider), scripted:<name>, replay:<run dir>")] = None,
-    team: Annotated[Optional[str], typer.Option(help="single (one agent, all roles) or multi (translator + optimizer); "
-                                                     "replay: the recorded team")] = None,
-    optimizer_model: Annotated[Optional[str], typer.Option(help="multi team: the optimizer's model (default: --model)")] = None,
-    reviewer_model: Annotated[Optional[str], typer.Option(help="multi team: an LLM reviewer that diagnoses failed revisions")] = None,
-    tier: Annotated[str, typer.Option(help="prompt tier: user, knowledgeable or expert")] = "user",
-    target: Annotated[Optional[str], typer.Option(help="backend to run on (default: the task's target)")] = None,
-    budget: Annotated[Optional[str], typer.Option(help="e.g. iterations=40,tokens=2000000,wall=3600")] = None,
-    runs_dir: Annotated[Path, typer.Option(help="folder that receives the run folder")] = Path("runs"),
-    run_id: Annotated[str, typer.Option(help="run folder name (default: task-team-tier-timestamp)")] = "",
-    base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible server for openai: models (vLLM, Ollama)")] = None,
-    api: Annotated[Optional[str], typer.Option(help="openai: models: auto (by model name), responses or chat")] = None,
-    checkpoint: Annotated[Optional[str], typer.Option(help="checkpointer: default SQLite in the run folder, 'memory', or a postgres:// URL")] = None,
-    shell: Annotated[bool, typer.Option(help="give the agent a sandboxed shell tool")] = False,
-    quick: Annotated[bool, typer.Option(help="fewer benchmark repetitions")] = False,
-    timeout: Annotated[Optional[float], typer.Option(help=TIMEOUT_HELP)] = None,
-    call_timeout: Annotated[Optional[float], typer.Option(help="seconds one model call may take (default 600, capped by the wall budget)")] = None,
-    retry_seconds: Annotated[Optional[float], typer.Option(help="seconds spent retrying transient provider faults (default 180)")] = None,
-    preflight: Annotated[bool, typer.Option(help="check each hosted model with one tiny call before starting")] = True,
-    agent: Annotated[str, typer.Option(help="graph (the LangGraph team), or external / external-stdio (--command, through MCP)")] = "graph",
-    command: Annotated[Optional[str], typer.Option(help="--agent external: the agent's command line (README, MCP)")] = None,
-    tools: Annotated[str, typer.Option(help="inprocess, or mcp: the agents' tools through an MCP server")] = "inprocess",
-) -> None:
-    """Run an agent (or a team) on a task, with a live progress view."""
-    from szagents.cli.running import drive
-    from szagents.sweep.config import RunConfig
-    from szagents.tasks.catalog import get_task
-
-    choice("--tier", tier, TIERS)
-    if agent in ("external", "external-stdio"):
-        raise typer.Exit(external_run(make_console(), task=task, command=command, tier=tier, target=target, budget=budget,
-                                      runs_dir=runs_dir, run_id=run_id, shell=shell, quick=quick, stdio=agent != "external"))
-    choice("--agent", agent, ("graph", "external", "external-stdio"))
-    choice("--tools", tools, ("inprocess", "mcp"))
-    if model is None:
-        raise SzAgentsError("--model is required with --agent graph (e.g. --model scripted:demo)")
-    budgets = parse_budgets(budget, get_task(task).budgets.model_dump())
-    config = RunConfig(task=task, team=_team(model, team, optimizer_model, reviewer_model), tier=tier, backend=target,
-                       budgets=budgets, runs_dir=runs_dir, run_id=run_id, checkpoint=checkpoint, shell=shell, quick=quick,
-                       preflight=preflight, tools=tools, **_run_options(base_url, api, timeout, call_timeout, retry_seconds))
-    raise typer.Exit(drive(make_console(), config))
-
-
-@app.command()
-def resume(
-    run_dir: Annotated[Path, typer.Argument(help="a run folder written by `szagents run`", exists=True, file_okay=False)],
-    base_url: Annotated[Optional[str], typer.Option(help="a new OpenAI-compatible server address")] = None,
-    budget: Annotated[Optional[str], typer.Option(help="new budgets, e.g. iterations=60,wall=7200")] = None,
-    api: Annotated[Optional[str], typer.Option(help="openai: models: auto, responses or chat")] = None,
-    timeout: Annotated[Optional[float], typer.Option(help=TIMEOUT_HELP)] = None,
-    call_timeout: Annotated[Optional[float], typer.Option(help="seconds one model call may take")] = None,
-    retry_seconds: Annotated[Optional[float], typer.Option(help="seconds spent retrying transient provider faults")] = None,
-) -> None:
-    """Continue an interrupted run from its last checkpoint (options that may change can be given again)."""
-    from szagents.cli.running import drive_resume
-    from szagents.sweep.run import load_config
-
-    changes = _run_options(base_url, api, timeout, call_timeout, retry_seconds)
-    if budget:
-        current = load_config(run_dir)
-        from szagents.tasks.catalog import get_task
-
-        base = (current.budgets or get_task(current.task).budgets).model_dump()
-        changes["budgets"] = parse_budgets(budget, base).model_dump()
-    raise typer.Exit(drive_resume(make_console(), run_dir, changes))
-
-
-@app.command()
-def demo(
-    runs_dir: Annotated[Path, typer.Option(help="folder that receives the demo's run folder")] = Path("runs"),
-    tier: Annotated[str, typer.Option(help="prompt tier shown to the scripted agent")] = "expert",
-) -> None:
-    """Offline demo: a scripted agent optimizes SZx on the cpu backend, every step really compiled,
-    validated and benchmarked; then the reference kernels for comparison."""
-    from szagents.cli.references import run_references
-    from szagents.cli.running import drive
-    from szagents.roles.team import Team
-    from szagents.sweep.config import RunConfig
-
-    choice("--tier", tier, TIERS)
-    console = make_console()
-    config = RunConfig(task=DEMO_TASK, team=Team.single("scripted:demo"), tier=tier, runs_dir=runs_dir, quick=True)
-    code = drive(console, config)
-    run_references(console, ["cpu"], ["szx"], quick=True)
-    raise typer.Exit(code)
-
-
+app.command("run")(run_command)
+app.command("resume")(resume_command)
+app.command("demo")(demo_command)
 app.command("report")(report_command)
 app.command("export")(export_command)
 app.command("mcp")(mcp_command)

@@ -15,48 +15,26 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from szagents.cli.options import RUN_BUDGET_KEYS, budget_items
 from szagents.errors import SzAgentsError
+from szagents.tiers import TIERS
 
 if TYPE_CHECKING:  # the MCP SDK, LangGraph and the run machinery load only when a command needs them
     from rich.console import Console
 
-    from szagents.mcp.run import McpBudgets, McpRun
-    from szagents.sweep.config import RunConfig
-    from szagents.tasks.task import Budgets
+    from szagents.external.run import McpBudgets, McpRun
+    from szagents.run.config import RunConfig
 
-__all__ = ["TOOL_CALLS_PER_ITERATION", "parse_budgets", "required_token", "check_address", "mcp_command", "external_run"]
+__all__ = ["required_token", "check_address", "mcp_command", "external_run"]
 
-TOOL_CALLS_PER_ITERATION = 4  # default tool-call budget: 4 x the task's iteration (LLM-call) budget
 TRANSPORTS = ("stdio", "streamable-http")
-TIERS = ("user", "knowledgeable", "expert")
-_BUDGET_KEYS = {"tool_calls": ("tool_calls", True), **RUN_BUDGET_KEYS, "deadline": ("deadline", False)}
-"""--budget key of an MCP run -> (field, whole number?); iterations and tokens are recorded, not enforced"""
-
-
-def parse_budgets(task_id: str, text: str | None) -> tuple[Budgets, McpBudgets]:
-    """--budget tool_calls=N,wall=SECONDS[,deadline=UNIX_TIME] over the task's budgets (iterations/tokens are recorded)."""
-    from szagents.mcp.run import McpBudgets
-    from szagents.tasks.catalog import get_task
-    from szagents.tasks.task import Budgets
-
-    task_budgets = get_task(task_id).budgets
-    values = {**task_budgets.model_dump(), "tool_calls": TOOL_CALLS_PER_ITERATION * task_budgets.iterations,
-              **(budget_items(text, _BUDGET_KEYS, "tool_calls=160,wall=3600") if text else {})}
-    budgets = Budgets(iterations=int(values["iterations"]), tokens=int(values["tokens"]),
-                      wall_seconds=values["wall_seconds"])
-    return budgets, McpBudgets(tool_calls=int(values["tool_calls"]), wall_seconds=values["wall_seconds"],
-                               deadline_epoch=values.get("deadline"))
-
-
 def _config(task: str, tier: str, target: Optional[str], budget: Optional[str], runs_dir: Path, run_id: str,
             shell: bool, quick: bool) -> tuple[RunConfig, McpBudgets]:
-    from szagents.mcp.run import external_team
-    from szagents.sweep.config import RunConfig
+    from szagents.external.graph import external_team, parse_mcp_budgets
+    from szagents.run.config import RunConfig
 
     if tier not in TIERS:
         raise SzAgentsError(f"unknown --tier {tier!r}; use one of {', '.join(TIERS)}")
-    task_budgets, budgets = parse_budgets(task, budget)
+    task_budgets, budgets = parse_mcp_budgets(task, budget)
     config = RunConfig(task=task, team=external_team("mcp"), tier=tier, backend=target, budgets=task_budgets,
                        runs_dir=runs_dir, run_id=run_id, shell=shell, quick=quick)
     return config, budgets
@@ -144,7 +122,7 @@ def mcp_command(
     from rich.console import Console
 
     from szagents.cli.progress import ProgressPrinter
-    from szagents.mcp.run import McpRun
+    from szagents.external.run import McpRun
     from szagents.mcp.server import build_server, serve_stdio
 
     if transport not in TRANSPORTS:
@@ -179,8 +157,8 @@ def external_run(console: Console, *, task: str, command: Optional[str], tier: s
     external serves the run over HTTP on loopback; external-stdio lets the agent start the server itself.
     """
     from szagents.cli.progress import ProgressPrinter
-    from szagents.mcp.external import run_external
-    from szagents.mcp.external_stdio import run_external_stdio
+    from szagents.external.runner import run_external
+    from szagents.external.runner_stdio import run_external_stdio
 
     if not command:
         raise SzAgentsError("--agent external needs --command '<agent command line>' (README, section MCP, has recipes)")

@@ -15,15 +15,15 @@ import typer
 from szagents.errors import InputError
 
 if TYPE_CHECKING:  # the analysis stack (pandas, matplotlib) loads only when a report is made
-    from szagents.analysis.load import Runs
-    from szagents.analysis.report import Report
+    from szagents.analysis.loading.runs import Runs
+    from szagents.analysis.report.write import Report
 
 __all__ = ["report", "report_command"]
 
 
 def _load(paths: list[Path], notes: list[str]) -> Runs:
     """Runs under paths; reader warnings become report notes (and are shown on stderr)."""
-    from szagents.analysis.load import find_run_dirs, load_runs
+    from szagents.analysis.loading.runs import find_run_dirs, load_runs
     from szagents.trajectory import TrajectoryWarning
 
     if not find_run_dirs(paths):
@@ -46,7 +46,7 @@ def _labels(a: list[Path], b: list[Path]) -> tuple[str, str]:
 
 def _subset(every: Runs, paths: list[Path]) -> Runs:
     """The runs of every that live under paths."""
-    from szagents.analysis.load import find_run_dirs
+    from szagents.analysis.loading.runs import find_run_dirs
 
     folders = {str(d) for d in find_run_dirs(paths)}
     return every.select(every.runs.loc[every.runs["run_dir"].isin(folders), "run"])
@@ -55,11 +55,11 @@ def _subset(every: Runs, paths: list[Path]) -> Runs:
 def report(runs: list[Path], out: Path, compare: tuple[list[Path], list[Path]] | None = None,
            reference: Path | None = None, title: str = "szagents report", paper: bool = False) -> Report:
     """Write the report on the runs under `runs` (and both compared sets) into out; paper: the study's numbers beside."""
-    from szagents.analysis.compare import compare as compare_runs
-    from szagents.analysis.paper import paper_tables
-    from szagents.analysis.reference import load_reference
-    from szagents.analysis.report import write_report
-    from szagents.analysis.study import comparison_table, set_comparisons
+    from szagents.analysis.tables.compare import compare as compare_runs
+    from szagents.analysis.tables.paper import paper_tables
+    from szagents.analysis.loading.reference import load_reference
+    from szagents.analysis.report.write import write_report
+    from szagents.analysis.tables.study import comparison_table, set_comparisons
 
     notes: list[str] = []
     refs = load_reference(reference) if reference is not None else None

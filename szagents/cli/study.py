@@ -19,11 +19,10 @@ from rich.console import Console
 from rich.table import Table
 
 from szagents.errors import InputError
-from szagents.pricing import ENV_VAR as PRICES_VAR
 
 if TYPE_CHECKING:  # the run machinery (LangGraph, models) loads only when a study runs
-    from szagents.sweep.ledger import Ledger
-    from szagents.sweep.plan import Plan
+    from szagents.studies.ledger import Ledger
+    from szagents.studies.plan import Plan
 
 __all__ = ["study_command", "cell_table"]
 
@@ -68,6 +67,8 @@ def _dry_run(plan: Plan) -> None:
 @contextmanager
 def _prices_env(path: Path | None) -> Iterator[None]:
     """Run end records price tokens with the study's price file."""
+    from szagents.models.pricing import ENV_VAR as PRICES_VAR
+
     before = os.environ.get(PRICES_VAR)
     if path is not None:
         os.environ[PRICES_VAR] = str(path)
@@ -89,7 +90,7 @@ def _run_local(plan: Plan, concurrency: int, slots: str | None) -> None:
     settings = plan.study.study
     from rich.live import Live
 
-    from szagents.sweep.local import LocalExecutor
+    from szagents.studies.local import LocalExecutor
 
     executor = LocalExecutor(concurrency, plan.study.limits, settings.retries, settings.cost_budget_usd)
     done = threading.Event()
@@ -107,12 +108,12 @@ def _run(plan: Plan, executor: str, concurrency: int, address: Optional[str], sl
     if executor == "local":
         _run_local(plan, concurrency, slots)
     elif executor == "ray":
-        from szagents.sweep.ray_executor import run_on_ray  # optional extra: imported only when chosen
+        from szagents.studies.ray_executor import run_on_ray  # optional extra: imported only when chosen
 
         run_on_ray(plan, address=address, workers=concurrency, console=console)
         console.print(cell_table(plan.ledger, _title(plan)))
     elif executor == "slurm":
-        from szagents.sweep.slurm import run_on_slurm  # optional extra: imported only when chosen
+        from szagents.studies.slurm import run_on_slurm  # optional extra: imported only when chosen
 
         run_on_slurm(plan, console=console)
         console.print(cell_table(plan.ledger, _title(plan)))
@@ -129,8 +130,8 @@ def study_command(
     slots: Annotated[Optional[str], typer.Option(help="benchmark slot spec: a lock folder (default: the cache's bench-slots/)")] = None,
 ) -> None:
     """Run every cell x repeat of a study (finished runs skipped, interrupted ones resumed); live table of cells."""
-    from szagents.sweep.plan import plan_study
-    from szagents.sweep.study import load_study
+    from szagents.studies.plan import plan_study
+    from szagents.studies.grid import load_study
 
     study = load_study(study_file)
     plan = plan_study(study)

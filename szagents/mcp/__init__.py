@@ -1,8 +1,8 @@
-"""The study's MCP environment: szagents' agent tools as an MCP server, and agents that use it.
+"""szagents' agent tools over MCP: the server (stdio / streamable HTTP) over a ToolHost, a client session,
+the bridge that hands a LangGraph team its tools through that server, and a scripted MCP agent.
 
-This package root exports the transport layer only (it sits below sweep/, which imports the
-bridge); the recorded run, the external-agent runner and the scripted agent are
-`szagents.mcp.run`, `szagents.mcp.external` and `szagents.mcp.agent`.
+Runs whose agent is an outside MCP client (recorded MCP runs, outside-agent runners) build on this
+and on szagents.run: they are `szagents.external`.
 """
 
 from szagents.mcp.bridge import McpClientThread, mcp_tools

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from szagents.models.registry import ModelConfigError
+from szagents.errors import ModelConfigError
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

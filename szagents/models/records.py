@@ -20,7 +20,7 @@ from typing import Any
 from langchain_core.messages import AIMessage
 from langchain_core.messages.tool import invalid_tool_call, tool_call
 
-from szagents.models.registry import ModelConfigError
+from szagents.errors import ModelConfigError
 
 __all__ = ["POSITION_KEYS", "message_to_record", "record_to_message"]
 

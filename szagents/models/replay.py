@@ -26,7 +26,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from szagents.models.records import record_to_message
-from szagents.models.registry import ModelConfigError
+from szagents.errors import ModelConfigError
 from szagents.trajectory.events import EventBase
 from szagents.trajectory.reader import TRAJECTORY_FILENAME, read_events
 

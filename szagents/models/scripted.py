@@ -33,7 +33,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from szagents.errors import UnknownSpecError
-from szagents.models.registry import ModelConfigError
+from szagents.errors import ModelConfigError
 from szagents.paths import kernels_dir
 
 __all__ = [

@@ -15,12 +15,12 @@ import jinja2
 
 from szagents.errors import UnknownSpecError
 from szagents.tasks.task import Task
+from szagents.tiers import TIERS
 from szagents.workspace.layout import task_context
 
 __all__ = ["TIERS", "ROLES", "TEAMS", "TEMPLATES", "prompt_environment", "render_template", "render_prompt",
            "system_prompt"]
 
-TIERS = ("user", "knowledgeable", "expert")
 ROLES = ("translator", "optimizer", "reviewer", "single")  # "single": one agent in every role
 TEAMS = ("single", "multi")
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from szagents.pricing import cost_usd, load_prices, tokens_by_model
+from szagents.models.pricing import cost_usd, load_prices, tokens_by_model
 from szagents.roles.author import make_author
 from szagents.roles.context import RunContext
 from szagents.roles.state import AgentState

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["RoleSpec", "Team", "AUTHOR_ROLES"]
+from szagents.tasks.task import Mode, Task
+
+__all__ = ["RoleSpec", "Team", "AUTHOR_ROLES", "first_role"]
 
 AUTHOR_ROLES = ("translator", "optimizer")
+
+
+def first_role(task: Task) -> str:
+    """The role that opens a run of task: the translator of a translate task, else the optimizer."""
+    return "translator" if task.mode is Mode.translate else "optimizer"
 
 
 class RoleSpec(BaseModel):

@@ -34,7 +34,7 @@ __all__ = ["ENV_VAR", "HOLDS_FILE", "bench_slot", "device_key", "file_slot"]
 
 ENV_VAR = "SZAGENTS_BENCH_SLOTS"
 HOLDS_FILE = "holds.jsonl"
-_SCHEMES = {"ray": "szagents.sweep.ray_slots:ray_slot"}  # scheme -> "module:factory(rest, device)"
+_SCHEMES = {"ray": "szagents.studies.ray_slots:ray_slot"}  # scheme -> "module:factory(rest, device)"
 
 
 def device_key(backend_name: str) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from szagents.analysis.load import Runs, load_runs
+from szagents.analysis.loading.runs import Runs, load_runs
 from tests.analysis.synth import write_golden_runs
 
 

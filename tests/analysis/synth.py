@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from szagents.analysis.synthetic import SyntheticRun, SyntheticStep, write_run
+from tests.analysis.synthetic import SyntheticRun, SyntheticStep, write_run
 
 GPT, GEMINI = "openai:gpt-5.1-codex", "google_genai:gemini-2.5-pro"
 

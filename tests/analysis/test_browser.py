@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from szagents.analysis.load import Runs
-from szagents.analysis.report import write_report
+from szagents.analysis.loading.runs import Runs
+from szagents.analysis.report.write import write_report
 from tests.analysis.test_report import REFERENCE
 
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

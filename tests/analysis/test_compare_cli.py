@@ -9,8 +9,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from szagents.analysis.compare import CAUTION, FEW_RUNS, compare
-from szagents.analysis.load import load_runs
+from szagents.analysis.tables.compare import CAUTION, FEW_RUNS, compare
+from szagents.analysis.loading.runs import load_runs
 from szagents.cli.report import report_command
 from szagents.errors import InputError
 

@@ -3,12 +3,12 @@ a trace, no column) where a run measured no energy."""
 
 from __future__ import annotations
 
-from szagents.analysis.load import load_runs
-from szagents.analysis.study import study_table
-from szagents.analysis.synthetic import SyntheticRun, SyntheticStep, write_run
-from szagents.analysis.table import DASH
-from szagents.analysis.tables import summary_table
-from szagents.analysis.trace import trace_table
+from szagents.analysis.loading.runs import load_runs
+from szagents.analysis.tables.study import study_table
+from tests.analysis.synthetic import SyntheticRun, SyntheticStep, write_run
+from szagents.analysis.tables.display import DASH
+from szagents.analysis.tables.outcomes import summary_table
+from szagents.analysis.tables.trace import trace_table
 
 
 def _runs(tmp_path):

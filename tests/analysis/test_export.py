@@ -18,13 +18,12 @@ from inspect_ai.log import EvalLog, read_eval_log  # noqa: E402
 
 from szagents.analysis.export import NOT_RECORDED  # noqa: E402
 from szagents.roles.team import Team  # noqa: E402
-from szagents.sweep.config import RunConfig  # noqa: E402
-from szagents.sweep.run import start_run  # noqa: E402
+from szagents.run import RunConfig, start_run  # noqa: E402
 from szagents.tasks.task import Budgets  # noqa: E402
 from szagents.trajectory import read_run  # noqa: E402
 
 ROOT = Path(__file__).parents[2]
-SCRIPT = ROOT / "tests" / "sweep" / "one_submission.json"
+SCRIPT = ROOT / "tests" / "studies" / "one_submission.json"
 
 
 def _cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -53,7 +52,7 @@ def runs(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def study(tmp_path_factory) -> Path:
     """`szagents study`: one cell (szx-translate-cpu, a one-submission script) repeated twice."""
-    from tests.sweep.conftest import write_study
+    from tests.studies.conftest import write_study
 
     folder = tmp_path_factory.mktemp("export-study")
     path = write_study(folder, repeats=2, concurrency=1, tasks=("szx-translate-cpu",), tiers=("user",),

@@ -13,10 +13,10 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from PIL import Image
 
-from szagents.analysis._plot import new_figure
-from szagents.analysis.load import Runs, load_runs
-from szagents.analysis.report import write_report
-from szagents.analysis.synthetic import SyntheticRun, SyntheticStep, write_run
+from szagents.analysis.figures.plotting import new_figure
+from szagents.analysis.loading.runs import Runs, load_runs
+from szagents.analysis.report.write import write_report
+from tests.analysis.synthetic import SyntheticRun, SyntheticStep, write_run
 from tests.analysis.test_report import REFERENCE
 
 MIN_DPI = 150

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from szagents.analysis.compare import compare
-from szagents.analysis.load import load_runs
-from szagents.analysis.tables import failure_table, phase_table, runnability_table, success_table, summary_table
-from szagents.analysis.trace import trace_table
+from szagents.analysis.tables.compare import compare
+from szagents.analysis.loading.runs import load_runs
+from szagents.analysis.tables.outcomes import failure_table, phase_table, runnability_table, success_table, summary_table
+from szagents.analysis.tables.trace import trace_table
 
 GOLDEN = Path(__file__).parent / "golden"
 

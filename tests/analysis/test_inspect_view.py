@@ -18,8 +18,7 @@ pytest.importorskip("inspect_ai", reason="the inspect extra is not installed (pi
 
 from szagents.analysis.export import export_inspect  # noqa: E402
 from szagents.roles.team import Team  # noqa: E402
-from szagents.sweep.config import RunConfig  # noqa: E402
-from szagents.sweep.run import start_run  # noqa: E402
+from szagents.run import RunConfig, start_run  # noqa: E402
 from szagents.tasks.task import Budgets  # noqa: E402
 from szagents.trajectory import read_run  # noqa: E402
 from tests.analysis.test_browser import browser  # noqa: E402, F401 - the headless Chromium fixture

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from szagents.analysis.load import load_runs
-from szagents.analysis.trace import trace_data
+from szagents.analysis.loading.runs import load_runs
+from szagents.analysis.tables.trace import trace_data
 from szagents.roles.team import Team
-from szagents.sweep.config import RunConfig
-from szagents.sweep.run import start_run
+from szagents.run import RunConfig, start_run
 
 ROLE_SCRIPTS = Path(__file__).parents[1] / "roles" / "scripts"
 

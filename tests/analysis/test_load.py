@@ -9,8 +9,8 @@ import statistics
 
 import pytest
 
-from szagents.analysis.load import find_run_dirs, load_runs
-from szagents.analysis.taxonomy import exec_time_s
+from szagents.analysis.loading.runs import find_run_dirs, load_runs
+from szagents.analysis.loading.taxonomy import exec_time_s
 from szagents.trajectory import TrajectoryWarning, read_run
 
 

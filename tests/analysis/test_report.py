@@ -9,9 +9,9 @@ import xml.etree.ElementTree as ET
 import pandas as pd
 import pytest
 
-from szagents.analysis.load import load_runs
-from szagents.analysis.reference import load_reference, reference_fractions, reference_from_runs
-from szagents.analysis.report import write_report
+from szagents.analysis.loading.runs import load_runs
+from szagents.analysis.loading.reference import load_reference, reference_fractions, reference_from_runs
+from szagents.analysis.report.write import write_report
 from szagents.errors import InputError
 
 REFERENCE = [{"kernel": "szx", "backend": "cuda", "compress_gbps": 1500.0, "decompress_gbps": 1000.0, "label": "cuSZx"},
@@ -98,7 +98,7 @@ def test_empty_set_of_runs_still_writes_a_report(tmp_path):
 
 def test_report_says_when_runs_had_no_sandbox(real_runs, tmp_path):
     """Runs whose untrusted code ran under rlimits only get a caution naming them; sandboxed runs none."""
-    from szagents.analysis.report import write_report
+    from szagents.analysis.report.write import write_report
 
     assert set(real_runs.runs["isolation"]) == {"bwrap"}
     assert not any("Isolation" in n for n in write_report(real_runs, tmp_path / "a").markdown.read_text().splitlines())
@@ -115,7 +115,7 @@ def test_a_long_model_name_draws_without_warnings(tmp_path):
     import subprocess
     import sys
 
-    from szagents.analysis.synthetic import SyntheticRun, SyntheticStep, write_run
+    from tests.analysis.synthetic import SyntheticRun, SyntheticStep, write_run
 
     model = "openai:" + "qwen2.5-coder-32b-instruct-awq-int4-served-by-vllm-on-node-gpu017-" * 3
     write_run(tmp_path / "runs", SyntheticRun("long", (SyntheticStep("Baseline", tc=1.0, td=2.0, ratio=3.0, calls=0),

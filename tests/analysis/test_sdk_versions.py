@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 
 from szagents.analysis import load_runs
-from szagents.analysis._plot import group_keys, group_label
-from szagents.analysis.study import cell_summary, comparison_table, study_table
-from szagents.analysis.synthetic import _EPOCH, SyntheticRun, SyntheticStep, write_run
-from szagents.analysis.tables import failure_table, runnability_table, success_table
+from szagents.analysis.figures.plotting import group_keys, group_label
+from szagents.analysis.tables.study import cell_summary, comparison_table, study_table
+from tests.analysis.synthetic import _EPOCH, SyntheticRun, SyntheticStep, write_run
+from szagents.analysis.tables.outcomes import failure_table, runnability_table, success_table
 
 OLD, NEW = "cslc version 1.3.0", "cslc version 1.4.0"
 

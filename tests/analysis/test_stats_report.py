@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from szagents.analysis.load import load_runs
-from szagents.analysis.study import cell_summary, comparison_table, is_study, study_table
-from szagents.analysis.synthetic import SyntheticRun, SyntheticStep, write_run
+from szagents.analysis.loading.runs import load_runs
+from szagents.analysis.tables.study import cell_summary, comparison_table, is_study, study_table
+from tests.analysis.synthetic import SyntheticRun, SyntheticStep, write_run
 
 MODEL = "openai:gpt-5.1-codex"
 

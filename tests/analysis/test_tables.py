@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from szagents.analysis.tables import failure_table, phase_table, runnability_table, success_table, summary_table
-from szagents.analysis.taxonomy import failure_mode
-from szagents.analysis.trace import DOWN, STAR, UP, trace_data, trace_table
+from szagents.analysis.tables.outcomes import failure_table, phase_table, runnability_table, success_table, summary_table
+from szagents.analysis.loading.taxonomy import failure_mode
+from szagents.analysis.tables.trace import DOWN, STAR, UP, trace_data, trace_table
 from szagents.trajectory import read_run
 from tests.analysis.synth import TABLE_II_ARROWS
 

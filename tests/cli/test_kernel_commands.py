@@ -34,7 +34,7 @@ def _without_agent_stack(tmp_path: Path, *args: str) -> subprocess.CompletedProc
 
 def test_the_blocker_makes_the_agent_stack_unimportable(tmp_path):
     """Control: under the blocker, importing the run machinery (which needs LangGraph) fails."""
-    done = _without_agent_stack(tmp_path, "-c", "import szagents.sweep.run")
+    done = _without_agent_stack(tmp_path, "-c", "import szagents.run.graph_run")
     assert done.returncode != 0 and "blocked by the test" in done.stderr, done.stderr
 
 

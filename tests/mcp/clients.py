@@ -14,10 +14,10 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import get_default_environment, stdio_client
 
 from szagents.mcp import client
-from szagents.mcp.run import McpBudgets, McpRun, external_team
+from szagents.external.run import McpBudgets, McpRun, external_team
 from szagents.mcp.server import HttpServer, http_app
 from szagents.paths import kernels_dir
-from szagents.sweep.config import RunConfig
+from szagents.run import RunConfig
 
 TASK = "szx-translate-cpu"  # starts from reference.cu; the agent must write kernel.c
 REFERENCE = kernels_dir() / "szx" / "reference.c"

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from szagents.cli.mcp import TOOL_CALLS_PER_ITERATION, parse_budgets, required_token
+from szagents.cli.mcp import required_token
+from szagents.external.graph import TOOL_CALLS_PER_ITERATION, parse_mcp_budgets
 from szagents.errors import SzAgentsError
 from szagents.tasks.catalog import get_task
 from tests.mcp.clients import TASK
@@ -21,10 +22,10 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 def test_budget_defaults_and_overrides():
     """No --budget: 4 tool calls per iteration of the task and its wall time; tool_calls/wall override them."""
     task = get_task(TASK)
-    _, budgets = parse_budgets(TASK, None)
+    _, budgets = parse_mcp_budgets(TASK, None)
     assert budgets.tool_calls == TOOL_CALLS_PER_ITERATION * task.budgets.iterations
     assert budgets.wall_seconds == task.budgets.wall_seconds
-    recorded, budgets = parse_budgets(TASK, "tool_calls=7,wall=90")
+    recorded, budgets = parse_mcp_budgets(TASK, "tool_calls=7,wall=90")
     assert (budgets.tool_calls, budgets.wall_seconds, recorded.wall_seconds) == (7, 90.0, 90.0)
 
 
@@ -42,13 +43,13 @@ def test_a_token_is_required_off_loopback():
 def test_bad_budget_items_are_named(text):
     """Each bad item is named in the error with the accepted form."""
     with pytest.raises(SzAgentsError, match=f"bad --budget item '{text}'.*e.g. --budget tool_calls=160,wall=3600"):
-        parse_budgets(TASK, text)
+        parse_mcp_budgets(TASK, text)
 
 
 def test_a_misspelt_budget_key_is_named_with_the_likely_one():
     """A misspelt key is named, with the closest valid key and the list of keys."""
     with pytest.raises(SzAgentsError) as refused:
-        parse_budgets(TASK, "wall=60,tool_cals=5")
+        parse_mcp_budgets(TASK, "wall=60,tool_cals=5")
     assert ("bad --budget item 'tool_cals=5': unknown key 'tool_cals' (did you mean 'tool_calls'?); keys: tool_calls, "
             "iterations, tokens, wall, wall_seconds, deadline") in str(refused.value)
 

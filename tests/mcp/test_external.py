@@ -8,9 +8,9 @@ import sys
 import time
 
 from szagents.mcp.agent import AGENT_NAME
-from szagents.mcp.external import run_external
-from szagents.mcp.external_stdio import run_external_stdio
-from szagents.mcp.run import McpBudgets
+from szagents.external.runner import run_external
+from szagents.external.runner_stdio import run_external_stdio
+from szagents.external.run import McpBudgets
 from szagents.trajectory import read_run
 from tests.mcp.clients import REFERENCE, config
 

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 
 from szagents.roles.team import Team
-from szagents.sweep.config import RunConfig
-from szagents.sweep.run import resume_run, start_run
+from szagents.run import RunConfig, resume_run, start_run
 from szagents.trajectory import read_run
 from tests.models.loopback import Fault, chat_completion_body, serve_loopback
 
@@ -27,8 +26,8 @@ ROOT = Path(__file__).parents[2]
 def _child(runs: Path, model: str, base_url: str | None = None) -> subprocess.Popen:
     """A run of szx-optimize-cpu in a child process (its own session, so it can be killed whole)."""
     code = (
-        "from pathlib import Path\nfrom szagents.roles.team import Team\nfrom szagents.sweep.config import RunConfig\n"
-        "from szagents.sweep.run import start_run\n"
+        "from pathlib import Path\nfrom szagents.roles.team import Team\nfrom szagents.run.config import RunConfig\n"
+        "from szagents.run.graph_run import start_run\n"
         f"start_run(RunConfig(task='szx-optimize-cpu', team=Team.single({model!r}), runs_dir=Path({str(runs)!r}),"
         f" quick=True, run_id='run', base_url={base_url!r}, call_timeout_s=30))\n"
     )

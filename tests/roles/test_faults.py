@@ -11,8 +11,7 @@ import pytest
 
 from szagents.models.calls import ProviderError
 from szagents.roles.team import Team
-from szagents.sweep.config import RunConfig
-from szagents.sweep.run import start_run
+from szagents.run import RunConfig, start_run
 from szagents.tasks.task import Budgets
 from szagents.trajectory import read_run
 from tests.models.loopback import Fault, chat_completion_body, serve_loopback

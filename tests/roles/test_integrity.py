@@ -12,8 +12,7 @@ from szagents.errors import ModelConfigError
 from szagents.models.replay import OTHER_TASK_ENV, check_replay_task
 from szagents.roles.floor import REFERENCE_RATIOS_FILE
 from szagents.roles.team import Team
-from szagents.sweep.config import RunConfig
-from szagents.sweep.run import start_run
+from szagents.run import RunConfig, start_run
 from szagents.tasks.catalog import get_task
 from szagents.tasks.evaluate import build_problems, evaluate, kernel_spec
 from szagents.trajectory import TrajectoryWriter, read_run

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from szagents.roles.team import Team
-from szagents.sweep.config import RunConfig
-from szagents.sweep.run import start_run
-from szagents.sweep.run_models import replay_team
+from szagents.run import RunConfig, start_run
+from szagents.run.models import replay_team
 from szagents.trajectory import read_run
 
 

@@ -14,8 +14,7 @@ import pytest
 from langchain_core.messages import SystemMessage
 
 from szagents.roles.team import Team
-from szagents.sweep.config import RunConfig
-from szagents.sweep.run import resume_run, start_run
+from szagents.run import RunConfig, resume_run, start_run
 from szagents.tasks.task import Budgets
 from szagents.trajectory import read_run
 
@@ -97,8 +96,8 @@ def test_resume_after_kill_finishes_the_run(tmp_path):
     """A run SIGKILLed after its second revision resumes from its SQLite checkpoint and finishes with every step."""
     script = SCRIPTS / "no_timing.json"  # compile error, bound violation, starting code again: no timing decision
     code = (
-        "from pathlib import Path\nfrom szagents.roles.team import Team\nfrom szagents.sweep.config import RunConfig\n"
-        "from szagents.sweep.run import start_run\n"
+        "from pathlib import Path\nfrom szagents.roles.team import Team\nfrom szagents.run.config import RunConfig\n"
+        "from szagents.run.graph_run import start_run\n"
         f"start_run(RunConfig(task='szx-optimize-cpu', team=Team.single('scripted:{script}'), runs_dir=Path({str(tmp_path)!r}),"
         " quick=True, run_id='run'))\n"
     )
@@ -145,8 +144,8 @@ def test_openai_client_drives_a_run_over_loopback(tmp_path):
 def test_custom_graph_composed_from_parts(tmp_path):
     """examples/custom_graph.py wires translator + validator to stop at the first correct revision; the run_end
     and the report's Stop column name that rule (first_correct), not 'unknown'."""
-    from szagents.analysis.load import load_runs
-    from szagents.analysis.tables import summary_table
+    from szagents.analysis.loading.runs import load_runs
+    from szagents.analysis.tables.outcomes import summary_table
 
     import runpy
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from szagents.analysis.export.samples import SCORER, run_sample
 from szagents.analysis.export.transcript import inspect_model
-from szagents.analysis.load import CONFIG_COLUMNS, load_runs
+from szagents.analysis.loading.runs import CONFIG_COLUMNS, load_runs
 from szagents.errors import InputError
 from szagents.trajectory import TrajectoryWarning, read_run
 

@@ -1,0 +1,71 @@
+"""RunConfig: everything that defines one agent run, saved as run.json so a run can resume."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from szagents.backends.protocol import BenchSettings
+from szagents.models.ratelimit import RateLimit
+from szagents.roles.context import Policy
+from szagents.roles.team import Team
+from szagents.tasks.task import Budgets
+from szagents.tiers import Tier
+
+__all__ = ["RunConfig", "RUN_FILE", "RUN_ID_PATTERN"]
+
+RUN_FILE = "run.json"
+RUN_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}"
+
+
+class RunConfig(BaseModel):
+    """One run: task x team x tier x budgets, where it is written, how it is checkpointed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    task: str
+    team: Team
+    tier: Tier = "user"
+    backend: str | None = None  # None: the task's target
+    budgets: Budgets | None = None  # None: the task's
+    runs_dir: Path = Path("runs")
+    run_id: str = ""
+    checkpoint: str | None = None  # None: SQLite in the run folder; "memory"; a postgres:// URL
+    base_url: str | None = None  # OpenAI-compatible server for openai: models
+    shell: bool = False
+    tools: Literal["inprocess", "mcp"] = "inprocess"  # mcp: the agents reach their tools through an MCP server
+    quick: bool = False  # fewer benchmark repetitions (demos, tests)
+    plateau: int = Field(default=4, ge=1)
+    api: Literal["auto", "responses", "chat"] = "auto"  # openai: models: Responses or Chat Completions API
+    harness_timeout_s: float | None = Field(default=None, gt=0)  # one harness child's wall limit (None: backend's)
+    call_timeout_s: float = Field(default=600.0, gt=0)  # one model-call attempt (also capped by the wall budget)
+    retry_seconds: float = Field(default=180.0, ge=0)  # time allowed for retrying transient provider faults
+    preflight: bool = True  # one tiny call per hosted model before anything is spent
+    rate_limits: dict[str, RateLimit] = Field(default_factory=dict)  # provider -> the study's shared request rate
+
+    @field_validator("run_id")
+    @classmethod
+    def _run_id_is_a_name(cls, value: str) -> str:
+        if value and (not re.fullmatch(RUN_ID_PATTERN, value) or ".." in value):
+            raise ValueError(f"run id {value!r} is not a folder name: use letters, digits, '_', '-' and '.' "
+                             "(no '/' or '..'), starting with a letter or digit")
+        return value
+
+    def resolved_run_id(self) -> str:
+        """The run id: given, or task-team-tier-UTC timestamp."""
+        if self.run_id:
+            return self.run_id
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+        return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{self.task}-{self.team.name}-{self.tier}-{stamp}")
+
+    def bench_settings(self) -> BenchSettings:
+        """Benchmark repetition policy (fewer repetitions when quick)."""
+        return BenchSettings(min_seconds=0.1, min_reps=3, warmup=1) if self.quick else BenchSettings()
+
+    def policy(self) -> Policy:
+        """Best/regression/plateau policy of the validator."""
+        return Policy(plateau=self.plateau)

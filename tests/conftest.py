@@ -110,27 +110,39 @@ def once_per_run(folder: Path, name: str, make: Callable[[Path], object]) -> obj
     return pickle.loads(result.read_bytes())
 
 
-def _real_runs(root: Path) -> dict:
-    """The bundled demo (expert) and the analysis mix script (user, budget of 5 calls) on szx-optimize-cpu."""
+def _real_run(name: str) -> Callable[[Path], object]:
+    """A maker of one real run in its own folder: "demo" (the bundled demo, expert) or "mix" (the analysis mix
+    script, user tier, a budget of 5 calls), both on szx-optimize-cpu."""
     from szagents.roles.team import Team
     from szagents.run.config import RunConfig
     from szagents.run.graph_run import start_run
     from szagents.tasks.task import Budgets
 
     mix = REPO / "tests" / "analysis" / "scripts" / "mix.json"
-    return {
-        "demo": start_run(RunConfig(task="szx-optimize-cpu", team=Team.single("scripted:demo"), tier="expert",
-                                    runs_dir=root, quick=True, run_id="demo")),
-        "mix": start_run(RunConfig(task="szx-optimize-cpu", team=Team.single(f"scripted:{mix}"), tier="user",
-                                   runs_dir=root, quick=True, run_id="mix", budgets=Budgets(iterations=5))),
+    configs = {
+        "demo": dict(team=Team.single("scripted:demo"), tier="expert"),
+        "mix": dict(team=Team.single(f"scripted:{mix}"), tier="user", budgets=Budgets(iterations=5)),
     }
+    def make(folder: Path) -> object:
+        folder.rmdir()  # once_per_run made it empty; the run makes its own folder
+        return start_run(RunConfig(task="szx-optimize-cpu", runs_dir=folder.parent, quick=True, run_id=folder.name,
+                                   **configs[name]))
+
+    return make
 
 
 @pytest.fixture(scope="session")
 def real_runs_made(tmp_path_factory) -> dict:
-    """name -> RunOutcome of two real runs in one folder, made once per test run and only read by the tests:
-    "demo" (the scripted demo: every route, really compiled, validated and benchmarked) and "mix" (see _real_runs)."""
-    return once_per_run(_run_folder(tmp_path_factory), "real-runs", _real_runs)
+    """name -> RunOutcome of two real runs, made once per test run and only read by the tests: "demo" (the scripted
+    demo: every route, really compiled, validated and benchmarked) and "mix" (see _real_run). Each is made by the
+    first xdist worker that asks for it; odd workers ask in the other order, so two workers make the two at once
+    instead of one waiting for the other to make both."""
+    folder = _run_folder(tmp_path_factory) / "real-runs"
+    folder.mkdir(exist_ok=True)
+    names = ["demo", "mix"]
+    if int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0) % 2:
+        names.reverse()
+    return {name: once_per_run(folder, name, _real_run(name)) for name in names}
 
 
 @pytest.fixture(scope="session")

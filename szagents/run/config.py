@@ -22,6 +22,12 @@ RUN_FILE = "run.json"
 RUN_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}"
 
 
+QUICK_BENCH = BenchSettings(min_seconds=0.05, min_reps=3, max_reps=8, warmup=1, warmup_seconds=0.1)
+"""A quick run's benchmark (the demo, the tests): 3 to 8 timed calls per direction, about 50 ms of timed work.
+The data each benchmark lays out grows with its repetitions (each gets its own input), so the cap keeps a fast
+kernel's benchmark near a slow one's (bench/demo_stability.py measures what the demo's decisions rest on)."""
+
+
 class RunConfig(BaseModel):
     """One run: task x team x tier x budgets, where it is written, how it is checkpointed."""
 
@@ -64,7 +70,7 @@ class RunConfig(BaseModel):
 
     def bench_settings(self) -> BenchSettings:
         """Benchmark repetition policy (fewer repetitions when quick)."""
-        return BenchSettings(min_seconds=0.1, min_reps=3, warmup=1) if self.quick else BenchSettings()
+        return QUICK_BENCH if self.quick else BenchSettings()
 
     def policy(self) -> Policy:
         """Best/regression/plateau policy of the validator."""

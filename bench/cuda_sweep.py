@@ -432,7 +432,7 @@ def run_jobs(jobs: list[dict], args, log: Log, deadline: float) -> dict[str, dic
                     log(f"worker {n} failed before its first job (exit {proc.returncode}); see worker-{n}.log")
                     pending = []
                     break
-                name = current or pending[0]["name"]
+                name = current  # None: the worker ended between jobs (done, or after an error result)
                 if name:
                     why = (f"timed out after {limit:.0f} s (hang?)" if line == "TIMEOUT"
                            else f"worker exited {proc.returncode} (crash?); see worker-{n}.log")

@@ -446,7 +446,9 @@ __device__ __forceinline__ uint32_t encode_blocks(const T *src, uint32_t mine, u
         const bool valid = !kCheck || mine + 32 * j < limit;
         const int q = valid ? Prec<T>::quantize(x[j], r, bad) : 0;
         const int prev = __shfl_up_sync(kFull, q, 1);
-        const int d = lane ? (int)((uint32_t)q - (uint32_t)prev) : q;
+        // Past the end (partial last block) d = 0, as cuSZp pads a block: not q = 0, whose
+        // delta at the first missing value would be -q of the last real one.
+        const int d = !valid ? 0 : lane ? (int)((uint32_t)q - (uint32_t)prev) : q;
         const uint32_t a = d < 0 ? 0u - (uint32_t)d : (uint32_t)d;
         uint32_t rate_byte, bytes;
         int planes, nb = 0;

@@ -30,8 +30,10 @@
  *     stores; record sizes, bitmap bytes and constant medians go straight to their places.
  * Decompression: an index kernel turns the bitmap and the size array into a per-block (record
  * offset | constant rank) table with two chained look-backs, then a decode kernel stages each
- * record in shared memory and rebuilds the inherited leading bytes with a warp scan of a
- * "last writer per byte" operator, writing float4 per lane, constant blocks included.
+ * record in shared memory, reads each value's own mid-bytes with one unaligned 4-byte window
+ * (two aligned shared loads and a funnel shift, not a load per byte), and rebuilds the inherited
+ * leading bytes with a warp scan of a "last writer per byte" operator, writing float4 per lane,
+ * constant blocks included.
  */
 #include "sz_abi.h"
 
@@ -41,13 +43,38 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Tuning (compile-time; bench/cuda_sweep.py builds and times the combinations):
+ *   SZX_WARPS         warps per CTA (2, 4, 8, 16 or 32; default 8); a tile is always 32 blocks, so
+ *                     a warp owns 32 / SZX_WARPS of them
+ *   SZX_MIN_CTAS      CTAs per SM the two compression kernels are built for (0: no bound, the
+ *                     default; the write kernel then takes ~75 registers)
+ *   SZX_DEC_MIN_CTAS  the same for the decode kernel (default 0)
+ * Each define given on the command line wins; the defaults are the one SZX_DEFAULTS line below, in
+ * that order (bench/cuda_sweep.py prints the line of the variant it measured fastest). */
+#define SZX_DEFAULTS 8, 0, 0
+#define SZX_DEFAULT(pick) SZX_APPLY(pick, SZX_DEFAULTS)
+#define SZX_APPLY(f, ...) f(__VA_ARGS__)
+#define SZX_DEFAULT_WARPS(w, c, d) w
+#define SZX_DEFAULT_MIN_CTAS(w, c, d) c
+#define SZX_DEFAULT_DEC_MIN_CTAS(w, c, d) d
+#ifndef SZX_WARPS
+#define SZX_WARPS SZX_DEFAULT(SZX_DEFAULT_WARPS)
+#endif
+#ifndef SZX_MIN_CTAS
+#define SZX_MIN_CTAS SZX_DEFAULT(SZX_DEFAULT_MIN_CTAS)
+#endif
+#ifndef SZX_DEC_MIN_CTAS
+#define SZX_DEC_MIN_CTAS SZX_DEFAULT(SZX_DEFAULT_DEC_MIN_CTAS)
+#endif
+
 namespace {
 
 constexpr int kBS = 128;                         // values per block (format constant here)
-constexpr int kWarps = 8;
+constexpr int kWarps = SZX_WARPS;
 constexpr int kThreads = kWarps * 32;
-constexpr int kBlocksPerWarp = 4;
-constexpr int kTileBlocks = kWarps * kBlocksPerWarp;  // 32 blocks per compression/decode tile
+constexpr int kTileBlocks = 32;                  // blocks per compression/decode tile (one per lane)
+constexpr int kBlocksPerWarp = kTileBlocks / kWarps;
+static_assert(kBlocksPerWarp * kWarps == kTileBlocks && kBlocksPerWarp >= 1, "SZX_WARPS divides 32");
 constexpr int kIndexTile = kThreads;             // 256 blocks per index tile (one per thread)
 constexpr int kMaxRecord = 1 + 4 + kBS / 4 + 4 * kBS;  // 549
 constexpr int kHeaderBytes = 4 + 8 + 8;
@@ -255,7 +282,7 @@ __device__ __forceinline__ void encode_block(const Block &blk, float eb, int eb_
 }
 
 // ---- Compression kernel 1: per-tile counts and a decoupled look-back ------------------------------
-__global__ void __launch_bounds__(kThreads)
+__global__ void __launch_bounds__(kThreads, SZX_MIN_CTAS)
     szx_size_kernel(const float *__restrict__ in, size_t n, size_t nblocks, float eb, int eb_exp,
                     DeviceState *state, uint64_t *flags, uint64_t *tile_prefix, uint32_t ntiles)
 {
@@ -317,7 +344,7 @@ __device__ __host__ inline Layout layout(size_t nblocks, size_t nonconstant, siz
 }
 
 // ---- Compression kernel 2: encode and write everything --------------------------------------------
-__global__ void __launch_bounds__(kThreads)
+__global__ void __launch_bounds__(kThreads, SZX_MIN_CTAS)
     szx_write_kernel(const float *__restrict__ in, size_t n, size_t nblocks, float eb, int eb_exp,
                      uint8_t *__restrict__ out, size_t capacity, DeviceState *state,
                      const uint64_t *__restrict__ tile_prefix)
@@ -524,7 +551,7 @@ __global__ void __launch_bounds__(kThreads)
 }
 
 // ---- Decompression kernel 2: decode ------------------------------------------------------------
-__global__ void __launch_bounds__(kThreads)
+__global__ void __launch_bounds__(kThreads, SZX_DEC_MIN_CTAS)
     szx_decode_kernel(const uint8_t *__restrict__ in, size_t in_bytes, size_t n, size_t nblocks,
                       float *__restrict__ out, const uint64_t *__restrict__ meta)
 {
@@ -598,10 +625,13 @@ __global__ void __launch_bounds__(kThreads)
                 own[v] = 0;
                 if (4 * lane + v >= count)
                     continue;
-                for (int byte = 4 - B; byte <= 3 - (int)lead[v]; byte++) {
-                    const uint32_t at_byte = pos++;
-                    own[v] |= (at_byte < size ? (uint32_t)rec[at_byte] : 0u) << (8 * byte);
-                }
+                // Bytes 4-B .. 3-lead of v, low byte first: one unaligned 4-byte read of the
+                // staged record, cut to the bytes this value owns (none past the record's end).
+                const int take = min(B - (int)min(lead[v], 4u), (int)size - (int)pos);
+                if (take > 0)
+                    own[v] = (load_u32_unaligned(buf, shift + pos) & (0xffffffffu >> (32 - 8 * take)))
+                             << (8 * (4 - B));
+                pos += B > (int)lead[v] ? B - lead[v] : 0;
                 val = (val & ~own_mask(lead[v])) | own[v];
                 h = min(h, lead[v]);
             }

@@ -78,6 +78,26 @@ def test_round_trip_stays_within_the_bound_at_odd_sizes(codecs, stream, name, dt
     assert ok, detail
 
 
+@pytest.mark.parametrize("n", [1, 31, 33, 4097, 100003])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("name", [v.name for v in VARIANTS if v.kernel == "szp"])
+def test_szp_streams_match_the_numpy_codec_at_odd_sizes(codecs, stream, cp, name, dtype, n):
+    """A partial last block holds d = 0 past the end (not q = 0): a round trip cannot see it,
+    the bytes can (the issue-24 rewrite once wrote d = -q of the last value there)."""
+    from szagents.codecs.szp import SZp
+
+    codec = codecs[name]
+    rng = np.random.default_rng(n)
+    x = (np.cumsum(rng.standard_normal(n)) * 0.1 + 3.0).astype(dtype)
+    out = cp.full(codec.capacity(n), 0xAB, cp.uint8)
+    status, nbytes = codec.compress(cp.asarray(x), 1e-3, out, stream)
+    stream.synchronize()
+    assert status == 0
+    got = cp.asnumpy(out[:nbytes]).tobytes()
+    want = SZp(codec.variant.mode).compress(x, 1e-3)
+    assert got == want, bench.first_difference(got, want)
+
+
 @pytest.mark.parametrize("name", IDS)
 def test_every_output_value_is_written_also_in_zero_blocks(codecs, stream, name):
     x = np.zeros(70001, np.float32)  # mostly rate-0 / constant blocks

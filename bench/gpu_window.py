@@ -76,17 +76,15 @@ class Window:
     def buffers(self, mode: str, count: int, distinct: bool) -> list[tuple[object, object]]:
         if not distinct:
             return [self.base] * count
+        import cupy as cp
+
+        source, nbytes, out_bytes = ((self.base[1], self.stream_bytes, self.host.nbytes) if mode == "decompress"
+                                     else (self.base[0], self.host.nbytes, self.capacity))
+        self.dev.sync_all()
         out = []
         for _ in range(count):
-            if mode == "decompress":
-                s, d = self.dev.alloc(self.stream_bytes), self.dev.alloc(self.host.nbytes)
-                self.dev.sync_all()
-                import cupy as cp
-                cp.cuda.runtime.memcpy(s.data.ptr, self.base[1].data.ptr, self.stream_bytes, 3)
-            else:
-                s, d = self.dev.alloc(self.host.nbytes), self.dev.alloc(self.capacity)
-                import cupy as cp
-                cp.cuda.runtime.memcpy(s.data.ptr, self.base[0].data.ptr, self.host.nbytes, 3)
+            s, d = self.dev.alloc(nbytes), self.dev.alloc(out_bytes)
+            cp.cuda.runtime.memcpy(s.data.ptr, source.data.ptr, nbytes, cp.cuda.runtime.memcpyDeviceToDevice)
             out.append((s, d))
         return out
 

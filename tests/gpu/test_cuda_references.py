@@ -4,28 +4,21 @@ nvcc (run with `pytest -m gpu`); skips with the reason otherwise."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.bench_scripts import load_bench
 
 pytestmark = pytest.mark.gpu
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _load_bench():
-    spec = importlib.util.spec_from_file_location("gpu_kernels", REPO / "bench" / "gpu_kernels.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
-
-bench = _load_bench()
+bench = load_bench("gpu_kernels")
 VARIANTS = bench.VARIANTS
 IDS = [v.name for v in VARIANTS]
 

@@ -13,13 +13,13 @@ against 32-bit index and offset overflows."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.bench_scripts import load_bench
 
 from szagents.backends.cuda import CudaBackend
 from szagents.backends.protocol import KernelSpec, Problem
@@ -81,20 +81,13 @@ def test_cuda_source_validates_large_inputs_with_format_check(
     assert [c.dataset for c in result.cases] == [p.dataset for p in problems]
 
 
-def _load_bench():
-    spec = importlib.util.spec_from_file_location("gpu_kernels", REPO / "bench" / "gpu_kernels.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
 
 @pytest.fixture(scope="module")
 def codecs(backend, tmp_path_factory):
     pytest.importorskip("cupy")
     if shutil.which("nvcc") is None:
         pytest.skip("nvcc is not on PATH")
-    bench = _load_bench()
+    bench = load_bench("gpu_kernels")
     built = bench.build_all(bench.VARIANTS, tmp_path_factory.mktemp("large-kernels"))
     return bench, {v.name: bench.GpuCodec(built[v][0], v) for v in bench.VARIANTS}
 

@@ -4,7 +4,6 @@ costs only its variant, and the report recommends the fastest variant whose byte
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -13,18 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.bench_scripts import load_bench
+
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("cuda_sweep", REPO / "bench" / "cuda_sweep.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
-
-sweep = _load()
+sweep = load_bench("cuda_sweep")
 
 
 def test_every_variant_define_is_one_its_source_reads():

@@ -52,7 +52,8 @@ def harness_run(kernel: str, variant: str | None, dataset: str) -> dict:
             "warmup_calls": [case.compress.warmup_calls, case.decompress.warmup_calls],
             # microseconds, compress and decompress: the child's claim, the parent's bound, the handshake taken off
             "claimed_us": _us(case, "claimed_median_seconds"), "bound_us": _us(case, "bound_median_seconds"),
-            "handshake_us": _us(case, "handshake_seconds")}
+            "handshake_us": _us(case, "handshake_seconds"),
+            "phases_us": [case.compress.phases_us, case.decompress.phases_us]}
 
 
 def _us(case, field: str) -> list[float | None]:
@@ -137,6 +138,10 @@ def _print_row(row: dict) -> int:
               f"warm {row['runs'][0]['warmup_calls']}, host CV {row['runs'][0]['compress_host_cv'] or 0:.1%}, "
               f"us claimed/bound/handshake {[(r['claimed_us'], r['bound_us'], r['handshake_us']) for r in row['runs']]}] "
               f"{'ok' if ok else 'OFF GOAL'}")
+        phases = row["runs"][0]["phases_us"][0 if direction == "compress" else 1]
+        if phases:
+            print(f"{'':>41} round trip, median us (wake/flush/call/settle/reply): calls {phases['calls']}, "
+                  f"null {phases['null']}")
     return bad
 
 

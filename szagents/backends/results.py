@@ -149,6 +149,9 @@ class Timing(_Model):
     host_cv: float | None = None  # CV of the parent's own go -> done bounds: host-side noise, not the kernel's
     handshake_seconds: float | None = None  # the null handshake's median round trip, taken off every bound
     warmup_calls: int | None = None  # untimed calls before the repetitions (until successive batches agreed)
+    # Where a go -> done round trip goes, median microseconds per part (timing.handshake_phases), for the
+    # timed calls and the null handshakes: the child's marks, a diagnosis only.
+    phases_us: dict[str, dict[str, float]] | None = None
     # What the claims cover: "cupti" (every kernel, copy and memset on any stream of any context in the
     # kernel's process), "events" (CUDA events on the ABI stream: other streams only caught when still busy),
     # or "host" (the cpu clock around the call). trace_note says why a GPU run has no trace.

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from szagents.backends.child.device_trace import EDGE_NS, summarize
-from szagents.backends.harness.timing import EXCESS_CAP, PACKING, SLACK_FRACTION, Allowance, repetition_times
+from szagents.backends.harness.timing import (EXCESS_CAP, PACKING, SLACK_FRACTION, Allowance, handshake_phases,
+                                            repetition_times)
 
 US = 1e-6
 NULL = Allowance([20 * US] * 24)  # a steady 20 us handshake: no typical excess
@@ -95,3 +96,22 @@ def test_work_between_windows_or_left_running_is_outside():
     first, second = outside["examples"]
     assert first["repetition"] == 0 and first["after_window_s"] == pytest.approx(50 * US)
     assert second["repetition"] == 1 and second["after_window_s"] < 0  # left running past its window
+
+
+def test_handshake_phases_split_each_round_trip_at_the_childs_marks():
+    """wake, flush, call, settle and reply are the gaps between the parent's send, the child's four marks
+    and the parent's receive; the median is taken per part."""
+    sent = [100.0, 200.0, 300.0]
+    walls = [100 * US, 120 * US, 100 * US]
+    done = [{"marks": [s + 10 * US, s + 15 * US, s + 75 * US, s + 80 * US]} for s in sent]
+    phases = handshake_phases(sent, walls, done)
+    assert phases is not None
+    assert phases["wake"] == pytest.approx(10, abs=0.1) and phases["flush"] == pytest.approx(5, abs=0.1)
+    assert phases["call"] == pytest.approx(60, abs=0.1) and phases["settle"] == pytest.approx(5, abs=0.1)
+    assert phases["reply"] == pytest.approx(20, abs=0.1)  # the 40 us reply of the second is not the median
+
+
+@pytest.mark.parametrize("marks", [None, [1.0, 2.0], [1.0, 2.0, float("nan"), 3.0], ["a", 1.0, 2.0, 3.0], [True] * 4])
+def test_handshake_phases_are_absent_without_four_numeric_marks(marks):
+    """A child that gives no marks, too few, or non-numbers gets no phase table (it is a diagnosis only)."""
+    assert handshake_phases([1.0], [1e-4], [{"marks": marks}]) is None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import select
 import socket
 import sys
 import time
@@ -32,6 +33,7 @@ __all__ = ["main", "CONTROL_FD", "ARENA_FD", "LIBRARY_FD", "REPS_FD"]
 
 CONTROL_FD, ARENA_FD, LIBRARY_FD, REPS_FD = 3, 4, 5, 6  # REPS_FD: sized by the parent after the warm-up
 _WARM_MAX_CALLS = 2000
+SPIN_SECONDS = 1.0  # a GPU child waits for each timed `go` awake for this long, then blocks
 
 
 class _Channel:
@@ -39,15 +41,25 @@ class _Channel:
 
     def __init__(self, fd: int) -> None:
         self._sock = socket.socket(fileno=fd)
-        self._reader = self._sock.makefile("r")
+        self._buffer = bytearray()
 
     def send(self, **fields: Any) -> None:
         self._sock.sendall((json.dumps(fields) + "\n").encode())
 
-    def receive(self) -> dict[str, Any]:
-        line = self._reader.readline()
-        if not line:
-            raise SystemExit(0)  # the parent hung up: nothing more to do
+    def receive(self, spin: bool = False) -> dict[str, Any]:
+        """The next line. spin: poll awake for up to SPIN_SECONDS before blocking, so a timed `go` finds this
+        process running rather than asleep (waking a blocked reader took 100-200 us after the parent's pauses
+        between repetitions, against about 10 us back to back: the null handshakes' pace)."""
+        spun = time.perf_counter() + (SPIN_SECONDS if spin else 0.0)
+        while b"\n" not in self._buffer:
+            if spin and time.perf_counter() < spun and not select.select([self._sock], [], [], 0)[0]:
+                continue
+            chunk = self._sock.recv(1 << 16)
+            if not chunk:
+                raise SystemExit(0)  # the parent hung up: nothing more to do
+            self._buffer += chunk
+        line, _, rest = bytes(self._buffer).partition(b"\n")
+        self._buffer = bytearray(rest)
         return json.loads(line)
 
 
@@ -84,14 +96,19 @@ class _Child:
 
     def calibrate(self) -> None:
         """Null handshakes before the library is loaded: the parent measures its own round-trip allowance."""
-        while (message := self.ch.receive()).get("null") is not None:
+        spin = self.req["device"] != "cpu"  # a cpu child must not take a core from the parent between calls
+        while (message := self.ch.receive(spin)).get("null") is not None:
+            marks = [time.perf_counter()]
             if self.req["device"] != "cpu":  # the GPU child flushes its L2 inside go -> done: measure it too
                 self.dev.flush_cache()
             self.dev.open_window()  # what a repetition does around its call, so the allowance holds it too
+            marks.append(time.perf_counter())
             status, seconds = self.dev.time_call(self.dev.null_call)  # the cheapest call: a launch, or nothing
+            marks.append(time.perf_counter())
             self.dev.sync_all()
             self.dev.close_window(None)
-            self.ch.send(done=message["null"], seconds=seconds, status=status)
+            marks.append(time.perf_counter())
+            self.ch.send(done=message["null"], seconds=seconds, status=status, marks=marks)
 
     # ----- validation -----------------------------------------------------------------------
     def validate(self) -> None:
@@ -180,12 +197,14 @@ class _Child:
             else:
                 buffers.append((hs, hd))
         self.ch.send(ready=len(reps))
-        while (message := self.ch.receive()).get("go") is not None:
+        while (message := self.ch.receive(device_side)).get("go") is not None:
+            marks = [time.perf_counter()]  # when `go` was read, then after the flush, the call, the synchronize
             self.dev.open_window()
             r = int(message["go"])
             s, d = buffers[r]
             if device_side:
                 self.dev.flush_cache()
+            marks.append(time.perf_counter())
             holder: dict[str, int] = {}
 
             def call() -> int:
@@ -194,10 +213,12 @@ class _Child:
                 return holder["status"]
 
             _, seconds = self.dev.time_call(call)
+            marks.append(time.perf_counter())
             self.dev.sync_all()
             self.dev.close_window(r)
+            marks.append(time.perf_counter())
             self.ch.send(done=r, seconds=seconds, status=holder["status"], out_bytes=holder["bytes"],
-                         token=message.get("token"))
+                         token=message.get("token"), marks=marks)
         trace = self.dev.trace_report(len(reps))  # after the last `done`: reading the trace is never timed
         if device_side:
             for rep, (s, d) in zip(reps, buffers):

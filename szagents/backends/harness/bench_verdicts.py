@@ -21,7 +21,7 @@ from szagents.backends.harness.energy import EnergyMeter
 from szagents.backends.harness.launch import Launch
 from szagents.backends.harness.offclock import case_evasion, off_clock
 from szagents.backends.harness.staging import Case, RepetitionPlan, repetition_input
-from szagents.backends.harness.timing import PACKING, Allowance, claimed_number, timing_summary
+from szagents.backends.harness.timing import PACKING, Allowance, claimed_number, handshake_phases, timing_summary
 from szagents.backends.harness.verify import Failure, decode_failure, status_name
 from szagents.backends.results import BenchmarkCase, BenchmarkResult, Environment, Timing
 
@@ -196,7 +196,11 @@ class BenchVerdicts:
         coverage = "host" if not gpu else "cupti" if spans is not None else "events"
         note = str(trace.get("reason", ""))[:300] or None if gpu and spans is None else None
         cpu = off_clock(record.cpu)
-        return Timing(**summary, coverage=coverage, trace_note=note, **(cpu.timing_fields() if cpu is not None else {}))
+        calls = handshake_phases(record.sent, record.walls, record.done)
+        null = handshake_phases(report.null_sent, report.null_walls, report.null_done)
+        phases = {"calls": calls, "null": null} if calls is not None and null is not None else None
+        return Timing(**summary, coverage=coverage, trace_note=note, phases_us=phases,
+                      **(cpu.timing_fields() if cpu is not None else {}))
 
     def trace_failure(self, direction: str, record: BenchRecord) -> Failure | None:
         """timing_evaded when the trace shows device work outside every call's window (off the clock)."""

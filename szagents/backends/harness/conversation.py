@@ -39,6 +39,7 @@ class BenchRecord:
     warm: dict[str, Any] = field(default_factory=dict)
     reps: list[dict[str, Any]] = field(default_factory=list)  # arena regions of each repetition
     walls: list[float] = field(default_factory=list)  # parent's go -> done, seconds
+    sent: list[float] = field(default_factory=list)  # parent's perf_counter as each `go` left (phases.py)
     done: list[dict[str, Any]] = field(default_factory=list)  # the child's claims per repetition
     environment: dict[str, Any] = field(default_factory=dict)  # where the child says it ran (a claim)
     trace: dict[str, Any] | None = None  # GPU: every device activity per repetition and off the clock (a claim)
@@ -52,6 +53,8 @@ class ChildReport:
     calls: list[dict[str, Any]] = field(default_factory=list)
     benches: list[BenchRecord] = field(default_factory=list)
     null_walls: list[float] = field(default_factory=list)
+    null_sent: list[float] = field(default_factory=list)  # parent's perf_counter as each null `go` left
+    null_done: list[dict[str, Any]] = field(default_factory=list)  # the child's null answers (their marks)
     abi_error: str | None = None
     broke: str | None = None  # a protocol violation
     fault: str | None = None  # a fault the child reported (a device error, most often)
@@ -75,8 +78,10 @@ def _calibrate(ch: Channel, report: ChildReport, spin: bool) -> None:
     for i in range(NULL_HANDSHAKES):  # the parent's own cache flush is outside go -> done: not needed here
         start = time.perf_counter()
         ch.send(null=i)
-        ch.expect("done", spin)
+        done = ch.expect("done", spin)
         report.null_walls.append(time.perf_counter() - start)
+        report.null_sent.append(start)
+        report.null_done.append(done)
     ch.send(null=None)
 
 
@@ -102,6 +107,7 @@ def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, 
             ch.send(go=r, token=token)
             done = ch.expect("done", spin)
             record.walls.append(time.perf_counter() - start)
+            record.sent.append(start)
             record.cpu.done.append(meter.read())
             if done.get("token") != token or done.get("done") != r:
                 raise ProtocolBreak(f"a `done` that does not answer repetition {r}'s `go`")

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Allowance", "repetition_times", "timing_summary", "claimed_number", "SLACK_FRACTION", "EXCESS_CAP",
-           "PACKING"]
+__all__ = ["Allowance", "repetition_times", "timing_summary", "claimed_number", "handshake_phases", "SLACK_FRACTION",
+           "EXCESS_CAP", "PACKING"]
 
 SLACK_FRACTION = 0.05
 EXCESS_CAP = 0.25  # the typical handshake excess forgiven is at most this fraction of the bound
@@ -86,6 +86,26 @@ def repetition_times(walls: Sequence[float], done: Sequence[dict[str, Any]], all
     if median > 0:
         return [c * target / median for c in claimed], claimed, bounds, floor, source
     return [max(c, target) for c in claimed], claimed, bounds, floor, source
+
+
+PHASES = ("wake", "flush", "call", "settle", "reply")
+
+
+def handshake_phases(sent: Sequence[float], walls: Sequence[float], done: Sequence[Any]) -> dict[str, float] | None:
+    """Median microseconds of each part of a go -> done round trip: the child reading `go` (wake), its cache
+    flush, the call, its device-wide synchronize (settle), and the answer reaching the parent (reply). The
+    child's marks are claims on the shared monotonic clock: a diagnosis of where the wall time goes, never a
+    figure the reported time rests on. None where the child gave no usable marks."""
+    rows = []
+    for start, wall, message in zip(sent, walls, done):
+        marks = message.get("marks") if isinstance(message, dict) else None
+        if not isinstance(marks, list) or len(marks) != 4 or any(claimed_number(m) is None for m in marks):
+            return None
+        points = [start, *map(float, marks), start + wall]
+        rows.append([(b - a) * 1e6 for a, b in zip(points, points[1:])])
+    if not rows:
+        return None
+    return {name: round(float(v), 1) for name, v in zip(PHASES, np.median(np.asarray(rows), axis=0))}
 
 
 def timing_summary(walls: Sequence[float], done: Sequence[dict[str, Any]], allowance: Allowance,

@@ -28,6 +28,7 @@ import numpy as np
 from szagents.backends.child.arena import Arena
 from szagents.backends.child.device import HostDevice, KernelLibrary
 from szagents.backends.child.diagnosis import Case, Harness, failure_fields
+from szagents.backends.child.wire import PACKET, send_line
 
 __all__ = ["main", "CONTROL_FD", "ARENA_FD", "LIBRARY_FD", "REPS_FD"]
 
@@ -44,7 +45,7 @@ class _Channel:
         self._buffer = bytearray()
 
     def send(self, **fields: Any) -> None:
-        self._sock.sendall((json.dumps(fields) + "\n").encode())
+        send_line(self._sock, (json.dumps(fields) + "\n").encode())
 
     def receive(self, spin: bool = False) -> dict[str, Any]:
         """The next line. spin: poll awake for up to SPIN_SECONDS before blocking, so a timed `go` finds this
@@ -54,7 +55,7 @@ class _Channel:
         while b"\n" not in self._buffer:
             if spin and time.perf_counter() < spun and not select.select([self._sock], [], [], 0)[0]:
                 continue
-            chunk = self._sock.recv(1 << 16)
+            chunk = self._sock.recv(PACKET)
             if not chunk:
                 raise SystemExit(0)  # the parent hung up: nothing more to do
             self._buffer += chunk

@@ -1,5 +1,10 @@
 """The parent's end of an untrusted child's control socket: JSON lines, capped, with a deadline.
 
+The socket is a SOCK_SEQPACKET pair: every packet the child sends carries the kernel's timestamp of
+the moment it was sent (SO_TIMESTAMPNS), so the parent knows when a `done` left the child without
+counting the time the parent itself took to wake and read it. Lines travel in packets
+(child/wire.py) and are reassembled here.
+
 Whatever arrives is a claim. A line that is too long, not JSON, or not what the protocol expects
 ends the conversation as a ProtocolBreak, which the parent classifies; it never raises past it.
 """
@@ -9,12 +14,23 @@ from __future__ import annotations
 import json
 import select
 import socket
+import struct
 import time
 from typing import Any
 
-__all__ = ["Channel", "ProtocolBreak", "ChildGone", "ChildFault"]
+from szagents.backends.child.wire import PACKET, send_line
+
+__all__ = ["Channel", "ProtocolBreak", "ChildGone", "ChildFault", "control_pair"]
 
 _MAX_LINE = 1 << 20
+_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux; Python names it from 3.14 on
+
+
+def control_pair() -> tuple[socket.socket, socket.socket]:
+    """(parent end, child end) of a control socket whose packets the parent receives timestamped."""
+    parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    parent.setsockopt(socket.SOL_SOCKET, _TIMESTAMPNS, 1)
+    return parent, child
 
 
 class ProtocolBreak(Exception):
@@ -39,6 +55,9 @@ class Channel:
     def __init__(self, sock: socket.socket, deadline: float) -> None:
         self.sock, self.deadline = sock, deadline
         self._buffer = bytearray()
+        self._ends: list[tuple[int, float | None]] = []  # per packet read: buffer length after it, its send time
+        self.stamp: float | None = None  # when the last message received left the child (CLOCK_REALTIME, s)
+        self._stamped = sock.type == socket.SOCK_SEQPACKET
         self.step: str | None = None  # the last progress the child reported (where it crashed or hung)
         self.dataset: str | None = None
 
@@ -51,7 +70,7 @@ class Channel:
 
     def send(self, **fields: Any) -> None:
         try:
-            self.sock.sendall((json.dumps(fields) + "\n").encode())
+            send_line(self.sock, (json.dumps(fields) + "\n").encode())
         except OSError:
             raise ChildGone(timed_out=False) from None
 
@@ -92,16 +111,17 @@ class Channel:
                 continue
             if not ready:
                 raise ChildGone(timed_out=True)
-            try:
-                chunk = self.sock.recv(65536)
-            except OSError:
-                chunk = b""
+            chunk, stamp = self._read()
             if not chunk:
                 raise ChildGone(timed_out=False)
             self._buffer += chunk
+            self._ends.append((len(self._buffer), stamp))
             if len(self._buffer) > _MAX_LINE and b"\n" not in self._buffer:
                 raise ProtocolBreak("a message longer than 1 MiB")
         line, _, rest = bytes(self._buffer).partition(b"\n")
+        used = len(line) + 1
+        self.stamp = next(stamp for end, stamp in self._ends if end >= used)  # the packet that ended the line
+        self._ends = [(end - used, stamp) for end, stamp in self._ends if end > used]
         self._buffer = bytearray(rest)
         try:
             message = json.loads(line)
@@ -110,3 +130,17 @@ class Channel:
         if not isinstance(message, dict):
             raise ProtocolBreak("a message that is not an object")
         return message
+
+    def _read(self) -> tuple[bytes, float | None]:
+        """One packet and the kernel's time of its sending (None on a stream socket or without a stamp)."""
+        try:
+            if not self._stamped:
+                return self.sock.recv(PACKET), None
+            chunk, ancillary, _, _ = self.sock.recvmsg(PACKET, socket.CMSG_SPACE(16))
+        except OSError:
+            return b"", None
+        for level, kind, data in ancillary:
+            if level == socket.SOL_SOCKET and kind == _TIMESTAMPNS and len(data) >= 16:
+                seconds, nanoseconds = struct.unpack("qq", data[:16])
+                return chunk, seconds + nanoseconds / 1e9
+        return chunk, None

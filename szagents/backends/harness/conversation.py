@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from szagents.backends.child.arena import Arena
-from szagents.backends.harness.channel import Channel, ChildFault, ChildGone, ProtocolBreak
+from szagents.backends.harness.channel import Channel, ChildFault, ChildGone, ProtocolBreak, control_pair
 from szagents.backends.harness.offclock import CpuMarks, CpuMeter
 from szagents.backends.child.runner import ARENA_FD, CONTROL_FD, LIBRARY_FD, REPS_FD
 from szagents.backends.sandbox import Limits, ProcessOutcome, SandboxProcess, SandboxSpec
@@ -74,12 +73,26 @@ AfterDone = Callable[[int, int], None]  # (benchmark case, repetition): right af
 BeforeGo = Callable[[int, int], None]  # (benchmark case, repetition): just before its cache flush and `go`, untimed
 
 
+def _round_trip(ch: Channel, spin: bool, **go: Any) -> tuple[dict[str, Any], float, float]:
+    """(the child's answer, the wall seconds from sending go to the answer leaving the child, when go left).
+
+    The answer's packet carries the kernel's time of sending: the parent's own delay in waking to read it
+    (hundreds of microseconds on a busy machine) is not the child's. Where there is no stamp, or the
+    wall clock stepped (the stamp is CLOCK_REALTIME), the parent's monotonic clock to the read."""
+    sent_at, start = time.time(), time.perf_counter()
+    ch.send(**go)
+    done = ch.expect("done", spin)
+    wall = time.perf_counter() - start
+    left = None if ch.stamp is None else ch.stamp - sent_at
+    return done, left if left is not None and 0 <= left <= wall else wall, start
+
+
 def _calibrate(ch: Channel, report: ChildReport, spin: bool) -> None:
     for i in range(NULL_HANDSHAKES):  # the parent's own cache flush is outside go -> done: not needed here
-        start = time.perf_counter()
-        ch.send(null=i)
-        done = ch.expect("done", spin)
-        report.null_walls.append(time.perf_counter() - start)
+        done, wall, start = _round_trip(ch, spin, null=i)
+        report.null_walls.append(wall)
+        report.null_sent.append(start)
+        report.null_done.append(done)
         report.null_sent.append(start)
         report.null_done.append(done)
     ch.send(null=None)
@@ -103,10 +116,8 @@ def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, 
             if ch.pending():
                 raise ProtocolBreak(f"a message arrived before repetition {r} was started")
             record.cpu.go.append(meter.read())
-            start = time.perf_counter()
-            ch.send(go=r, token=token)
-            done = ch.expect("done", spin)
-            record.walls.append(time.perf_counter() - start)
+            done, wall, start = _round_trip(ch, spin, go=r, token=token)
+            record.walls.append(wall)
             record.sent.append(start)
             record.cpu.done.append(meter.read())
             if done.get("token") != token or done.get("done") != r:
@@ -155,7 +166,7 @@ def converse(
     settle: before staging each repetition, wait until the tree is idle (the parent stages inputs between
     repetitions, cpu): CPU used from then to `go` is off the clock (offclock.py)."""
     report = ChildReport()
-    parent, child = socket.socketpair()
+    parent, child = control_pair()
     lib_fd = _open_library(library)
     extra = {**env, "PYTHONPATH": os.pathsep.join(runner_pythonpath()), "CUPY_CACHE_DIR": "/tmp/cupy",
              "PYTHONDONTWRITEBYTECODE": "1"}

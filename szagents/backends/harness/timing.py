@@ -93,7 +93,8 @@ PHASES = ("wake", "flush", "call", "settle", "reply")
 
 def handshake_phases(sent: Sequence[float], walls: Sequence[float], done: Sequence[Any]) -> dict[str, float] | None:
     """Median microseconds of each part of a go -> done round trip: the child reading `go` (wake), its cache
-    flush, the call, its device-wide synchronize (settle), and the answer reaching the parent (reply). The
+    flush, the call, its device-wide synchronize (settle), and its answer leaving it (reply; reaching the parent where the channel has no
+    timestamps). The
     child's marks are claims on the shared monotonic clock: a diagnosis of where the wall time goes, never a
     figure the reported time rests on. None where the child gave no usable marks."""
     rows = []

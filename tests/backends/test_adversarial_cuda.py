@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,18 @@ def backend() -> CudaBackend:
     return chosen
 
 
+@pytest.fixture(scope="module")
+def built(backend, tmp_path_factory) -> None:
+    """Every kernel of this module compiled at once (nvcc runs in parallel); tests find them in the build cache."""
+    folder = tmp_path_factory.mktemp("builds")
+    sources = [[HERE / c[0], HERE / "raw_common.cuh"] for c in CASES]
+    sources += [[HERE / name, HERE / "slow_copy.cuh", HERE / "raw_common.cuh"]
+                for name in ("slow_on_abi.cu", "slow_on_private.cu", "slow_on_legacy.cu")]
+    with ThreadPoolExecutor(8) as pool:
+        builds = list(pool.map(lambda files: backend.compile(files, SPEC, folder), sources))
+    assert all(b.ok for b in builds), [b.log for b in builds if not b.ok]
+
+
 def test_compiles_without_a_gpu(backend, tmp_path):
     """nvcc builds a kernel library on a machine with no GPU; the flags name the architecture."""
     build = backend.compile([HERE / "honest.cu", HERE / "raw_common.cuh"], SPEC, tmp_path)
@@ -45,7 +58,7 @@ def test_compiles_without_a_gpu(backend, tmp_path):
 
 @pytest.mark.gpu
 @pytest.mark.parametrize(("source", "verdict", "detail"), CASES, ids=[c[0] for c in CASES])
-def test_harness_classifies_cuda_kernel(backend, tmp_path, source, verdict, detail):
+def test_harness_classifies_cuda_kernel(backend, built, tmp_path, source, verdict, detail):
     """Each adversarial CUDA kernel gets its own verdict and a detail naming what it did."""
     if not backend.availability().available:
         pytest.skip(backend.availability().reason)
@@ -58,7 +71,7 @@ def test_harness_classifies_cuda_kernel(backend, tmp_path, source, verdict, deta
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("source", ["slow_on_private.cu", "slow_on_legacy.cu"])
-def test_work_on_another_stream_is_flagged_or_timed(backend, tmp_path, source):
+def test_work_on_another_stream_is_flagged_or_timed(backend, built, tmp_path, source):
     """Work hidden on a private or the legacy default stream is either flagged (validation) or inside
     the reported time: never faster than the same work done honestly on the ABI stream."""
     if not backend.availability().available:

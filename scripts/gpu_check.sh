@@ -10,14 +10,15 @@
 #   --cuszp        bench/cuszp_compare.py against cuSZp built from its sources in .cuszp/ (carry it; never commit it)
 #   --compare      bench/harness_compare.py --device cuda (this harness against an old one in .whl/old_harness)
 #   --full         also the sandbox and measurement suites (cpu kernels, as CI runs them)
+#   --no-tests     none of the test suites: only the runs the other flags ask for
 # Pure-Python wheels the machine lacks travel in .whl/ (cupti-python, nvidia-ml-py, pydantic, structlog),
 # with a Debian 12 bubblewrap binary (.whl/bwrap) where the machine has none; the shared interoperability
 # vectors in .vectors/ (see README). Logs go to $OUT (default /tmp/szagents-gpu).
-#   scripts/gpu_check.sh [--steadiness] [--bench] [--kernel-bench] [--cuszp] [--compare] [--full] [pytest args...]
+#   scripts/gpu_check.sh [--steadiness] [--bench] [--kernel-bench] [--cuszp] [--compare] [--full] [--no-tests] [pytest args...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/szagents-gpu}
-steadiness=0 bench=0 kernel_bench=0 compare=0 cuszp=0 full=0
+steadiness=0 bench=0 kernel_bench=0 compare=0 cuszp=0 full=0 tests=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --steadiness) steadiness=1; shift ;;
@@ -27,6 +28,7 @@ while [ $# -gt 0 ]; do
         --compare) compare=1; shift ;;
         --cuszp) cuszp=1; shift ;;
         --full) full=1; shift ;;
+        --no-tests) tests=0; shift ;;
         *) break ;;
     esac
 done
@@ -62,7 +64,9 @@ suite() {
 }
 serial=(tests/gpu/test_timing_coverage.py tests/backends/test_adversarial_cuda.py)  # they compare timings
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then
+if [ "$tests" = 0 ]; then
+    :
+elif [ ${#targets[@]} -eq 0 ]; then
     # Build every kernel the gpu tests use once, before the workers start (they share the cache).
     suite "gpu tests (parallel)" pytest-gpu.log -m gpu "${xdist[@]}" --ignore=tests/backends/cerebras \
         $(printf -- '--ignore=%s ' "${serial[@]}") tests/gpu tests/backends

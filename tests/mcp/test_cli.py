@@ -54,6 +54,7 @@ def test_a_misspelt_budget_key_is_named_with_the_likely_one():
             "iterations, tokens, wall, wall_seconds, deadline") in str(refused.value)
 
 
+@pytest.mark.slow  # a CLI process per case: about 1.0-1.4 s each
 @pytest.mark.parametrize(("args", "message"), [
     (("mcp", "--task", TASK, "--transport", "sse"), "unknown --transport 'sse'"),
     (("mcp", "--task", TASK, "--tier", "guru"), "unknown --tier 'guru'"),
@@ -82,6 +83,7 @@ def test_a_taken_port_is_a_clear_error(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.slow  # a CLI process per case: about 1.0-1.4 s each
 @pytest.mark.parametrize(("args", "message"), [
     (("--port", "99999"), "bad --port 99999: a TCP port is 0-65535 (0: any free port)"),
     (("--port", "-1"), "bad --port -1: a TCP port is 0-65535"),

@@ -13,6 +13,8 @@ from szagents.analysis.loading.runs import Runs
 from szagents.analysis.report.write import write_report
 from tests.analysis.test_report import REFERENCE
 
+pytestmark = pytest.mark.slow  # a headless Chromium on a report of the shared real runs (real_runs_made): 50 s
+
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,1000")
 FLAGS_SIZE = (1400, 1000)

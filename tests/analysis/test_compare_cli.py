@@ -48,6 +48,7 @@ def test_compare_without_shared_tasks_compares_everything(golden_root):
     assert set(data["task"]) == {"(all tasks)"} and data.set_index("metric").loc["success rate", "a_median"] == 0.5
 
 
+@pytest.mark.slow
 def test_report_command_on_run_folders(cli, golden_root, tmp_path):
     """`report RUN_DIR... --out DIR` writes the report and says where."""
     result = CliRunner().invoke(cli, ["report", str(golden_root / "single"), str(golden_root / "multi" / "szx-gpt-m1"),
@@ -56,6 +57,7 @@ def test_report_command_on_run_folders(cli, golden_root, tmp_path):
     assert "report on 6 runs" in result.output and (tmp_path / "out" / "report.html").exists()
 
 
+@pytest.mark.slow
 def test_report_command_compare(cli, golden_root, tmp_path):
     """`report --compare A B` adds the side-by-side table (labelled by folder names) to a report on both sets."""
     result = CliRunner().invoke(cli, ["report", "--compare", str(golden_root / "single"), str(golden_root / "multi"),

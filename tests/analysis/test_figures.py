@@ -88,6 +88,7 @@ def _panels(figure: Figure) -> dict[str, tuple]:
     return panels
 
 
+@pytest.mark.slow  # needs the shared real runs (real_runs_made): about 50 s for the first test that asks
 def test_pngs_have_print_resolution(made):
     """Every PNG has >= 150 pixels per inch of its figure's size, and says so in its metadata."""
     for f in _every(made):
@@ -98,6 +99,7 @@ def test_pngs_have_print_resolution(made):
         assert f.svg.stat().st_size > 0
 
 
+@pytest.mark.slow  # needs the shared real runs (real_runs_made): about 50 s for the first test that asks
 def test_no_tick_labels_overlap(made):
     """With the renderer's boxes: no two tick labels of an axis overlap, even with 12 groups per panel."""
     for f in _every(made):
@@ -112,6 +114,7 @@ def test_overlap_check_catches_crowded_labels():
     assert _overlapping_ticks(fig)
 
 
+@pytest.mark.slow  # needs the shared real runs (real_runs_made): about 50 s for the first test that asks
 def test_no_text_is_clipped(made):
     """Every title, label, tick label and legend entry lies inside its figure (titles wrap instead of clipping)."""
     for f in _every(made):
@@ -125,6 +128,7 @@ def test_no_text_is_clipped(made):
                 and box.y1 <= bounds.y1 + 1, (f.name, text.get_text())
 
 
+@pytest.mark.slow  # needs the shared real runs (real_runs_made): about 50 s for the first test that asks
 def test_count_axes_have_integer_ticks(made):
     """Steps (fig4), reasoning iterations (fig3) and tokens (first-correct figure) are ticked at whole numbers."""
     both = made["both"]
@@ -137,6 +141,7 @@ def test_count_axes_have_integer_ticks(made):
         assert len(ticks) and np.allclose(ticks, np.round(ticks)), (ax.get_title(), ticks)
 
 
+@pytest.mark.slow  # needs the shared real runs (real_runs_made): about 50 s for the first test that asks
 def test_magnitudes_start_at_zero_and_fit(made):
     """Throughput, ratio, token and time axes start at 0, and no plotted point lies above the axis' top."""
     names = ("fig2_throughput", "fig3_iterations", "fig4_steps", "fig_first_correct", "fig_reference_fraction",
@@ -155,6 +160,7 @@ def test_magnitudes_start_at_zero_and_fit(made):
     assert checked >= 10
 
 
+@pytest.mark.slow  # needs the shared real runs (real_runs_made): about 50 s for the first test that asks
 def test_failed_steps_are_markers_on_their_own_row(made, golden_runs, real_runs):
     """In every panel of fig4 the failed steps are crosses on the strip below, never on the throughput axis."""
     revisions = Runs.concat([golden_runs, real_runs]).revisions
@@ -172,6 +178,7 @@ def test_failed_steps_are_markers_on_their_own_row(made, golden_runs, real_runs)
     assert with_failures >= 1
 
 
+@pytest.mark.slow  # needs the shared real runs (real_runs_made): about 50 s for the first test that asks
 def test_group_labels_carry_n_and_team(made):
     """Bars of a median say how many runs are behind them; with several teams the team is in the label."""
     labels = [t.get_text() for ax in made["both"]["fig2_throughput"].figure.axes if ax.get_visible()

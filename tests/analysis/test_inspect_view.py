@@ -23,6 +23,8 @@ from szagents.tasks.task import Budgets  # noqa: E402
 from szagents.trajectory import read_run  # noqa: E402
 from tests.analysis.test_browser import browser  # noqa: E402, F401 - the headless Chromium fixture
 
+pytestmark = pytest.mark.slow  # a real run exported and opened in `inspect view` in a headless Chromium: 7 s
+
 DEADLINE_S = 120.0  # generous: the viewer and the page load on a busy 2-core machine
 
 

@@ -18,6 +18,7 @@ def _events(runs, run, kind):
     return [e for e in read_run(runs.run_dir(run)) if e.event == kind]
 
 
+@pytest.mark.slow  # needs the shared real runs (real_runs_made): about 50 s for the first test that asks
 def test_best_tc_td_ratio_come_from_the_one_best_revision(real_runs):
     """best Tc/Td/ratio of each run are the best revision's own three numbers (run_end's), never peaks of different revisions."""
     for run in real_runs.runs["run"]:
@@ -40,6 +41,7 @@ def test_golden_szx_best_row_is_one_trace_step(golden_runs):
     assert peak_td > row["best_td_gbps"]
 
 
+@pytest.mark.slow  # needs the shared real runs (real_runs_made): about 50 s for the first test that asks
 def test_run_row_agrees_with_run_end_and_llm_calls(real_runs):
     """Iterations, tokens, stop reason and the final answer of a run row match its llm_call and run_end events."""
     for run in real_runs.runs["run"]:
@@ -52,6 +54,7 @@ def test_run_row_agrees_with_run_end_and_llm_calls(real_runs):
         assert row["final_tc_gbps"] == end.best_compress_gbps and row["wall_seconds"] == end.wall_seconds
 
 
+@pytest.mark.slow  # needs the shared real runs (real_runs_made): about 50 s for the first test that asks
 def test_revisions_table_mirrors_revision_events(real_runs):
     """The revisions table lists every revision event in order with its verdict, action and failure mode."""
     mix = real_runs.revisions[real_runs.revisions["run"] == "mix"]
@@ -61,6 +64,7 @@ def test_revisions_table_mirrors_revision_events(real_runs):
     assert list(mix["iteration"]) == [0, 2, 3, 5]
 
 
+@pytest.mark.slow  # needs the shared real runs (real_runs_made): about 50 s for the first test that asks
 def test_step_median_covers_the_agents_own_benchmark(real_runs):
     """A step the agent benchmarked itself before submitting has two measurements and their median in the table."""
     step = real_runs.revisions[(real_runs.revisions["run"] == "mix") & (real_runs.revisions["number"] == 2)].iloc[0]
@@ -70,6 +74,7 @@ def test_step_median_covers_the_agents_own_benchmark(real_runs):
     assert step["compress_gbps_median"] == pytest.approx(statistics.median(values))
 
 
+@pytest.mark.slow  # needs the shared real runs (real_runs_made): about 50 s for the first test that asks
 def test_run_facts_of_the_mix_run(real_runs):
     """The mix run succeeded at its second call, exhausted its budget and has one LLM and tool row per call."""
     row = real_runs.runs.set_index("run").loc["mix"]
@@ -81,6 +86,7 @@ def test_run_facts_of_the_mix_run(real_runs):
     assert phases == ["tuning", "tuning", "tuning", "debugging", "debugging"]
 
 
+@pytest.mark.slow  # needs the shared real runs (real_runs_made): about 50 s for the first test that asks
 def test_truncated_line_and_unknown_event_warn_and_continue(real_root, tmp_path):
     """A run with an unknown event type and a torn last line loads with warnings and the same revisions."""
     copy = tmp_path / "mix"

@@ -24,6 +24,7 @@ def report(golden_runs, tmp_path_factory):
     return write_report(golden_runs, tmp_path_factory.mktemp("report"), reference=pd.DataFrame(REFERENCE))
 
 
+@pytest.mark.slow  # its module fixture writes a full report: 3 s
 def test_every_output_is_written(report):
     """Tables (md + csv), traces, tidy data, figures (png + svg), report.md and report.html all exist."""
     names = {p.relative_to(report.folder).as_posix() for p in report.folder.rglob("*") if p.is_file()}
@@ -37,6 +38,7 @@ def test_every_output_is_written(report):
     assert {"report.md", "report.html"} <= names
 
 
+@pytest.mark.slow  # its module fixture writes a full report: 3 s
 def test_figures_are_valid_png_and_svg(report):
     """Each PNG starts with the PNG signature and each SVG parses as an <svg> document."""
     for figure in report.figures:
@@ -44,6 +46,7 @@ def test_figures_are_valid_png_and_svg(report):
         assert ET.parse(figure.svg).getroot().tag.endswith("svg")
 
 
+@pytest.mark.slow  # its module fixture writes a full report: 3 s
 def test_html_is_self_contained(report):
     """The page has no scripts and no network references; figures are inlined as data URIs."""
     html = report.html.read_text()
@@ -52,6 +55,7 @@ def test_html_is_self_contained(report):
     assert 'id="run-szx-gpt-1-rev-3"' in html and 'href="#run-csl-gem-1-rev-1"' in html
 
 
+@pytest.mark.slow  # its module fixture writes a full report: 3 s
 def test_tidy_csv_round_trips_the_run_table(report, golden_runs):
     """data/runs.csv holds the run table (same runs, same peak Tc)."""
     frame = pd.read_csv(report.folder / "data" / "runs.csv").set_index("run")
@@ -96,6 +100,7 @@ def test_empty_set_of_runs_still_writes_a_report(tmp_path):
     assert "(none)" in (tmp_path / "out" / "tables" / "summary.md").read_text()
 
 
+@pytest.mark.slow  # needs the shared real runs (real_runs_made): about 50 s for the first test that asks
 def test_report_says_when_runs_had_no_sandbox(real_runs, tmp_path):
     """Runs whose untrusted code ran under rlimits only get a caution naming them; sandboxed runs none."""
     from szagents.analysis.report.write import write_report
@@ -109,6 +114,7 @@ def test_report_says_when_runs_had_no_sandbox(real_runs, tmp_path):
     assert "ran untrusted code under rlimits only" in text and weak.iloc[0]["run"] in text
 
 
+@pytest.mark.slow
 def test_a_long_model_name_draws_without_warnings(tmp_path):
     """A 200-character served-model name: `szagents report` prints only its closing line (no matplotlib warning);
     the figures shorten the name, the summary table keeps it whole."""

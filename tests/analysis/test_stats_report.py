@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from szagents.analysis.loading.runs import load_runs
 from szagents.analysis.tables.study import cell_summary, comparison_table, is_study, study_table
@@ -57,6 +58,7 @@ def test_comparisons_find_the_tier_gap_and_call_the_team_gap_noise(tmp_path: Pat
     assert set(data["factor"]) == {"tier", "team"}  # model and backend do not vary
 
 
+@pytest.mark.slow
 def test_report_cli_on_a_study_with_the_paper_beside(tmp_path: Path):
     """`szagents report RUNS --reference paper` writes the study tables, the error-bar figure and the paper's
     numbers labelled with its hardware, beside this study's (cuda, gpt-5.1-codex) results."""
@@ -78,6 +80,7 @@ def test_report_cli_on_a_study_with_the_paper_beside(tmp_path: Path):
     assert bad.returncode == 2 and "nosuch" in bad.stdout + bad.stderr
 
 
+@pytest.mark.slow
 def test_report_compare_adds_tests_between_the_two_sets(tmp_path: Path):
     """`report --compare A B` on 6 + 6 runs drawn from 100 and 200 GB/s: the tests table calls B faster."""
     rng = np.random.default_rng(1)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from szagents.analysis.tables.outcomes import failure_table, phase_table, runnability_table, success_table, summary_table
 from szagents.analysis.loading.taxonomy import failure_mode
 from szagents.analysis.tables.trace import DOWN, STAR, UP, trace_data, trace_table
@@ -27,6 +29,7 @@ def _expected_arrows(values):
     return out
 
 
+@pytest.mark.slow  # needs the shared real runs (real_runs_made): about 50 s for the first test that asks
 def test_trace_arrows_and_stars_follow_the_revision_events(real_runs):
     """The demo's trace: ↑/↓ against the previous measured step, ★ on the first step reaching each column's max."""
     events = _revision_events(real_runs, "demo")
@@ -50,6 +53,7 @@ def test_trace_reproduces_the_studys_table_ii_arrows(golden_runs):
     assert data.loc[2, "tc"] == 1236.7  # median of the validator's 1236.7 and the agent's own 1200 and 1300
 
 
+@pytest.mark.slow  # needs the shared real runs (real_runs_made): about 50 s for the first test that asks
 def test_summary_rows_are_the_run_table(real_runs):
     """The summary table has one row per run with its iterations, tokens and peak Tc."""
     table = summary_table(real_runs)
@@ -58,6 +62,7 @@ def test_summary_rows_are_the_run_table(real_runs):
     assert demo["iterations"] == 7 and demo["best_tc_gbps"] == real_runs.runs.set_index("run").loc["demo", "best_tc_gbps"]
 
 
+@pytest.mark.slow  # needs the shared real runs (real_runs_made): about 50 s for the first test that asks
 def test_failure_counts_match_revision_verdicts_and_link_to_existing_revisions(real_runs, real_root):
     """Each failure-mode count equals the failed revision events of that mode; every example link exists."""
     table = failure_table(real_runs)
@@ -74,6 +79,7 @@ def test_failure_counts_match_revision_verdicts_and_link_to_existing_revisions(r
     assert "[1](demo/revisions/" in markdown and "[1](mix/revisions/" in markdown
 
 
+@pytest.mark.slow  # needs the shared real runs (real_runs_made): about 50 s for the first test that asks
 def test_success_and_phase_tables_per_configuration(real_runs):
     """Success rates and phase shares are computed per model x tier x task x team."""
     success = success_table(real_runs).data

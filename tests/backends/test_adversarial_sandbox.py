@@ -92,6 +92,7 @@ def test_scrubber_redacts_a_secret_that_comes_back(tmp_path, monkeypatch):
     assert outcome.stdout == "[redacted]" and outcome.stderr == "[redacted]"
 
 
+@pytest.mark.slow
 def test_kernel_has_no_network(tmp_path, problem):
     """A connection to a listener on the host's loopback fails; the listener hears nothing."""
     listener = socket.socket()
@@ -143,6 +144,7 @@ def test_kernel_cannot_write_outside(tmp_path, problem):
     assert not Path("/tmp/planted-by-kernel").exists()
 
 
+@pytest.mark.slow
 def test_daemon_dies_with_the_call(tmp_path, problem):
     """A double-fork + setsid daemon does not outlive the run and never writes its late file."""
     target = tmp_path / "late"
@@ -184,6 +186,7 @@ def test_each_sandbox_gets_its_own_allocated_uid(tmp_path, problem):
     assert len(set(uids)) == 3 and all(u >= UID_BASE for u in uids)
 
 
+@pytest.mark.slow
 def test_output_flood_is_capped(tmp_path, problem):
     """A gigabyte printed to stdout and stderr: the parent keeps at most the cap and says what it dropped."""
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -202,6 +205,7 @@ def test_disk_fill_stays_in_the_private_scratch(tmp_path, problem):
     assert abs(free_before - free_after) < 256 << 20
 
 
+@pytest.mark.slow
 def test_forked_memory_is_capped_for_the_whole_tree(tmp_path, problem):
     """Four processes touching 1.5 GiB each, under a 1 GiB cap for the tree: none of them gets its memory
     (the kernel's own count), or the whole run is a classified crash at the cap."""
@@ -247,6 +251,7 @@ def test_killed_parent_leaves_no_child(tmp_path):
                    if Path(f"/proc/{p}/cmdline").exists())
 
 
+@pytest.mark.slow
 def test_benchmark_inside_the_sandbox_matches_outside(tmp_path):
     """An honest kernel validates and benchmarks in both modes; the isolation is recorded."""
     from szagents.paths import kernels_dir

@@ -29,6 +29,7 @@ def _alive(marker: str) -> bool:
     return False
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", MODES)
 def test_timeout_kills_the_whole_tree(tmp_path, mode):
     """A child that starts a sleeping grandchild and hangs is killed with it at the deadline."""

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from szagents.paths import kernels_dir
 
 ADVERSARIAL = Path(__file__).parents[1] / "backends" / "adversarial"
@@ -32,6 +34,7 @@ def test_validate_broken_kernel_exits_1_with_the_reason():
     assert "bound_violation" in done.stdout and "first at index 123" in done.stdout
 
 
+@pytest.mark.slow
 def test_validate_with_benchmark_prints_throughput():
     """--bench adds a benchmark table with GB/s columns."""
     done = szagents("validate", "--kernel", "szp", "--variant", "outlier", str(kernels_dir() / "szp" / "reference.c"), *SMALL, "--bench")

@@ -42,6 +42,7 @@ BAD = [
 ]
 
 
+@pytest.mark.slow  # a CLI process per bad value: 16 of about 1 s each
 @pytest.mark.parametrize("args,named", BAD, ids=[" ".join(a[-2:]) for a, _ in BAD])
 def test_bad_value_is_one_line_and_exit_2(args, named, tmp_path):
     """Each bad value: exit 2, one line on stderr naming the value, no traceback, no run folder."""
@@ -53,6 +54,7 @@ def test_bad_value_is_one_line_and_exit_2(args, named, tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_debug_shows_the_traceback():
     """--debug adds the traceback to the one-line message."""
     done = szagents("--debug", "run", "--task", "no-such-task", "--model", "scripted:demo")
@@ -85,6 +87,7 @@ def test_help_fits_80_columns_and_names_plain_types(command):
         assert "e.g. iterations=40,tokens=2000000,wall=3600" in done.stdout and "--shell / --no-shell" in done.stdout
 
 
+@pytest.mark.slow
 def test_piped_output_is_80_columns():
     """Piped (no terminal, no COLUMNS), tables and lines fit 80 columns; only the copyable compile command is longer."""
     import os
@@ -98,6 +101,7 @@ def test_piped_output_is_80_columns():
     assert max(map(len, lines)) <= 80 and "szx-optimize-cpu" in listed.stdout and "climate:90x180@rel=0.001" in checked.stdout
 
 
+@pytest.mark.slow
 def test_resume_of_a_finished_run_says_so(tmp_path):
     """resume on a finished run prints that there is nothing to resume."""
     done = szagents("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--quick", "--runs-dir", str(tmp_path),
@@ -107,6 +111,7 @@ def test_resume_of_a_finished_run_says_so(tmp_path):
     assert "already finished (budget_iterations)" in again.stdout and again.returncode == done.returncode
 
 
+@pytest.mark.slow
 def test_sigterm_during_run_says_how_to_resume(tmp_path):
     """SIGTERM while a run is going: exit 143 with the resume command."""
     import signal
@@ -143,6 +148,7 @@ def test_cuda_without_a_gpu_fails_fast_before_compiling():
     assert "compile " not in done.stdout and time.perf_counter() - start < 60
 
 
+@pytest.mark.slow
 def test_provider_error_exits_3_and_resume_with_a_new_base_url_finishes(tmp_path):
     """A server that fails for good mid-run: exit 3 with the resume command; resume --base-url to a good server finishes."""
     from tests.models.loopback import chat_completion_body, serve_loopback
@@ -166,6 +172,7 @@ def json_config(run_dir: Path) -> dict:
     return json.loads((run_dir / "run.json").read_text())
 
 
+@pytest.mark.slow
 def test_missing_key_is_a_failed_start_without_a_run_folder(tmp_path):
     """openai: without a key or a server: exit 2, one line with the fix, and no run folder left behind."""
     import os

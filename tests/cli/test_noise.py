@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from rich.console import Console
 
 from szagents.backends.registry import get_backend
@@ -13,6 +14,8 @@ from szagents.cli.render import print_benchmark
 from szagents.paths import kernels_dir
 from szagents.tasks.evaluate import build_problems, evaluate, kernel_spec
 from szagents.tasks.task import Suite, load_kernel
+
+pytestmark = pytest.mark.slow  # 2.5 s a test
 
 
 def _real_benchmark(tmp_path) -> BenchmarkResult:

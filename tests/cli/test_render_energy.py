@@ -3,6 +3,7 @@ not); a cpu result, which has no energy, keeps its table."""
 
 from __future__ import annotations
 
+import pytest
 from rich.console import Console
 
 from szagents.backends.registry import get_backend
@@ -11,6 +12,8 @@ from szagents.cli.render import print_benchmark
 from szagents.paths import kernels_dir
 from szagents.tasks.evaluate import build_problems, evaluate, kernel_spec
 from szagents.tasks.task import Suite, load_kernel
+
+pytestmark = pytest.mark.slow  # 2.4 s
 
 
 def _shown(result: BenchmarkResult) -> str:

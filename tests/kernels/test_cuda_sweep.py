@@ -43,6 +43,7 @@ def test_defaults_lines_match_the_documented_fields():
         assert len(values) == len(fields) and all(v.isdigit() for v in values), line
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc is not on PATH")
 def test_an_adopted_defaults_line_takes_effect(tmp_path):
     src = tmp_path / "reference.cu"
@@ -72,6 +73,7 @@ for job in json.load(open(sys.argv[1])):
 """
 
 
+@pytest.mark.slow
 def test_a_crash_or_a_hang_costs_only_that_variant(tmp_path, monkeypatch):
     script = tmp_path / "worker.py"
     script.write_text(FAKE_WORKER)

@@ -54,6 +54,7 @@ def test_a_misspelt_budget_key_is_named_with_the_likely_one():
             "iterations, tokens, wall, wall_seconds, deadline") in str(refused.value)
 
 
+@pytest.mark.slow  # a CLI process per case: about 1.0-1.4 s each
 @pytest.mark.parametrize(("args", "message"), [
     (("mcp", "--task", TASK, "--transport", "sse"), "unknown --transport 'sse'"),
     (("mcp", "--task", TASK, "--tier", "guru"), "unknown --tier 'guru'"),
@@ -68,6 +69,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path, args, message):
     assert not list(tmp_path.iterdir())  # nothing was started
 
 
+@pytest.mark.slow
 def test_a_taken_port_is_a_clear_error(tmp_path):
     """Serving on a port that is already bound fails with exit 2 and the fix, and writes no run folder."""
     with socket.socket() as taken:
@@ -81,6 +83,7 @@ def test_a_taken_port_is_a_clear_error(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.slow  # a CLI process per case: about 1.0-1.4 s each
 @pytest.mark.parametrize(("args", "message"), [
     (("--port", "99999"), "bad --port 99999: a TCP port is 0-65535 (0: any free port)"),
     (("--port", "-1"), "bad --port -1: a TCP port is 0-65535"),
@@ -93,6 +96,7 @@ def test_bad_ports_and_hosts_exit_2_with_the_valid_range(tmp_path, args, message
     assert len(result.stderr.strip().splitlines()) == 1 and not list(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_a_session_without_tool_calls_leaves_no_run_folder(tmp_path):
     """Over stdio, listing tools, prompts and files and reading one writes nothing; the server says so."""
     import tempfile
@@ -120,6 +124,7 @@ def test_a_session_without_tool_calls_leaves_no_run_folder(tmp_path):
     assert said.endswith("no tool call was made: no run folder written")
 
 
+@pytest.mark.slow
 def test_the_first_call_of_an_optimize_run_announces_the_baseline(tmp_path):
     """The handshake and a log message (before the answer) say the first call measures the baseline; its answer
     reports it."""
@@ -147,6 +152,7 @@ def test_the_first_call_of_an_optimize_run_announces_the_baseline(tmp_path):
     assert (tmp_path / "b" / "trajectory.jsonl").exists()
 
 
+@pytest.mark.slow
 def test_off_loopback_the_token_is_one_line_and_sigterm_is_an_interruption(tmp_path):
     """Bound to 0.0.0.0 at 40 columns, the generated token is printed whole on its own line and works; SIGTERM
     ends the run as interrupted (exit 143), not as the agent's stop."""

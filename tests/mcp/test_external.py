@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from szagents.mcp.agent import AGENT_NAME
 from szagents.external.runner import run_external
 from szagents.external.runner_stdio import run_external_stdio
@@ -17,6 +19,7 @@ from tests.mcp.clients import REFERENCE, config
 AGENT = f"{shlex.quote(sys.executable)} -m szagents.mcp.agent"
 
 
+@pytest.mark.slow
 def test_scripted_agent_end_to_end_then_report(tmp_path):
     """The scripted agent writes the reference, validates and submits; the run ends when it exits; the report reads it."""
     command = f"{AGENT} --write kernel.c={shlex.quote(str(REFERENCE))} --action 'the reference kernel'"
@@ -35,6 +38,7 @@ def test_scripted_agent_end_to_end_then_report(tmp_path):
     assert f"mcp:{AGENT_NAME}/" in summary and "| external |" in summary and "1/1 (100%)" in summary
 
 
+@pytest.mark.slow
 def test_the_runner_stops_an_agent_past_its_wall_time(tmp_path):
     """A command that never finishes is stopped at the wall-time budget (plus grace) and the run ends budget_wall."""
     began = time.monotonic()
@@ -53,6 +57,7 @@ def test_a_failing_agent_command_is_an_error_stop(tmp_path):
     assert errors[0].kind == "agent" and "status 3" in errors[0].message and "no such agent" in errors[0].message
 
 
+@pytest.mark.slow
 def test_the_runner_stops_the_agent_when_the_budget_is_spent(tmp_path):
     """An agent that goes on calling after the tool-call budget is told to stop; the run ends budget_tool_calls."""
     outcome = run_external(config(tmp_path, "spent"), McpBudgets(tool_calls=3, wall_seconds=120),
@@ -62,6 +67,7 @@ def test_the_runner_stops_the_agent_when_the_budget_is_spent(tmp_path):
     assert sum(1 for e in read_run(outcome.run_dir) if e.event == "tool_call") <= 4 and "validate" in log
 
 
+@pytest.mark.slow
 def test_an_agent_that_starts_the_server_over_stdio(tmp_path):
     """--agent external-stdio: the agent starts `szagents mcp` from its config over stdio; the same run is recorded."""
     command = f"{AGENT} --write kernel.c={shlex.quote(str(REFERENCE))} --action 'over stdio'"
@@ -74,6 +80,7 @@ def test_an_agent_that_starts_the_server_over_stdio(tmp_path):
     assert '"command"' in (outcome.run_dir / "agent" / "mcp.json").read_text()
 
 
+@pytest.mark.slow
 def test_over_stdio_a_hung_agent_is_stopped_and_recorded_as_out_of_time(tmp_path):
     """The server carries the runner's deadline: an agent stopped at its wall time leaves a budget_wall run."""
     command = f"{AGENT} --extra-calls 1 --linger 60"

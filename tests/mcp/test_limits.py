@@ -35,6 +35,7 @@ def test_tool_call_budget_ends_the_run_with_an_mcp_error(tmp_path):
     assert [e.stop_reason for e in events if e.event == "run_end"] == ["budget_tool_calls"]
 
 
+@pytest.mark.slow
 def test_wall_time_budget(tmp_path):
     """Once the wall-time budget has passed since the first call, the next call is refused and the run ends."""
     with served(tmp_path, "w", wall_seconds=1.0) as (run, url):
@@ -128,6 +129,7 @@ def test_a_21_mb_write_over_http_is_an_mcp_error_and_the_session_survives(tmp_pa
     assert not (tmp_path / "big" / "workspace" / "kernel.c").exists()
 
 
+@pytest.mark.slow
 def test_a_21_mb_write_over_stdio_is_the_same_mcp_error(tmp_path):
     """Over stdio the same request gets the same error, and the session goes on."""
     from tests.mcp.clients import stdio_session

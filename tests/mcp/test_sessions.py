@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import anyio
 import httpx
+import pytest
 
 from szagents.backends.registry import get_backend
 from szagents.tasks.catalog import get_task
@@ -36,6 +37,7 @@ def _check_recorded(run_dir, agent: str) -> None:
     assert (run_dir / "revisions" / "001" / "revision.json").exists() and (run_dir / "checkpoints.sqlite").exists()
 
 
+@pytest.mark.slow
 def test_stdio_session_lists_the_tools_and_records_a_revision(tmp_path):
     """Over stdio to `szagents mcp`: in-process tool schemas, brief, files; write/validate/submit become a revision."""
     async def scenario():
@@ -59,6 +61,7 @@ def test_stdio_session_lists_the_tools_and_records_a_revision(tmp_path):
     _check_recorded(tmp_path / "r", "stdio-test-client/9.9")
 
 
+@pytest.mark.slow
 def test_http_session_with_a_bearer_token(tmp_path):
     """Over streamable HTTP on 127.0.0.1 with a token: no token is refused (401); with it, the same run is recorded."""
     with served(tmp_path, "h", token="secret-token") as (run, url):
@@ -87,6 +90,7 @@ def test_shell_tool_only_when_asked(tmp_path):
     assert "exit status 0" in text(listing) and "reference.cu" in text(listing)
 
 
+@pytest.mark.slow
 def test_an_optimize_run_measures_the_baseline_and_tells_the_agent_once(tmp_path):
     """For an optimize task the first call measures the starting code (revision 1, baseline); its answer says so once."""
     with served(tmp_path, "o", task="szx-optimize-cpu") as (run, url):

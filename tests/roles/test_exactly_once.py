@@ -19,6 +19,8 @@ from szagents.run import RunConfig, resume_run, start_run
 from szagents.trajectory import read_run
 from tests.models.loopback import Fault, chat_completion_body, serve_loopback
 
+pytestmark = pytest.mark.slow  # each kills and resumes a real run: 4-11 s a test
+
 SCRIPT = Path(__file__).parent / "scripts" / "steps.json"
 ROOT = Path(__file__).parents[2]
 

@@ -46,6 +46,7 @@ def _events(run_dir: Path, kind: str) -> list:
     return [e for e in read_run(run_dir) if e.event == kind]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shape", sorted(TEAMS))
 def test_invalid_tool_json_goes_back_to_the_model_and_a_run_of_them_stops(tmp_path, shape):
     """Cut-off JSON arguments come back as a tool error (logged), count as iterations, and 3 in a row stop the run."""
@@ -60,6 +61,7 @@ def test_invalid_tool_json_goes_back_to_the_model_and_a_run_of_them_stops(tmp_pa
     assert _events(outcome.run_dir, "run_end")[-1].stop_reason == "invalid_tool_calls"
 
 
+@pytest.mark.slow
 def test_model_fixes_its_invalid_call_and_the_run_goes_on(tmp_path):
     """After one invalid call the model answers normally: the streak resets, the run ends by the agent's stop."""
     with serve_loopback() as server:
@@ -69,6 +71,7 @@ def test_model_fixes_its_invalid_call_and_the_run_goes_on(tmp_path):
     assert [e.ok for e in _events(outcome.run_dir, "tool_call")] == [True]
 
 
+@pytest.mark.slow
 def test_unknown_tool_and_refused_submit_are_failed_results(tmp_path):
     """An unknown tool and a submit with nothing to validate are ok=false results; no revision is attempted."""
     with serve_loopback() as server:
@@ -80,6 +83,7 @@ def test_unknown_tool_and_refused_submit_are_failed_results(tmp_path):
     assert outcome.state["stop_reason"] == "agent_stop"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault,error_class", [
     ((429, ERROR, {"retry-after": "0.2"}), "rate_limit"),
     ((503, ERROR, {}), "server"),
@@ -99,6 +103,7 @@ def test_transient_fault_is_retried_and_shown(tmp_path, fault, error_class, shap
     assert outcome.state["stop_reason"] == "agent_stop" and outcome.state["iterations"] == {"optimizer": 1}
 
 
+@pytest.mark.slow
 def test_slow_answer_within_the_timeout_is_used(tmp_path):
     """An answer slower than usual but within the per-call timeout is taken, without a retry."""
     with serve_loopback() as server:
@@ -107,6 +112,7 @@ def test_slow_answer_within_the_timeout_is_used(tmp_path):
     assert outcome.state["stop_reason"] == "agent_stop" and not _events(outcome.run_dir, "error")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shape", sorted(TEAMS))
 def test_persistent_server_error_ends_the_run_with_its_class(tmp_path, shape):
     """5xx past the retry budget: ProviderError(server), a run_end with error_class, state checkpointed."""
@@ -122,6 +128,7 @@ def test_persistent_server_error_ends_the_run_with_its_class(tmp_path, shape):
     assert len(_events(tmp_path / "run", "revision")) == 1  # the baseline was kept
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shape", sorted(TEAMS))
 def test_hung_server_ends_as_budget_wall_near_the_wall_budget(tmp_path, shape):
     """A hung answer cannot hold the run: with wall=W the run ends as budget_wall within seconds of W."""
@@ -147,6 +154,7 @@ def test_preflight_failure_leaves_no_run_folder(tmp_path, status, error_class):
     assert caught.value.error_class == error_class and not (tmp_path / "run").exists()
 
 
+@pytest.mark.slow
 def test_responses_api_against_a_chat_only_server_fails_preflight_and_api_chat_fixes_it(tmp_path):
     """A codex-named model routes to /v1/responses; a chat-only server fails the pre-flight; --api chat works."""
     with serve_loopback() as server:
@@ -158,6 +166,7 @@ def test_responses_api_against_a_chat_only_server_fails_preflight_and_api_chat_f
     assert caught.value.error_class == "model_not_found" and outcome.state["stop_reason"] == "agent_stop"
 
 
+@pytest.mark.slow
 def test_multi_agent_invalid_json_and_reviewer_tokens(tmp_path):
     """Multi-agent: the translator's invalid call is a tool error; the reviewer's tokens count in the totals."""
     source = (Path(__file__).parents[2] / "kernels" / "szx" / "serial.c").read_text()

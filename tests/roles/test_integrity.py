@@ -32,6 +32,7 @@ def _revision_events(run_dir: Path) -> list:
     return [e for e in read_run(run_dir) if e.event == "revision"]
 
 
+@pytest.mark.slow
 def test_memcpy_is_a_ratio_regression_and_never_best(tmp_path):
     """A memcpy 'compressor' passes the bound but not the floor: ratio_regression, shown with its numbers, never best."""
     outcome = _run(tmp_path, "memcpy.json")
@@ -48,6 +49,7 @@ def test_memcpy_is_a_ratio_regression_and_never_best(tmp_path):
     assert end.best_revision == 1 and end.best_ratio == pytest.approx(baseline["ratio"])
 
 
+@pytest.mark.slow
 def test_memcpy_fails_a_translation_against_the_reference_codec(tmp_path):
     """Without a baseline revision (a translation), the floor is half the reference codec's ratio per case.
 
@@ -60,6 +62,7 @@ def test_memcpy_fails_a_translation_against_the_reference_codec(tmp_path):
     assert reference["benchmark:climate@rel=0.001"] > 2 and all(v > 0 for v in reference.values())
 
 
+@pytest.mark.slow
 def test_free_format_change_that_keeps_the_ratio_passes(tmp_path):
     """A private stream format with the reference's ratio is correct under the default free-format policy."""
     outcome = _run(tmp_path, "xor_format.json")
@@ -83,6 +86,7 @@ def test_strict_format_rejects_the_same_format_change(tmp_path):
     assert free.correct and strict.validation.verdict.value == "wrong_output"
 
 
+@pytest.mark.slow
 def test_identical_files_reuse_the_earlier_result(tmp_path):
     """Resubmitting the starting code is not compiled or measured again, is not a new best and is not rolled back."""
     outcome = _run(tmp_path, "resubmit.json")

@@ -52,6 +52,7 @@ def test_a_regression_needs_separation_and_the_regression_margin():
     assert broken.decision == "failed" and "failed" in broken.summary()
 
 
+@pytest.mark.slow  # needs the shared real runs (real_runs_made): about 50 s for the first test that asks
 def test_every_decision_of_the_demo_was_remeasured(demo_run):
     """In a real demo run every new best and every rollback follows an interleaved comparison that decided it,
     and the run ends on one of its two optimizations, never on the serial baseline or the rolled-back simplification.

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from szagents.roles.team import Team
 from szagents.run import RunConfig, start_run
 from szagents.run.models import replay_team
 from szagents.trajectory import read_run
+
+pytestmark = pytest.mark.slow  # a multi-agent run and its replay: 42 s
 
 
 def test_multi_agent_replay_by_default(tmp_path):

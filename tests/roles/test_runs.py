@@ -18,6 +18,8 @@ from szagents.run import RunConfig, resume_run, start_run
 from szagents.tasks.task import Budgets
 from szagents.trajectory import read_run
 
+pytestmark = pytest.mark.slow  # real runs end to end, or the shared real runs (real_runs_made): 3-24 s a test
+
 SCRIPTS = Path(__file__).parent / "scripts"
 DEMO_VERDICTS = ["ok", "compile_error", "bound_violation", "ok", "ok", "ok"]
 

@@ -31,6 +31,7 @@ def _overlapping(plan) -> int:
     return sum(b[0] < a[1] for a, b in zip(windows, windows[1:]))
 
 
+@pytest.mark.slow
 def test_cost_budget_stops_launching_new_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """At $1000 per million tokens the first run spends past a $0.01 budget: it finishes, the rest are skipped."""
     prices = tmp_path / "prices.toml"
@@ -44,6 +45,7 @@ def test_cost_budget_stops_launching_new_runs(tmp_path: Path, monkeypatch: pytes
     assert end["cost_usd"] == pytest.approx((end["input_tokens"] + end["output_tokens"]) * 1000 / 1e6)
 
 
+@pytest.mark.slow
 def test_provider_limit_keeps_runs_of_one_provider_apart(tmp_path: Path):
     """4 runs, 4 threads: with `latency = 1` no two runs' trajectories overlap in time; without it they do."""
     limited = _plan(tmp_path / "a", repeats=1, tiers=("user", "expert"))
@@ -54,6 +56,7 @@ def test_provider_limit_keeps_runs_of_one_provider_apart(tmp_path: Path):
     assert _overlapping(free) > 0
 
 
+@pytest.mark.slow
 def test_a_start_that_never_checkpointed_is_started_over(tmp_path: Path):
     """A run folder with run.json and a torn trajectory but no checkpoint: the next attempt starts it afresh."""
     plan = _plan(tmp_path, repeats=1, tiers=("user",), teams=("single",))
@@ -84,6 +87,7 @@ class _Stop(Exception):
     """Stands for a kill between two nodes of a run."""
 
 
+@pytest.mark.slow
 def test_a_team_run_stopped_before_the_optimizer_resumes_to_its_end(tmp_path: Path):
     """A multi-agent run stopped after the validator's checkpoint (the optimizer next) is not taken for finished:
     resuming runs the optimizer and writes the run's end."""

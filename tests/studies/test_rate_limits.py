@@ -103,6 +103,7 @@ def _take_starts(path: str, count: int) -> list[float]:
     return found
 
 
+@pytest.mark.slow
 def test_processes_share_one_window(tmp_path: Path):
     """3 processes x 4 calls at 2 per 0.5 s: together, never more than 2 starts in any 0.45 s (jitter allowed)."""
     started = time.time()
@@ -148,6 +149,7 @@ def _calls(run_dir: Path) -> tuple[list[dict], list[dict]]:
     return [e for e in stream if e["event"] == "llm_call"], [e for e in stream if e["event"] == "rate_limit_wait"]
 
 
+@pytest.mark.slow
 def test_a_limited_provider_keeps_its_rate_across_concurrent_runs(tmp_path: Path):
     """8 runs at once, 4 on a provider limited to 2 calls per second: its calls' ends never crowd more than 2
     into 0.9 s and the waits are logged; the 4 unlimited runs never wait and crowd their calls."""
@@ -168,6 +170,7 @@ def test_a_limited_provider_keeps_its_rate_across_concurrent_runs(tmp_path: Path
     assert not (tmp_path / "runs" / RATE_DIR / "scripted.json").exists()
 
 
+@pytest.mark.slow
 def test_cli_names_a_bad_rate_and_shows_good_ones_in_the_dry_run(tmp_path: Path):
     """A bad rate is one line on stderr and exit 2; a good one is listed by --dry-run."""
     def study(table: str) -> subprocess.CompletedProcess:

@@ -56,6 +56,7 @@ def _hold_in_child(folder: str, queue) -> None:  # runs in a child process
     queue.put(intervals)
 
 
+@pytest.mark.slow
 def test_file_slot_serializes_processes(tmp_path: Path):
     """Two processes (as two `szagents` runs would be) never hold the cpu slot at once."""
     ctx = multiprocessing.get_context("spawn")
@@ -77,6 +78,7 @@ def test_device_keys_and_bad_specs(monkeypatch: pytest.MonkeyPatch):
         bench_slot("cpu", spec="nfs:server")
 
 
+@pytest.mark.slow
 def test_a_validation_waits_for_the_devices_slot(tmp_path: Path, monkeypatch):
     """Untrusted code runs in a validation too: while another holder has the cpu slot, a validation waits."""
     import numpy as np

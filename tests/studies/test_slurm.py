@@ -79,6 +79,7 @@ def slurm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         os.kill(int((folder / "munged.pid").read_text()), 15)
 
 
+@pytest.mark.slow
 def test_slurm_executor_runs_a_study_as_a_job_array(tmp_path: Path, slurm: Path):
     """2 tasks x 2 repeats of sleeping scripted models: 4 array tasks on the real Slurm, every run ends once,
     their benchmarks never overlapped on the node, and a second call submits nothing."""

@@ -67,6 +67,7 @@ def test_budget_strings():
         budget_items("iterations")
 
 
+@pytest.mark.slow
 def test_dry_run_prints_cells_and_the_worst_case_budget(tmp_path: Path):
     """A priced model: worst case = tokens budget x the dearer price per run (2 runs x 1e6 x $10/M = $20)."""
     text = ISSUE_SHAPE.replace('model = ["scripted:demo"]', 'model = ["openai:gpt-5.1-codex"]').replace(
@@ -78,6 +79,7 @@ def test_dry_run_prints_cells_and_the_worst_case_budget(tmp_path: Path):
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.slow
 def test_cli_bad_file_is_exit_2_with_one_line(tmp_path: Path):
     """A usage error is one line on the console and exit code 2."""
     done = subprocess.run([sys.executable, "-m", "szagents.cli", "study", str(_write(tmp_path, "[study]\nname=1\n"))],

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+import pytest
+
 from szagents.backends.sandbox import Limits
 from szagents.tools import ToolLimits, make_tools
 
@@ -46,6 +48,7 @@ def test_shell_can_compile_by_hand(cpu_ctx):
     assert "exit status 0" in out and "compiled" in out
 
 
+@pytest.mark.slow
 def test_shell_times_out_and_kills_the_group(cpu_ctx):
     """A command past the wall-clock limit is killed, children included, and says so."""
     start = time.perf_counter()

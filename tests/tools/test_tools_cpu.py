@@ -34,6 +34,7 @@ def test_correct_kernel_validates_and_emits_events(tools, cpu_ctx):
     assert events[1].verdict == "ok" and events[1].cases[0]["verdict"] == "ok"
 
 
+@pytest.mark.slow
 def test_benchmark_reports_throughput(tools, cpu_ctx):
     """benchmark validates, then reports GB/s and ratio; three events."""
     out = tools["benchmark"].invoke({})
@@ -56,6 +57,7 @@ def test_broken_edit_gives_compile_errors_with_line_numbers(tools, cpu_ctx):
     assert "compile: failed" in tools["validate"].invoke({})
 
 
+@pytest.mark.slow
 def test_wrong_kernel_fails_validation_with_detail(tools):
     """A decompressor that writes zeros fails validation with a verdict the agent can read."""
     tools["write_file"].invoke({"path": "kernel.c", "content": _zero_decompressor()})

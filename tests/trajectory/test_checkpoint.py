@@ -18,6 +18,7 @@ from tests.trajectory.tiny_graph import CONFIG, build
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("failure", "durability"), [("raise", "async"), ("kill", "sync")])
 def test_interrupted_run_resumes_from_sqlite_in_new_process(tmp_path, failure, durability):
     """A run whose second node raised (or was SIGKILLed) resumes at that node from the SQLite file and finishes."""

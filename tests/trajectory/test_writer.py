@@ -103,6 +103,7 @@ json_values = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(changes=st.dictionaries(st.text(), json_values, max_size=5))
 def test_json_payloads_round_trip_exactly(tmp_path_factory, changes):

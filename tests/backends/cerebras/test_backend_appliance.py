@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 
+import pytest
+
 from szagents.backends.cerebras import CerebrasBackend
 from szagents.backends.cerebras.tools import appliance_command
 from szagents.backends.results import Verdict
@@ -86,6 +88,7 @@ def test_a_non_default_config_reaches_the_client(fake_client, tmp_path):
     assert _backend(moved).compile(program.sources, SPEC, program.folder).ok
 
 
+@pytest.mark.slow
 def test_appliance_stall_is_timed_from_the_launch(fake_client, tmp_path):
     """A launch that never returns is a stall after the execution limit; zero timestamps are zero_exec_time."""
     limits = Limits(wall_seconds=4, cpu_seconds=None, address_space_bytes=None)
@@ -98,6 +101,7 @@ def test_appliance_stall_is_timed_from_the_launch(fake_client, tmp_path):
     assert validate(backend, zero).verdict is Verdict.zero_exec_time
 
 
+@pytest.mark.slow
 def test_a_job_stuck_in_the_queue_is_queued_not_a_stall(fake_client, tmp_path, monkeypatch):
     """Waiting for the cluster does not count as execution: past queue_seconds the verdict is queued."""
     monkeypatch.setenv("SZAGENTS_FAKE_APPLIANCE_QUEUE_SECONDS", "6")

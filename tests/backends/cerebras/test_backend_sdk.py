@@ -78,6 +78,7 @@ def test_static_errors_refuse_the_compile(backend, tmp_path):
     assert 'layout.csl:1: error: the host harness needs @export_name("tsc", [*]u16, true)' in build.log
 
 
+@pytest.mark.slow
 def test_stall_is_classified_with_its_phase(fake_bin, tmp_path):
     """A launch that never returns becomes stall, naming the round it hung in."""
     limits = Limits(wall_seconds=3, cpu_seconds=None, address_space_bytes=None)

@@ -62,15 +62,15 @@ suite() {
     python3 -m pytest -p no:cacheprovider -q "$@" > "$OUT/$log" 2>&1 || status=1
     summary+=("$name: $(tail -n 1 "$OUT/$log" | sed 's/=//g;s/^ *//') [$(( $(date +%s) - t0 )) s wall]")
 }
-serial=(tests/gpu/test_timing_coverage.py tests/backends/test_adversarial_cuda.py)  # they compare timings
 targets=("$@")
 if [ "$tests" = 0 ]; then
     :
 elif [ ${#targets[@]} -eq 0 ]; then
-    # Build every kernel the gpu tests use once, before the workers start (they share the cache).
-    suite "gpu tests (parallel)" pytest-gpu.log -m gpu "${xdist[@]}" --ignore=tests/backends/cerebras \
-        $(printf -- '--ignore=%s ' "${serial[@]}") tests/gpu tests/backends
-    suite "gpu timing tests (serial)" pytest-gpu-timing.log -m gpu "${serial[@]}"
+    # The tests that compare two timings are marked serial: they run after the others, alone on the GPU.
+    suite "gpu tests (parallel)" pytest-gpu.log -m "gpu and not serial" "${xdist[@]}" --ignore=tests/backends/cerebras \
+        tests/gpu tests/backends
+    suite "gpu timing tests (serial)" pytest-gpu-timing.log -m "gpu and serial" --ignore=tests/backends/cerebras \
+        tests/gpu tests/backends
     sandbox=(tests/backends/test_sandbox.py)
     [ "$full" = 1 ] && sandbox+=(tests/backends/test_adversarial_sandbox.py tests/backends/test_adversarial_trust.py
                                  tests/backends/test_adversarial_redteam.py tests/backends/test_buildcache.py)

@@ -70,6 +70,7 @@ def test_harness_classifies_cuda_kernel(backend, built, tmp_path, source, verdic
 
 
 @pytest.mark.gpu
+@pytest.mark.serial  # compares two timings: alone on the GPU (scripts/gpu_check.sh runs these after the others)
 @pytest.mark.parametrize("source", ["slow_on_private.cu", "slow_on_legacy.cu"])
 def test_work_on_another_stream_is_flagged_or_timed(backend, built, tmp_path, source):
     """Work hidden on a private or the legacy default stream is either flagged (validation) or inside

@@ -37,6 +37,7 @@ def test_the_counter_updates_and_its_period_is_measured(counter):
     print(f"\nNVML total-energy counter: an update every {period * 1e3:.2f} ms ({len(changes)} in 2 s)")
 
 
+@pytest.mark.serial  # idle and busy power: alone on the GPU (scripts/gpu_check.sh runs these after the others)
 def test_a_busy_gpu_draws_plausible_power_through_the_meter(counter):
     """About 2 s of matrix multiplies between the meter's edges: the busy power is above idle and below 1.5 kW."""
     cp = pytest.importorskip("cupy", reason="CuPy is not installed")

@@ -70,6 +70,7 @@ def honest(backend, problem, tmp_path_factory):
     return case
 
 
+@pytest.mark.serial  # compares two timings: alone on the GPU (scripts/gpu_check.sh runs these after the others)
 @pytest.mark.parametrize("variant", sorted(HIDDEN))
 def test_hidden_device_work_is_timed_or_flagged(backend, problem, honest, tmp_path, variant):
     """Work the call hides from the ABI stream is inside the reported time (never faster than the same

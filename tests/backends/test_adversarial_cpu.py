@@ -100,6 +100,8 @@ def test_validate_and_benchmark_in_one_child(backend, problem, tmp_path):
     honest = backend.compile([HERE / "honest.c", HERE / "raw_common.h"], SPEC, tmp_path)
     checked, measured = backend.validate_and_benchmark(honest, SPEC, [problem], [problem], tmp_path)
     assert checked.ok and measured is not None and measured.ok and measured.environment.backend == "cpu"
+    phases = measured.cases[0].compress.phases_us  # each round trip split at the child's marks, calls and nulls
+    assert phases is not None and all(v >= 0 for part in ("calls", "null") for v in phases[part].values()), phases
     broken = backend.compile([HERE / "off_by_bound.c", HERE / "raw_common.h"], SPEC, tmp_path)
     checked, measured = backend.validate_and_benchmark(broken, SPEC, [problem], [problem], tmp_path)
     assert checked.verdict is Verdict.bound_violation and measured is None

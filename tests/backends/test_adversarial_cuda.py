@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ from szagents.backends.cuda import CudaBackend, CudaConfig
 from szagents.backends.protocol import BenchSettings, KernelSpec, Problem
 from szagents.backends.results import Verdict
 from szagents.backends.sandbox import Limits
+from tests.cuda_builds import compile_all
 
 HERE = Path(__file__).parent / "adversarial_cuda"
 SPEC = KernelSpec(codec="raw")
@@ -39,13 +39,10 @@ def backend() -> CudaBackend:
 @pytest.fixture(scope="module")
 def built(backend, tmp_path_factory) -> None:
     """Every kernel of this module compiled at once (nvcc runs in parallel); tests find them in the build cache."""
-    folder = tmp_path_factory.mktemp("builds")
     sources = [[HERE / c[0], HERE / "raw_common.cuh"] for c in CASES]
     sources += [[HERE / name, HERE / "slow_copy.cuh", HERE / "raw_common.cuh"]
                 for name in ("slow_on_abi.cu", "slow_on_private.cu", "slow_on_legacy.cu")]
-    with ThreadPoolExecutor(8) as pool:
-        builds = list(pool.map(lambda files: backend.compile(files, SPEC, folder), sources))
-    assert all(b.ok for b in builds), [b.log for b in builds if not b.ok]
+    compile_all(backend, [(files, SPEC) for files in sources], tmp_path_factory.mktemp("builds"))
 
 
 def test_compiles_without_a_gpu(backend, tmp_path):

@@ -115,3 +115,9 @@ def test_handshake_phases_split_each_round_trip_at_the_childs_marks():
 def test_handshake_phases_are_absent_without_four_numeric_marks(marks):
     """A child that gives no marks, too few, or non-numbers gets no phase table (it is a diagnosis only)."""
     assert handshake_phases([1.0], [1e-4], [{"marks": marks}]) is None
+
+
+def test_handshake_phases_refuse_lists_that_do_not_pair_up():
+    """One send time per wall and per answer, or no table: a record kept twice would pair the wrong walls."""
+    done = [{"marks": [1.0, 1.0, 1.0, 1.0]}] * 2
+    assert handshake_phases([0.9, 0.9, 1.9, 1.9], [1e-3, 1e-3], done) is None

@@ -9,7 +9,6 @@ every stream counts them. Needs a GPU, CuPy, nvcc and cupti-python (run with -m 
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ from szagents.backends.cuda import CudaBackend, CudaConfig
 from szagents.backends.protocol import BenchSettings, KernelSpec, Problem
 from szagents.backends.results import Verdict
 from szagents.backends.sandbox import Limits
+from tests.cuda_builds import compile_all
 
 pytestmark = pytest.mark.gpu
 
@@ -48,11 +48,8 @@ def _spec(where: int) -> KernelSpec:
 @pytest.fixture(scope="module", autouse=True)
 def _built(backend, tmp_path_factory) -> None:
     """Every variant compiled at once (nvcc runs in parallel); the tests find them in the build cache."""
-    folder = tmp_path_factory.mktemp("builds")
-    with ThreadPoolExecutor(8) as pool:
-        builds = list(pool.map(lambda w: backend.compile([HERE / "hidden_work.cu", HERE / "raw_common.cuh"], _spec(w),
-                                                         folder), range(7)))
-    assert all(b.ok for b in builds), [b.log for b in builds if not b.ok]
+    compile_all(backend, [([HERE / "hidden_work.cu", HERE / "raw_common.cuh"], _spec(w)) for w in range(7)],
+                tmp_path_factory.mktemp("builds"))
 
 
 def _measure(backend, problem, where: int, tmp_path):

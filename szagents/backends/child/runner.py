@@ -97,10 +97,10 @@ class _Child:
 
     def calibrate(self) -> None:
         """Null handshakes before the library is loaded: the parent measures its own round-trip allowance."""
-        spin = self.req["device"] != "cpu"  # a cpu child must not take a core from the parent between calls
-        while (message := self.ch.receive(spin)).get("null") is not None:
+        device_side = self.req["device"] != "cpu"  # a cpu child must not take a core from the parent: no spin
+        while (message := self.ch.receive(device_side)).get("null") is not None:
             marks = [time.perf_counter()]
-            if self.req["device"] != "cpu":  # the GPU child flushes its L2 inside go -> done: measure it too
+            if device_side:  # the GPU child flushes its L2 inside go -> done: measure it too
                 self.dev.flush_cache()
             self.dev.open_window()  # what a repetition does around its call, so the allowance holds it too
             marks.append(time.perf_counter())

@@ -38,7 +38,7 @@ class BenchRecord:
     warm: dict[str, Any] = field(default_factory=dict)
     reps: list[dict[str, Any]] = field(default_factory=list)  # arena regions of each repetition
     walls: list[float] = field(default_factory=list)  # parent's go -> done, seconds
-    sent: list[float] = field(default_factory=list)  # parent's perf_counter as each `go` left (phases.py)
+    sent: list[float] = field(default_factory=list)  # parent's perf_counter as each `go` left (timing.handshake_phases)
     done: list[dict[str, Any]] = field(default_factory=list)  # the child's claims per repetition
     environment: dict[str, Any] = field(default_factory=dict)  # where the child says it ran (a claim)
     trace: dict[str, Any] | None = None  # GPU: every device activity per repetition and off the clock (a claim)
@@ -91,8 +91,6 @@ def _calibrate(ch: Channel, report: ChildReport, spin: bool) -> None:
     for i in range(NULL_HANDSHAKES):  # the parent's own cache flush is outside go -> done: not needed here
         done, wall, start = _round_trip(ch, spin, null=i)
         report.null_walls.append(wall)
-        report.null_sent.append(start)
-        report.null_done.append(done)
         report.null_sent.append(start)
         report.null_done.append(done)
     ch.send(null=None)

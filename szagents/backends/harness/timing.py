@@ -96,7 +96,9 @@ def handshake_phases(sent: Sequence[float], walls: Sequence[float], done: Sequen
     flush, the call, its device-wide synchronize (settle), and its answer leaving it (reply; reaching the parent where the channel has no
     timestamps). The
     child's marks are claims on the shared monotonic clock: a diagnosis of where the wall time goes, never a
-    figure the reported time rests on. None where the child gave no usable marks."""
+    figure the reported time rests on. None where the child gave no usable marks, or the lists do not pair up."""
+    if not len(sent) == len(walls) == len(done):
+        return None
     rows = []
     for start, wall, message in zip(sent, walls, done):
         marks = message.get("marks") if isinstance(message, dict) else None

@@ -145,7 +145,7 @@ def backends() -> None:
 def references(
     backend: Annotated[Optional[list[str]], typer.Option(help="backends to use (default: cpu, and cuda when a GPU is present)")] = None,
     kernel: Annotated[Optional[list[str]], typer.Option(help="kernels (default: all)")] = None,
-    quick: Annotated[bool, typer.Option(help="fewer benchmark repetitions")] = False,
+    quick: Annotated[bool, typer.Option(help="fewer benchmark repetitions, on the task's smaller quick datasets")] = False,
 ) -> None:
     """Compile, validate and benchmark the reference kernels on this machine (offline)."""
     from szagents.backends.registry import get_backend

@@ -114,7 +114,7 @@ def mcp_command(
     port: Annotated[int, typer.Option(help="HTTP port, 0-65535 (0: any free port)")] = 8765,
     token: Annotated[Optional[str], typer.Option(help="bearer token clients must send (default $SZAGENTS_MCP_TOKEN; generated off loopback)")] = None,
     shell: Annotated[bool, typer.Option(help="offer the sandboxed shell tool")] = False,
-    quick: Annotated[bool, typer.Option(help="fewer benchmark repetitions")] = False,
+    quick: Annotated[bool, typer.Option(help="fewer benchmark repetitions, on the task's smaller quick datasets")] = False,
     target: Annotated[Optional[str], typer.Option(help="backend to run on (default: the task's target)")] = None,
 ) -> None:
     """Serve one task run to an MCP client: the agent tools, the brief (prompt) and the workspace (resources)."""

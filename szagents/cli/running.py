@@ -110,7 +110,7 @@ def run_command(
     api: Annotated[Optional[str], typer.Option(help="openai: models: auto (by model name), responses or chat")] = None,
     checkpoint: Annotated[Optional[str], typer.Option(help="checkpointer: default SQLite in the run folder, 'memory', or a postgres:// URL")] = None,
     shell: Annotated[bool, typer.Option(help="give the agent a sandboxed shell tool")] = False,
-    quick: Annotated[bool, typer.Option(help="fewer benchmark repetitions")] = False,
+    quick: Annotated[bool, typer.Option(help="fewer benchmark repetitions, on the task's smaller quick datasets")] = False,
     timeout: Annotated[Optional[float], typer.Option(help=TIMEOUT_HELP)] = None,
     call_timeout: Annotated[Optional[float], typer.Option(help="seconds one model call may take (default 600, capped by the wall budget)")] = None,
     retry_seconds: Annotated[Optional[float], typer.Option(help="seconds spent retrying transient provider faults (default 180)")] = None,

@@ -26,7 +26,6 @@ from szagents.roles.state import initial_state
 from szagents.roles.team import first_role
 from szagents.run.config import RUN_FILE, RunConfig
 from szagents.run.wiring import brief, check_backend, export_best, open_run, run_start
-from szagents.tasks.catalog import get_task
 from szagents.tools.kernel import SUBMIT_TOOL
 from szagents.tools.registry import tool_schemas
 from szagents.trajectory.events import ErrorEvent, ToolCall
@@ -47,7 +46,7 @@ class McpRun:
         self.run_id = self.config.run_id
         self.run_dir = Path(self.config.runs_dir) / self.run_id
         self.budgets, self.observer = budgets, observer
-        self.task = get_task(self.config.task)
+        self.task = self.config.resolved_task()
         self.first_role = first_role(self.task)
         self.state: dict[str, Any] = {}
         self.calls = 0

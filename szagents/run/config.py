@@ -13,7 +13,8 @@ from szagents.backends.protocol import BenchSettings
 from szagents.models.ratelimit import RateLimit
 from szagents.roles.context import Policy
 from szagents.roles.team import Team
-from szagents.tasks.task import Budgets
+from szagents.tasks.catalog import get_task
+from szagents.tasks.task import Budgets, Task
 from szagents.tiers import Tier
 
 __all__ = ["RunConfig", "RUN_FILE", "RUN_ID_PATTERN"]
@@ -23,7 +24,8 @@ RUN_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}"
 
 
 QUICK_BENCH = BenchSettings(min_seconds=0.05, min_reps=3, max_reps=8, warmup=1, warmup_seconds=0.1)
-"""A quick run's benchmark (the demo, the tests): 3 to 8 timed calls per direction, about 50 ms of timed work.
+"""A quick run's benchmark (the demo, the tests): 3 to 8 timed calls per direction, about 50 ms of timed work, on
+the task's quick datasets (its task.toml's `[benchmark] quick_datasets`: a quarter of the study's climate field).
 The data each benchmark lays out grows with its repetitions (each gets its own input), so the cap keeps a fast
 kernel's benchmark near a slow one's (bench/demo_stability.py measures what the demo's decisions rest on)."""
 
@@ -44,7 +46,7 @@ class RunConfig(BaseModel):
     base_url: str | None = None  # OpenAI-compatible server for openai: models
     shell: bool = False
     tools: Literal["inprocess", "mcp"] = "inprocess"  # mcp: the agents reach their tools through an MCP server
-    quick: bool = False  # fewer benchmark repetitions (demos, tests)
+    quick: bool = False  # fewer benchmark repetitions on a smaller field (demos, tests): QUICK_BENCH
     plateau: int = Field(default=4, ge=1)
     api: Literal["auto", "responses", "chat"] = "auto"  # openai: models: Responses or Chat Completions API
     harness_timeout_s: float | None = Field(default=None, gt=0)  # one harness child's wall limit (None: backend's)
@@ -67,6 +69,11 @@ class RunConfig(BaseModel):
             return self.run_id
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
         return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{self.task}-{self.team.name}-{self.tier}-{stamp}")
+
+    def resolved_task(self) -> Task:
+        """The task this run works on (its quick form when quick: see QUICK_BENCH)."""
+        task = get_task(self.task)
+        return task.quick() if self.quick else task
 
     def bench_settings(self) -> BenchSettings:
         """Benchmark repetition policy (fewer repetitions when quick)."""

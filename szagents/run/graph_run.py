@@ -18,7 +18,6 @@ from szagents.roles.state import AgentState, initial_state
 from szagents.roles.team import first_role
 from szagents.run.config import RUN_FILE, RunConfig
 from szagents.run.wiring import OpenedRun, export_best, open_team_run, run_start
-from szagents.tasks.catalog import get_task
 from szagents.trajectory import open_checkpointer
 
 __all__ = ["RunOutcome", "load_config", "resume_run", "start_run"]
@@ -64,7 +63,7 @@ def start_run(config: RunConfig, observer: Any | None = None, graph: StateGraph 
     run_dir = Path(config.runs_dir) / config.run_id
     if run_dir.exists():
         raise TaskError(f"run folder {run_dir} already exists; use `szagents resume {run_dir}` or another --run-id")
-    task = get_task(config.task)
+    task = config.resolved_task()
     with ExitStack() as stack:
         run_dir.mkdir(parents=True)
         try:
@@ -117,7 +116,7 @@ def resume_run(run_dir: Path, observer: Any | None = None, graph: StateGraph | N
     values, finished = _checkpointed(config, run_dir)
     if finished:
         return RunOutcome(run_dir, config.run_id, values, already_finished=True)
-    task = get_task(config.task)
+    task = config.resolved_task()
     with ExitStack() as stack:
         opened, ctx = open_team_run(config, task, run_dir, stack, observer)
         start = None if values else initial_state(config.run_id, first_role(task))

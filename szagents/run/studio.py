@@ -42,7 +42,7 @@ class StudioContext:
     model: str = "scripted:demo"  # every role's model
     tier: Tier = "expert"
     runs_dir: str = "runs/studio"
-    quick: bool = True  # fewer benchmark repetitions
+    quick: bool = True  # fewer benchmark repetitions, on the task's smaller quick datasets
 
 
 @functools.lru_cache(maxsize=64)
@@ -57,7 +57,7 @@ def _built(context: StudioContext, thread_id: str, shape: str) -> tuple[RunConte
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / RUN_FILE).write_text(config.model_dump_json(indent=2))
     stack = ExitStack()
-    ctx = open_team_run(config, get_task(context.task), run_dir, stack)[1]
+    ctx = open_team_run(config, config.resolved_task(), run_dir, stack)[1]
     ctx.sink.emit(run_start(ctx, resumed=resumed))
     return ctx, stack
 

@@ -8,7 +8,7 @@ repeats = 2
 budget = "iterations=8"          # per run, over each task's budgets (iterations, tokens, wall)
 cost_budget_usd = 20.0           # optional: stop launching runs once the study has spent this
 concurrency = 4                  # runs at once (local executor)
-quick = false                    # fewer benchmark repetitions
+quick = false                    # fewer benchmark repetitions, on the tasks' smaller quick datasets
 prices = "prices.toml"           # optional price file over the bundled one
 checkpoint = "postgresql://..."  # optional; default SQLite in each run folder
 [grid]

@@ -49,6 +49,11 @@ class Suite(_Frozen):
     datasets: tuple[str, ...]
     relative_bounds: tuple[float, ...]
     format_check: bool = False
+    quick_datasets: tuple[str, ...] = ()  # what a quick run (the demo, the tests) measures instead; () = datasets
+
+    def quick(self) -> Suite:
+        """The suite a quick run covers: its quick_datasets where the task file names some."""
+        return self.model_copy(update={"datasets": self.quick_datasets}) if self.quick_datasets else self
 
     @field_validator("relative_bounds")
     @classmethod
@@ -123,6 +128,11 @@ class Task(_Frozen):
     variant: str
     budgets: Budgets
     integrity: Integrity = Integrity()
+
+    def quick(self) -> Task:
+        """This task as a quick run sees it: benchmarked on the kernel's quick datasets (a smaller field)."""
+        kernel = self.kernel.model_copy(update={"benchmark": self.kernel.benchmark.quick()})
+        return self.model_copy(update={"kernel": kernel})
 
 
 def kernel_names(root: Path | None = None) -> list[str]:

@@ -78,3 +78,26 @@ def test_problems_use_absolute_bounds_from_the_value_range():
     assert [p.eb for p in problems] == pytest.approx([r * float(data.max() - data.min()) for r in (1e-2, 1e-3)])
     constant = build_problems(Suite(datasets=("constant:100",), relative_bounds=(1e-3,)))[0]
     assert constant.eb > 0 and np.all(constant.data == constant.data[0])
+
+
+def test_a_quick_run_benchmarks_the_quick_datasets_and_validates_as_usual(tmp_path):
+    """RunConfig(quick=True) resolves the task with its [benchmark] quick_datasets (a quarter of the climate
+    field); a full run benchmarks the whole field; validation is the same suite in both; a task file without
+    quick_datasets benchmarks its datasets either way."""
+    from szagents.roles.team import Team
+    from szagents.run.config import RunConfig
+
+    team = Team.single("scripted:demo")
+    full = RunConfig(task="szx-optimize-cpu", team=team).resolved_task()
+    quick = RunConfig(task="szx-optimize-cpu", team=team, quick=True).resolved_task()
+    assert full.kernel.benchmark.datasets == ("climate",)
+    assert quick.kernel.benchmark.datasets == ("climate:900x1800",)
+    assert quick.kernel.validation == full.kernel.validation and quick.id == full.id
+    [problem] = build_problems(quick.kernel.benchmark, quick.kernel.dtype)
+    assert problem.data.size == 900 * 1800
+
+    root = _kernel_copy(tmp_path)
+    toml = root / "szx" / "task.toml"
+    toml.write_text("\n".join(line for line in toml.read_text().splitlines() if not line.startswith("quick_datasets")))
+    plain = load_kernel("szx", root).benchmark
+    assert plain.quick() == plain and plain.quick().datasets == ("climate",)

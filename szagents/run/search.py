@@ -69,7 +69,7 @@ def _model_factory(config: RunConfig, task: Task, waits: RateWaitLog) -> Callabl
         if provider == "replay":
             source = spec.removeprefix("replay:").partition("#")[0]
             events = sources.setdefault(source, read_events(trajectory_path(source)))
-            mine = [e for e in events if e.candidate == candidate]
+            mine = [e for e in events if e.candidate_id == candidate]
             return ReplayChatModel(recorded=recorded_from_events(mine, role), source=source, role=role)
         if provider == "scripted":
             return make_model(spec, start_step=ordinal)
@@ -88,8 +88,8 @@ def _lineage(config: RunConfig, own: Sequence[EventBase]) -> dict[str, Candidate
     for spec in set(config.team.models().values()):
         if spec.startswith("replay:"):
             source = trajectory_path(spec.removeprefix("replay:").partition("#")[0])
-            found.update({e.candidate: e for e in read_events(source) if isinstance(e, CandidateEvent)})
-    found.update({e.candidate: e for e in own if isinstance(e, CandidateEvent)})
+            found.update({e.candidate_id: e for e in read_events(source) if isinstance(e, CandidateEvent)})
+    found.update({e.candidate_id: e for e in own if isinstance(e, CandidateEvent)})
     return found
 
 
@@ -105,8 +105,8 @@ def _context(opened: OpenedRun, gate: DeviceGate, own: Sequence[EventBase], wait
         meter=meter, revisions=LockedRevisions(opened.revisions), make_model=_model_factory(config, task, waits),
         saver=opened.checkpointer(), start_files=opened.workspace.snapshot(), mutator_spec=_mutator_spec(config, task),
         tools_template=opened.tools,
-        recorded={(e.candidate, e.role, e.iteration): e.response for e in own if isinstance(e, LlmCall) and e.candidate},
-        lineage=_lineage(config, own), logged=frozenset(e.candidate for e in own if isinstance(e, CandidateEvent)),
+        recorded={(e.candidate_id, e.role, e.iteration): e.response for e in own if isinstance(e, LlmCall) and e.candidate_id},
+        lineage=_lineage(config, own), logged=frozenset(e.candidate_id for e in own if isinstance(e, CandidateEvent)),
         policy=config.policy(), call_policy=call_policy(config), shell=config.shell, tools_kind=config.tools)
 
 

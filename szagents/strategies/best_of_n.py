@@ -40,7 +40,7 @@ def plan(state: SearchState, runtime: Runtime[SearchContext]) -> dict[str, Any]:
         return {}
     planned = [{"candidate": c, "parent": None, "inspirations": [], "island": None} for c in candidate_ids(ctx.strategy.n)]
     for entry in planned:
-        ctx.sink.emit(CandidateEvent(run_id=ctx.run_id, candidate=entry["candidate"], strategy="best-of-n",
+        ctx.sink.emit(CandidateEvent(run_id=ctx.run_id, candidate_id=entry["candidate"], strategy="best-of-n",
                                      generation=0, edit="agent"))
     return {"planned": planned, "generation": 0}
 
@@ -76,11 +76,12 @@ def agent(entry: dict[str, Any], runtime: Runtime[SearchContext]) -> dict[str, A
     last = best or (revisions[-1] if revisions else None)
     objective = score(best, ctx.task.integrity.objective) if best and best.get("compress_gbps") else None
     result = CandidateResult(
-        run_id=ctx.run_id, candidate=candidate, stage="benchmark" if best else ("validate" if last else "none"),
+        run_id=ctx.run_id, candidate_id=candidate, stage="benchmark" if best else ("validate" if last else "none"),
         verdict=last["verdict"] if last else "no_submission", correct=best is not None,
         revision=last["number"] if last else None, objective=objective, ratio=best["ratio"] if best else None,
         stop_reason=final.get("stop_reason"), seconds=time.perf_counter() - began)
-    fields = result.model_dump(exclude={"event", "format_version", "run_id", "seq", "ts"})
+    fields = result.model_dump(exclude={"event", "format_version", "run_id", "seq", "ts", "candidate_id"})
+    fields["candidate"] = candidate
     fields["iterations"] = dict(final.get("iterations", {}))
     return {"results": {candidate: fields}}
 
@@ -94,9 +95,9 @@ def select(state: SearchState, runtime: Runtime[SearchContext]) -> dict[str, Any
     winner = ranked[0] if ranked else None
     iterations: dict[str, int] = {}
     for cand in sorted(results):
-        fields = {k: v for k, v in results[cand].items() if k != "iterations"}
-        fields["archived"] = winner is not None and cand == winner["candidate"]
-        ctx.sink.emit(CandidateResult(run_id=ctx.run_id, **fields))
+        fields = {k: v for k, v in results[cand].items() if k not in ("iterations", "candidate", "archived")}
+        ctx.sink.emit(CandidateResult(run_id=ctx.run_id, candidate_id=cand, **fields,
+                                      archived=winner is not None and cand == winner["candidate"]))
         for role, calls in results[cand].get("iterations", {}).items():
             iterations[role] = iterations.get(role, 0) + calls
     number = winner["revision"] if winner else None

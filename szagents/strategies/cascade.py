@@ -74,7 +74,7 @@ def _logged(ctx: SearchContext, candidate: str, revision: object, files: Mapping
     rev = revision  # a workspace.revisions.Revision
     diff = ctx.revisions.diff(parent_revision, rev.number) if parent_revision else ""
     ctx.sink.emit(RevisionEvent(
-        run_id=ctx.run_id, candidate=candidate, number=rev.number, role=rev.role, action=rev.action, sha256=rev.sha256,
+        run_id=ctx.run_id, candidate_id=candidate, number=rev.number, role=rev.role, action=rev.action, sha256=rev.sha256,
         files=rev.files, verdict=rev.verdict, correct=rev.correct, compress_gbps=rev.compress_gbps,
         decompress_gbps=rev.decompress_gbps, ratio=rev.ratio, diff=diff, compress_cv=rev.compress_cv,
         decompress_cv=rev.decompress_cv, reused_from=rev.reused_from, detail=rev.detail[:300]))

@@ -32,7 +32,7 @@ class CandidateSink:
         """Write event stamped with the candidate (a RunEnd of the candidate's agent is dropped: see CandidateResult)."""
         if isinstance(event, RunEnd):
             return None
-        return self.sink.emit(event.model_copy(update={"candidate": self.candidate}))
+        return self.sink.emit(event.model_copy(update={"candidate_id": self.candidate}))
 
 
 class LockedRevisions:

@@ -33,7 +33,8 @@ def child_id(generation: int, slot: int) -> str:
 
 
 def _result_event(ctx: SearchContext, fields: dict[str, Any], archived: bool) -> None:
-    ctx.sink.emit(CandidateResult(run_id=ctx.run_id, archived=archived, **fields))
+    rest = {k: v for k, v in fields.items() if k != "candidate"}
+    ctx.sink.emit(CandidateResult(run_id=ctx.run_id, candidate_id=fields["candidate"], archived=archived, **rest))
 
 
 def seed(state: SearchState, runtime: Runtime[SearchContext]) -> dict[str, Any]:
@@ -42,7 +43,7 @@ def seed(state: SearchState, runtime: Runtime[SearchContext]) -> dict[str, Any]:
     if state.get("database"):
         return {}
     if "seed" not in ctx.logged:
-        ctx.sink.emit(CandidateEvent(run_id=ctx.run_id, candidate="seed", strategy="evolve", generation=0, edit="start"))
+        ctx.sink.emit(CandidateEvent(run_id=ctx.run_id, candidate_id="seed", strategy="evolve", generation=0, edit="start"))
     files = dict(ctx.start_files)
     fields: dict[str, Any] = {"candidate": "seed", "correct": False, "features": {}}
     if all(t in files for t in target_files(ctx.task)):  # a translation starts with no target file: nothing to run
@@ -86,7 +87,7 @@ def plan(state: SearchState, runtime: Runtime[SearchContext]) -> dict[str, Any]:
         draw, edit = _draw(ctx, database, generation, slot)
         cid = child_id(generation, slot)
         if cid not in ctx.logged:
-            ctx.sink.emit(CandidateEvent(run_id=ctx.run_id, candidate=cid, strategy="evolve", generation=generation,
+            ctx.sink.emit(CandidateEvent(run_id=ctx.run_id, candidate_id=cid, strategy="evolve", generation=generation,
                                          island=draw.island, parent=draw.parent, inspirations=draw.inspirations, edit=edit))
         planned.append({"candidate": cid, "parent": draw.parent, "inspirations": draw.inspirations,
                         "island": draw.island, "edit": edit, "ordinal": (generation - 1) * config.generation_size + slot})

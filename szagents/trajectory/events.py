@@ -51,7 +51,7 @@ class EventBase(BaseModel):
     run_id: str
     seq: int = -1  # assigned by the writer
     ts: str = Field(default_factory=_now)
-    candidate: str | None = None  # a search strategy's candidate that caused the event (None: the run itself)
+    candidate_id: str | None = None  # a search strategy's candidate that caused the event (None: the run itself)
 
 
 class RunStart(EventBase):

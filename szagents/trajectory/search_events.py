@@ -1,7 +1,7 @@
 """Trajectory events of search strategies (format version 2): candidates, their results, migrations.
 
 Every other event a candidate causes (llm_call, tool_call, compile, revision, ...) carries the
-candidate's id in `EventBase.candidate`; these three say where a candidate came from and how it
+candidate's id in `EventBase.candidate_id`; these three say where a candidate came from and how it
 fared, so a lineage can be drawn and a search resumed or replayed from the log alone.
 """
 
@@ -20,7 +20,7 @@ class CandidateEvent(EventBase):
     """A candidate is planned: its parent and inspirations, written before any call is made for it."""
 
     event: Literal["candidate"] = "candidate"
-    candidate: str  # type: ignore[assignment] - required here
+    candidate_id: str  # type: ignore[assignment] - required here
     strategy: str  # best-of-n or evolve
     generation: int
     island: int | None = None
@@ -33,7 +33,7 @@ class CandidateResult(EventBase):
     """How a candidate fared: the last cascade stage it reached, its verdict, fitness and features."""
 
     event: Literal["candidate_result"] = "candidate_result"
-    candidate: str  # type: ignore[assignment] - required here
+    candidate_id: str  # type: ignore[assignment] - required here
     stage: Literal["none", "edit", "compile", "validate", "screen", "benchmark"]  # last stage run
     verdict: str  # ok, the harness verdict, edit_error, no_submission, or budget_* (never ran)
     correct: bool = False

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from szagents.roles.team import Team
 from szagents.strategies import EvolveConfig, StrategyConfig
-from szagents.sweep.config import RunConfig
+from szagents.run.config import RunConfig
 from szagents.tasks.task import Budgets
 from szagents.trajectory import read_run
 
@@ -31,7 +31,7 @@ def search_config(tmp_path: Path, kind: str, calls: int, model: str | None = Non
 
 def killed_after(config: RunConfig, calls: int, timeout_s: float = 300) -> Path:
     """Start config's run in a child process and SIGKILL it once `calls` llm_call events are logged."""
-    code = ("import sys; from szagents.sweep.config import RunConfig; from szagents.sweep.run import start_run; "
+    code = ("import sys; from szagents.run.config import RunConfig; from szagents.run.graph_run import start_run; "
             "start_run(RunConfig.model_validate_json(sys.argv[1]))")
     child = subprocess.Popen([sys.executable, "-c", code, config.model_dump_json()], env=os.environ.copy(),
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

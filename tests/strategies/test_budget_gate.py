@@ -9,7 +9,7 @@ from langchain_core.messages import HumanMessage
 
 from szagents.models.calls import CallPolicy
 from szagents.models.scripted import make_scripted
-from szagents.pricing import Price, PriceTable
+from szagents.models.pricing import Price, PriceTable
 from szagents.roles.budget import BudgetSpent
 from szagents.strategies.budget import SharedBudget
 from szagents.strategies.gate import DeviceGate

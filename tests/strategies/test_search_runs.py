@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from szagents.sweep.run import resume_run, start_run
+from szagents.run.graph_run import resume_run, start_run
 from szagents.trajectory import read_run
 from tests.strategies.runs import calls_of, code_by_candidate, killed_after, lineage, search_config
 

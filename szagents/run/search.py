@@ -38,7 +38,7 @@ from szagents.trajectory.events import EventBase, LlmCall, RunStart
 from szagents.trajectory.reader import TRAJECTORY_FILENAME, read_events
 from szagents.trajectory.search_events import CandidateEvent
 
-__all__ = ["elapsed_before", "resume_search", "start_search"]
+__all__ = ["elapsed_before", "resume_search", "start_search", "strategy_name"]
 
 
 def elapsed_before(events: Sequence[EventBase]) -> float:
@@ -51,6 +51,12 @@ def elapsed_before(events: Sequence[EventBase]) -> float:
             begin = stamp
         last = stamp
     return total + ((last - begin).total_seconds() if begin and last else 0.0)
+
+
+def strategy_name(config: RunConfig) -> str:
+    """What reports call the run's workflow: 'evolve', 'best-of-n', or 'best-of-n:multi' (agents that are teams)."""
+    inner = "single" if len({r.conversation for r in config.team.roles.values()}) == 1 else "multi"
+    return config.strategy.kind if config.strategy.kind == "evolve" or inner == "single" else f"{config.strategy.kind}:{inner}"
 
 
 def _mutator_spec(config: RunConfig, task: Task) -> str:
@@ -131,7 +137,8 @@ def _drive(config: RunConfig, task: Task, run_dir: Path, observer: Any, resumed:
         waits.sink = opened.sink
         ctx = _context(opened, gate, own, waits)
         stack.enter_context(bench_slots_env())
-        opened.sink.emit(run_start(ctx, resumed=resumed))  # type: ignore[arg-type] - a SearchContext has its fields
+        start_event = run_start(ctx, resumed=resumed)  # type: ignore[arg-type] - a SearchContext has the fields it reads
+        opened.sink.emit(start_event.model_copy(update={"team": strategy_name(config)}))  # reports group runs by team
         compiled = build_strategy(config.strategy.kind).compile(checkpointer=ctx.saver)
         settings = _settings(config, ctx.budgets.iterations)
         start = None if compiled.get_state(settings).values else {"run_id": config.run_id, "results": {}, "planned": []}

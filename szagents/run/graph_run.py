@@ -21,7 +21,7 @@ from szagents.run.search import resume_search, start_search
 from szagents.run.wiring import OpenedRun, export_best, open_team_run, run_start
 from szagents.trajectory import open_checkpointer
 
-__all__ = ["RunOutcome", "load_config", "resume_run", "start_run"]
+__all__ = ["resume_run", "start_run"]
 
 
 def _drive(opened: OpenedRun, ctx: RunContext, state: AgentState | None, graph: StateGraph | None,

@@ -25,6 +25,7 @@ LAYERS = (
     ("workspace", "models", "analysis"),  # a run's files; chat models, prices, rate limits; reports from logs
     ("tools", "prompts"),  # what the agents call; what they are told
     ("roles", "mcp"),  # graph nodes and teams; the tools served over MCP
+    ("strategies",),  # how revisions are searched: best-of-n, evolve (graphs of the role nodes)
     ("run",),  # one run: config -> open_run() -> graph
     ("studies", "external"),  # grids x repeats; runs whose agent is outside
     ("cli",),  # the command line

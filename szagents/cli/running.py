@@ -149,7 +149,7 @@ def resume_command(
     retry_seconds: Annotated[Optional[float], typer.Option(help="seconds spent retrying transient provider faults")] = None,
 ) -> None:
     """Continue an interrupted run from its last checkpoint (options that may change can be given again)."""
-    from szagents.run.graph_run import load_config
+    from szagents.run.outcome import load_config
 
     changes = _run_options(base_url, api, timeout, call_timeout, retry_seconds)
     if budget:

@@ -30,7 +30,7 @@ from typing import Any
 from szagents.external.run import McpBudgets, McpRun
 from szagents.mcp.server import HttpServer, http_app
 from szagents.run.config import RunConfig
-from szagents.run.graph_run import RunOutcome
+from szagents.run.outcome import RunOutcome
 from szagents.trajectory.events import ErrorEvent
 
 __all__ = ["SERVER_NAME", "write_agent_files", "agent_environment", "launch", "stop_process", "supervise",

@@ -19,7 +19,7 @@ from szagents.errors import TaskError
 from szagents.external.runner import GRACE_SECONDS, exit_reason, launch, stop_process, supervise, write_agent_files
 from szagents.external.run import McpBudgets, McpRun, mcp_graph
 from szagents.run.config import RUN_FILE, RunConfig
-from szagents.run.graph_run import RunOutcome
+from szagents.run.outcome import RunOutcome
 from szagents.trajectory import open_checkpointer, read_run
 from szagents.trajectory.reader import TRAJECTORY_FILENAME
 

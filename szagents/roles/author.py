@@ -10,7 +10,7 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemM
 from langgraph.runtime import Runtime
 
 from szagents.errors import HarnessError
-from szagents.roles.budget import exhausted
+from szagents.roles.budget import BudgetSpent, exhausted
 from szagents.roles.context import RunContext
 from szagents.roles.llm import call_model, deadline_of, usage_of
 from szagents.roles.state import AgentState
@@ -125,7 +125,10 @@ def make_author(role: str | None = None) -> Callable[[AgentState, Runtime[RunCon
         start = time.perf_counter()
         reason = exhausted(state, ctx.budgets)
         deadline = deadline_of(ctx, state.get("elapsed_seconds", 0.0))
-        update = {"stop_reason": reason} if reason else _turn(ctx, acting, state, deadline)
+        try:
+            update = {"stop_reason": reason} if reason else _turn(ctx, acting, state, deadline)
+        except BudgetSpent as spent:  # a strategy's shared budget: nothing was sent
+            update = {"stop_reason": spent.reason}
         update["elapsed_seconds"] = state.get("elapsed_seconds", 0.0) + time.perf_counter() - start
         return update
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from szagents.roles.state import AgentState
 from szagents.tasks.task import Budgets
 
-__all__ = ["exhausted"]
+__all__ = ["BudgetSpent", "exhausted"]
+
+
+class BudgetSpent(Exception):
+    """A budget shared beyond this agent (a search strategy's, see RunContext.meter) is used up before a call."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # the stop reason: budget_iterations, budget_tokens, budget_cost, budget_wall
 
 
 def exhausted(state: AgentState, budgets: Budgets) -> str | None:

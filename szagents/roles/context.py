@@ -62,3 +62,5 @@ class RunContext:
     recorded: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)  # (role, iteration) -> response logged
     # benchmark a stored revision's files again (interleaved re-measurement); None: decide on one measurement
     measure: Callable[[Mapping[str, bytes]], Any] | None = None
+    # a search strategy's shared budget: meter.for_model(spec) replaces invoke_bounded (raises roles.budget.BudgetSpent)
+    meter: Any | None = None

@@ -53,8 +53,9 @@ def call_model(ctx: RunContext, role: str, messages: list[AnyMessage], iteration
         return record_to_message(recorded)
     start = time.perf_counter()
     try:
-        reply = invoke_bounded(ctx.models[role], messages, policy=ctx.call_policy, deadline=deadline,
-                               on_retry=_retry_notice(ctx, role))
+        invoke = invoke_bounded if ctx.meter is None else ctx.meter.for_model(ctx.team.models()[role])
+        reply = invoke(ctx.models[role], messages, policy=ctx.call_policy, deadline=deadline,
+                       on_retry=_retry_notice(ctx, role))
     except DeadlineReached:
         ctx.sink.emit(ErrorEvent(run_id=ctx.run_id, kind="budget_wall", message=(
             f"{role}: wall budget of {ctx.budgets.wall_seconds:.0f} s reached while waiting for the model "

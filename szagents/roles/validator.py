@@ -10,7 +10,7 @@ from langgraph.runtime import Runtime
 
 from szagents.backends.diagnostics import summarize_log
 from szagents.errors import HarnessError, SzAgentsError
-from szagents.roles.budget import exhausted
+from szagents.roles.budget import BudgetSpent, exhausted
 from szagents.roles.context import RunContext
 from szagents.roles.floor import start_ratios
 from szagents.roles.llm import call_model, deadline_of, usage_of
@@ -134,7 +134,10 @@ def _review(ctx: RunContext, state: AgentState, text: str) -> tuple[str, dict[st
         return text, {}
     iteration = state.get("iterations", {}).get("validator", 0) + 1
     messages = [SystemMessage(ctx.system_prompt("validator")), HumanMessage(text)]
-    reply = call_model(ctx, "validator", messages, iteration, deadline_of(ctx, state.get("elapsed_seconds", 0.0)))
+    try:
+        reply = call_model(ctx, "validator", messages, iteration, deadline_of(ctx, state.get("elapsed_seconds", 0.0)))
+    except BudgetSpent:  # a strategy's shared budget is spent: no review
+        reply = None
     if reply is None:  # the wall budget ended during the review: the author gets the plain verdict
         return text, {}
     tokens_in, tokens_out = usage_of(reply)

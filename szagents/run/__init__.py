@@ -7,7 +7,8 @@ Used alike by the CLI, studies, recorded MCP runs (szagents.external) and LangGr
 """
 
 from szagents.run.config import RUN_FILE, RunConfig
-from szagents.run.graph_run import RunOutcome, load_config, resume_run, start_run
+from szagents.run.graph_run import resume_run, start_run
+from szagents.run.outcome import RunOutcome, load_config
 from szagents.run.wiring import OpenedRun, open_run, open_team_run, run_start
 
 __all__ = ["RUN_FILE", "OpenedRun", "RunConfig", "RunOutcome", "load_config", "open_run", "open_team_run",

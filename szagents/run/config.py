@@ -13,6 +13,7 @@ from szagents.backends.protocol import BenchSettings
 from szagents.models.ratelimit import RateLimit
 from szagents.roles.context import Policy
 from szagents.roles.team import Team
+from szagents.strategies.config import StrategyConfig
 from szagents.tasks.catalog import get_task
 from szagents.tasks.task import Budgets, Task
 from szagents.tiers import Tier
@@ -54,6 +55,7 @@ class RunConfig(BaseModel):
     retry_seconds: float = Field(default=180.0, ge=0)  # time allowed for retrying transient provider faults
     preflight: bool = True  # one tiny call per hosted model before anything is spent
     rate_limits: dict[str, RateLimit] = Field(default_factory=dict)  # provider -> the study's shared request rate
+    strategy: StrategyConfig | None = None  # a search (best-of-n, evolve) of the team's agents; None: the team alone
 
     @field_validator("run_id")
     @classmethod

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,25 +16,12 @@ from szagents.roles.graph import build_graph, run_end
 from szagents.roles.state import AgentState, initial_state
 from szagents.roles.team import first_role
 from szagents.run.config import RUN_FILE, RunConfig
+from szagents.run.outcome import RunOutcome, load_config
+from szagents.run.search import resume_search, start_search
 from szagents.run.wiring import OpenedRun, export_best, open_team_run, run_start
 from szagents.trajectory import open_checkpointer
 
-__all__ = ["RunOutcome", "load_config", "resume_run", "start_run"]
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    """Where a run lives and the state it ended in."""
-
-    run_dir: Path
-    run_id: str
-    state: dict[str, Any]
-    already_finished: bool = False  # resume found the run finished and did nothing
-
-    @property
-    def best(self) -> dict[str, Any] | None:
-        """Summary of the best correct revision, if any."""
-        return next((r for r in self.state.get("revisions", []) if r["number"] == self.state.get("best")), None)
+__all__ = ["resume_run", "start_run"]
 
 
 def _drive(opened: OpenedRun, ctx: RunContext, state: AgentState | None, graph: StateGraph | None,
@@ -57,8 +43,10 @@ def start_run(config: RunConfig, observer: Any | None = None, graph: StateGraph 
     """Run config's task with its team (on graph, default: the team's standard graph) from the start.
 
     A start that fails before the graph runs (unknown task, no backend, missing key, failed
-    pre-flight) leaves no run folder.
+    pre-flight) leaves no run folder. A config naming a strategy runs that search (run/search.py).
     """
+    if config.strategy is not None:
+        return start_search(config, observer)
     config = config.model_copy(update={"run_id": config.resolved_run_id()})
     run_dir = Path(config.runs_dir) / config.run_id
     if run_dir.exists():
@@ -92,18 +80,6 @@ def _checkpointed(config: RunConfig, run_dir: Path) -> tuple[dict[str, Any], boo
     return dict(snapshot.values), bool(snapshot.values) and not snapshot.next and not snapshot.tasks
 
 
-def load_config(run_dir: Path, changes: dict[str, Any] | None = None) -> RunConfig:
-    """The run.json of run_dir, with changes (base_url, budgets, api, timeouts) applied and saved."""
-    path = Path(run_dir) / RUN_FILE
-    if not path.exists():
-        raise TaskError(f"{run_dir} is not a run folder (no {RUN_FILE}); pass the folder `szagents run` created")
-    config = RunConfig.model_validate_json(path.read_text())
-    if changes:
-        config = RunConfig.model_validate({**config.model_dump(), **changes})
-        path.write_text(config.model_dump_json(indent=2))
-    return config
-
-
 def resume_run(run_dir: Path, observer: Any | None = None, graph: StateGraph | None = None,
                changes: dict[str, Any] | None = None) -> RunOutcome:
     """Continue an interrupted run from its last checkpoint (a finished run just reports).
@@ -113,6 +89,8 @@ def resume_run(run_dir: Path, observer: Any | None = None, graph: StateGraph | N
     """
     run_dir = Path(run_dir)
     config = load_config(run_dir, changes)
+    if config.strategy is not None:
+        return resume_search(run_dir, observer)
     values, finished = _checkpointed(config, run_dir)
     if finished:
         return RunOutcome(run_dir, config.run_id, values, already_finished=True)

@@ -29,7 +29,8 @@ from szagents.models.replay import trajectory_path
 from szagents.trajectory.events import RateLimitWait
 from szagents.trajectory.reader import read_events
 
-__all__ = ["LOCAL_PROVIDERS", "RateWaitLog", "build_models", "call_policy", "preflight", "replay_team", "role_spec"]
+__all__ = ["LOCAL_PROVIDERS", "RateWaitLog", "attach_rate_limit", "build_models", "call_policy", "model_options", "preflight",
+           "replay_team", "role_spec"]
 
 OnWait = Callable[[str, str, RateLimit, float], None]  # (role, provider, limit, seconds waited)
 
@@ -49,7 +50,8 @@ def role_spec(spec: str, role: str) -> str:
     return spec
 
 
-def _options(config: RunConfig, provider: str) -> dict[str, object]:
+def model_options(config: RunConfig, provider: str) -> dict[str, object]:
+    """The factory options of a provider's models in config's run (base_url, API, timeout, no retries)."""
     if provider == "openai":
         responses = {"auto": None, "responses": True, "chat": False}[config.api]
         return {"base_url": config.base_url, "responses": responses, "timeout": config.call_timeout_s, "max_retries": 0}
@@ -71,7 +73,7 @@ class RateWaitLog:
                                          tokens_per_minute=limit.tokens_per_minute, window_s=limit.window_s))
 
 
-def _limit(model: Any, config: RunConfig, provider: str, role: str, on_wait: OnWait | None) -> None:
+def attach_rate_limit(model: Any, config: RunConfig, provider: str, role: str, on_wait: OnWait | None) -> None:
     """Attach the study's shared rate limit of provider (if any) to model, as LangChain's rate_limiter."""
     limit = config.rate_limits.get(provider)
     if limit is None:
@@ -89,8 +91,8 @@ def build_models(config: RunConfig, on_wait: OnWait | None = None) -> dict[str, 
     for role, spec in config.team.models().items():
         spec = role_spec(spec, role)
         provider = parse_spec(spec)[0]
-        models[role] = make_model(spec, **_options(config, provider))
-        _limit(models[role], config, provider, role, on_wait)
+        models[role] = make_model(spec, **model_options(config, provider))
+        attach_rate_limit(models[role], config, provider, role, on_wait)
     return models
 
 

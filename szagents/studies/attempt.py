@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from szagents.run.config import RUN_FILE, RunConfig
-from szagents.run.graph_run import RunOutcome, resume_run, start_run
+from szagents.run.graph_run import resume_run, start_run
+from szagents.run.outcome import RunOutcome
 from szagents.trajectory import open_checkpointer
 
 __all__ = ["has_checkpoint", "prepare_checkpointers", "run_or_resume", "run_remote"]

@@ -15,8 +15,13 @@ checkpoint = "postgresql://..."  # optional; default SQLite in each run folder
 task = ["szx-optimize-cpu"]
 model = ["scripted:demo"]
 tier = ["user", "expert"]
-team = ["single"]                # single | multi
+team = ["single"]                # single | multi | best-of-n | evolve (a search: knobs in [strategy])
 target = ["cpu"]                 # optional backends; default each task's target
+[team_models]                    # optional: a team's cells use this model instead of the grid's (a scripted
+evolve = "scripted:evolve_szx_cpu"  # model scripts one kind of reply: evolve's mutator writes edits, not tool calls)
+[strategy]                       # optional knobs of best-of-n / evolve cells (strategies.StrategyConfig)
+n = 4
+evolve = { population = 40, islands = 2, generation_size = 2 }
 [limits]
 openai = 4                       # optional: at most this many runs of a provider at once
 [rate_limits]                    # optional: request rates per provider, shared by all the study's runs
@@ -33,7 +38,7 @@ import itertools
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -43,6 +48,7 @@ from szagents.models.registry import parse_spec
 from szagents.roles.team import Team
 from szagents.run.budgets import budget_items, parse_budgets
 from szagents.run.config import RunConfig
+from szagents.strategies.config import SEARCHES, StrategyConfig
 from szagents.tasks.task import Budgets
 from szagents.tiers import Tier
 
@@ -98,7 +104,7 @@ class Grid(BaseModel):
     task: list[str] = Field(min_length=1)
     model: list[str] = Field(min_length=1)
     tier: list[Tier] = Field(default_factory=lambda: ["user"], min_length=1)
-    team: list[Literal["single", "multi"]] = Field(default_factory=lambda: ["single"], min_length=1)
+    team: list[Literal["single", "multi", "best-of-n", "evolve"]] = Field(default_factory=lambda: ["single"], min_length=1)
     target: list[str | None] = Field(default_factory=lambda: [None], min_length=1)
 
     @field_validator("model")
@@ -155,10 +161,32 @@ class StudyFile(BaseModel):
     limits: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
     rate_limits: dict[str, RateLimit] = Field(default_factory=dict)
     slurm: SlurmSettings = Field(default_factory=SlurmSettings)
+    strategy: dict[str, Any] = Field(default_factory=dict)  # StrategyConfig's knobs for the grid's searches
+    team_models: dict[str, str] = Field(default_factory=dict)  # team -> the model its cells use instead of the grid's
+
+    @field_validator("team_models")
+    @classmethod
+    def _team_models(cls, value: dict[str, str]) -> dict[str, str]:
+        for team, spec in value.items():
+            if team not in ("single", "multi", *SEARCHES):
+                raise ValueError(f"team_models key {team!r} is not a team; use single, multi, {', '.join(SEARCHES)}")
+            try:
+                parse_spec(spec)
+            except UnknownSpecError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("strategy")
+    @classmethod
+    def _strategy_knobs(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if "kind" in value:
+            raise ValueError("the grid's team axis names the strategy (best-of-n, evolve); drop 'kind'")
+        StrategyConfig(kind="evolve", **value)  # every knob checked once, whichever searches the grid names
+        return value
 
     @model_validator(mode="after")
     def _limits_name_grid_providers(self) -> StudyFile:
-        used = sorted({parse_spec(spec)[0] for spec in self.grid.model})
+        used = sorted({parse_spec(cell.model)[0] for cell in self.cells()})
         for table, keys in (("limits", self.limits), ("rate_limits", self.rate_limits)):
             for provider in keys:
                 if provider not in used:
@@ -167,19 +195,27 @@ class StudyFile(BaseModel):
         return self
 
     def cells(self) -> list[Cell]:
-        """Every combination of the grid, in file order."""
+        """Every combination of the grid, in file order (a team with its own model has one cell, not one per model)."""
         g = self.grid
-        return [Cell(task=t, model=m, tier=r, team=e, target=x)
-                for t, m, r, e, x in itertools.product(g.task, g.model, g.tier, g.team, g.target)]
+        cells = [Cell(task=t, model=self.team_models.get(e, m), tier=r, team=e, target=x)
+                 for t, m, r, e, x in itertools.product(g.task, g.model, g.tier, g.team, g.target)]
+        return list(dict.fromkeys(cells))
 
     def budgets(self, task_budgets: Budgets) -> Budgets:
         """A run's budgets: the task's, overridden by the study's budget string."""
         return parse_budgets(self.study.budget, task_budgets, example=STUDY_BUDGET_EXAMPLE, name="budget") or task_budgets
 
+    def strategy_of(self, cell: Cell) -> StrategyConfig | None:
+        """The search a cell runs (its team names best-of-n or evolve, with the [strategy] knobs); None: a team."""
+        return StrategyConfig(kind=cell.team, **self.strategy) if cell.team in SEARCHES else None
+
     def run_config(self, cell: Cell, repeat: int, task_budgets: Budgets) -> RunConfig:
         """The RunConfig of one cell's repeat (1-based), folder named from the cell."""
+        strategy = self.strategy_of(cell)
+        inner = strategy.inner if strategy is not None and strategy.kind == "best-of-n" else "single"
+        team = cell.team_spec() if strategy is None else Cell(**{**cell.model_dump(), "team": inner}).team_spec()
         return RunConfig(
-            task=cell.task, team=cell.team_spec(), tier=cell.tier, backend=cell.target,
+            task=cell.task, team=team, tier=cell.tier, backend=cell.target, strategy=strategy,
             budgets=self.budgets(task_budgets), runs_dir=self.study.runs_dir, run_id=f"{cell.name}__r{repeat}",
             checkpoint=self.study.checkpoint, quick=self.study.quick, rate_limits=self.rate_limits,
         )

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 
-from szagents.paths import cache_dir
 from szagents.studies.attempt import prepare_checkpointers, run_or_resume
 from szagents.run.config import RunConfig
 from szagents.studies.ledger import Ledger
-from szagents.tasks.slots import ENV_VAR as SLOTS_VAR
+from szagents.tasks.slots import bench_slots_env
 
-__all__ = ["Job", "LocalExecutor", "bench_slots_env"]
+__all__ = ["Job", "LocalExecutor"]
 
 
 @dataclass(frozen=True)
@@ -24,21 +21,6 @@ class Job:
 
     config: RunConfig
     providers: tuple[str, ...]
-
-
-@contextmanager
-def bench_slots_env(spec: str | None = None) -> Iterator[str]:
-    """Turn benchmark slots on for this process (default: $SZAGENTS_BENCH_SLOTS, else the cache's bench-slots/)."""
-    before = os.environ.get(SLOTS_VAR)
-    chosen = spec or before or str(cache_dir("bench-slots"))
-    os.environ[SLOTS_VAR] = chosen
-    try:
-        yield chosen
-    finally:
-        if before is None:
-            os.environ.pop(SLOTS_VAR, None)
-        else:
-            os.environ[SLOTS_VAR] = before
 
 
 class LocalExecutor:

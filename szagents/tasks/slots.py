@@ -29,8 +29,9 @@ from typing import ContextManager
 
 from szagents.backends.registry import needs_gpu
 from szagents.errors import UnknownSpecError
+from szagents.paths import cache_dir
 
-__all__ = ["ENV_VAR", "HOLDS_FILE", "bench_slot", "device_key", "file_slot"]
+__all__ = ["ENV_VAR", "HOLDS_FILE", "bench_slot", "bench_slots_env", "device_key", "file_slot"]
 
 ENV_VAR = "SZAGENTS_BENCH_SLOTS"
 HOLDS_FILE = "holds.jsonl"
@@ -90,3 +91,18 @@ def bench_slot(backend_name: str, label: str = "", spec: str | None = None) -> C
         raise UnknownSpecError(f"{ENV_VAR}={spec!r}: unknown scheme {scheme!r}; use a folder path, "
                                f"'file:<folder>' or one of {', '.join(f'{s}:...' for s in _SCHEMES)}")
     return file_slot(Path(spec), device, label)
+
+
+@contextmanager
+def bench_slots_env(spec: str | None = None) -> Iterator[str]:
+    """Turn benchmark slots on for this process (default: $SZAGENTS_BENCH_SLOTS, else the cache's bench-slots/)."""
+    before = os.environ.get(ENV_VAR)
+    chosen = spec or before or str(cache_dir("bench-slots"))
+    os.environ[ENV_VAR] = chosen
+    try:
+        yield chosen
+    finally:
+        if before is None:
+            os.environ.pop(ENV_VAR, None)
+        else:
+            os.environ[ENV_VAR] = before

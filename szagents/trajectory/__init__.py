@@ -5,6 +5,7 @@ from __future__ import annotations
 from szagents.trajectory.checkpoint import CHECKPOINT_FILENAME, open_checkpointer
 from szagents.trajectory import events
 from szagents.trajectory.events import *  # noqa: F403 - the event models are part of this API
+from szagents.trajectory.search_events import SEARCH_EVENT_TYPES, CandidateEvent, CandidateResult, MigrationEvent
 from szagents.trajectory.reader import TRAJECTORY_FILENAME, TrajectoryWarning, iter_events, read_events, read_run
 from szagents.trajectory.writer import TrajectoryWriter, to_json_safe
 
@@ -19,4 +20,8 @@ __all__ = [
     "read_events",
     "read_run",
     "open_checkpointer",
+    "CandidateEvent",
+    "CandidateResult",
+    "MigrationEvent",
+    "SEARCH_EVENT_TYPES",
 ]

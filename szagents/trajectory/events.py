@@ -34,7 +34,7 @@ __all__ = [
     "EVENT_TYPES",
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: search strategies (candidate on every event; trajectory.search_events)
 
 
 def _now() -> str:
@@ -51,6 +51,7 @@ class EventBase(BaseModel):
     run_id: str
     seq: int = -1  # assigned by the writer
     ts: str = Field(default_factory=_now)
+    candidate_id: str | None = None  # a search strategy's candidate that caused the event (None: the run itself)
 
 
 class RunStart(EventBase):

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from szagents.trajectory.events import EVENT_TYPES, FORMAT_VERSION, EventBase
+from szagents.trajectory.search_events import SEARCH_EVENT_TYPES
 
 __all__ = ["TRAJECTORY_FILENAME", "TrajectoryWarning", "iter_events", "read_events", "read_run"]
 
@@ -70,7 +71,7 @@ def _to_event(record: dict[str, Any], path: Path, lineno: int, warned: set[str])
     except ValidationError as exc:
         _warn(f"{path}:{lineno}: not an event ({_first_error(exc)}), skipped")
         return None
-    cls = EVENT_TYPES.get(base.event)
+    cls = EVENT_TYPES.get(base.event) or SEARCH_EVENT_TYPES.get(base.event)
     newer = base.format_version > FORMAT_VERSION
     if cls is not None and not newer:
         try:

@@ -98,7 +98,7 @@ def _worst(values: list[float | None]) -> float | None:
     return max(known) if known else None
 
 
-def _measurements(bench: BenchmarkResult | None) -> dict[str, float | None]:
+def benchmark_numbers(bench: BenchmarkResult | None) -> dict[str, float | None]:
     """Across benchmark cases: geometric-mean GB/s, overall ratio (total in / total compressed), worst CV."""
     if bench is None or not bench.ok or not bench.cases:
         return {"compress_gbps": None, "decompress_gbps": None, "ratio": None}
@@ -172,7 +172,7 @@ class RevisionStore:
         measured = correct or verdict == "ratio_regression"  # below the floor: shown with its numbers, never best
         return self._write(files, dict(
             role=role, action=one_line(action), verdict=verdict, detail=detail, correct=correct,
-            **_measurements(evaluation.benchmark if evaluation and measured else None),
+            **benchmark_numbers(evaluation.benchmark if evaluation and measured else None),
             case_ratios=evaluation.ratios() if evaluation else {},
         ))
 

@@ -9,12 +9,13 @@ from pathlib import Path
 import pandas as pd
 
 from szagents.analysis import figures
-from szagents.analysis.figures import FigureFile, study_figure
+from szagents.analysis.figures import FigureFile, budget_figure, lineage_figure, study_figure
 from szagents.analysis.loading.reference import reference_from_runs
 from szagents.analysis.loading.runs import Runs
+from szagents.analysis.loading.search import search_runs
 from szagents.analysis.report.html import render_html
-from szagents.analysis.tables import (Table, comparison_table, failure_table, is_study, phase_table, runnability_table,
-                                      study_table, success_table, summary_table, trace_tables)
+from szagents.analysis.tables import (Table, comparison_table, failure_table, fast_p_table, is_study, phase_table,
+                                      runnability_table, study_table, success_table, summary_table, trace_tables)
 
 __all__ = ["Report", "write_report", "CEREBRAS"]
 
@@ -36,7 +37,7 @@ class Report:
 
 def _tables(runs: Runs, comparison: Table | None) -> list[Table]:
     """The report's tables: the comparison first if any, Table I only when Cerebras runs exist."""
-    tables = [success_table(runs), failure_table(runs), phase_table(runs), summary_table(runs)]
+    tables = [success_table(runs), fast_p_table(runs), failure_table(runs), phase_table(runs), summary_table(runs)]
     if (runs.runs["backend"] == CEREBRAS).any():
         tables.insert(1, runnability_table(runs, CEREBRAS))
     return [comparison, *tables] if comparison is not None else tables
@@ -47,6 +48,8 @@ def _figures(runs: Runs, folder: Path, reference: pd.DataFrame, notes: list[str]
     made = [figures.throughput_figure(runs, folder), figures.iterations_figure(runs, folder),
             figures.steps_figure(runs, folder), figures.first_correct_figure(runs, folder),
             figures.phases_figure(runs, folder)]
+    if search_runs(runs):  # best-of-n / evolve runs: every strategy's best against its budget, and the lineages
+        made += [budget_figure(runs, folder), lineage_figure(runs, folder)]
     if len(reference):
         made.insert(3, figures.reference_figure(runs, reference, folder))
     else:

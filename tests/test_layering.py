@@ -23,7 +23,7 @@ LAYERS = (
     ("backends",),  # compile and run untrusted kernels; verdicts
     ("tasks", "trajectory"),  # what to do; what happened (typed events, checkpoints)
     ("workspace", "models", "analysis"),  # a run's files; chat models, prices, rate limits; reports from logs
-    ("tools", "prompts"),  # what the agents call; what they are told
+    ("tools", "prompts", "interop"),  # what the agents call; what they are told; other search loops' evaluators
     ("roles", "mcp"),  # graph nodes and teams; the tools served over MCP
     ("strategies",),  # how revisions are searched: best-of-n, evolve (graphs of the role nodes)
     ("run",),  # one run: config -> open_run() -> graph

@@ -1,0 +1,1 @@
+"""Tests of szagents.interop: other search loops scoring candidates with the szagents harness."""

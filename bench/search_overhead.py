@@ -34,10 +34,10 @@ SCRIPTS = {"best-of-n": "scripted:demo", "evolve": "scripted:evolve_szx_cpu"}
 
 
 class Timed:
-    """A backend that appends (start, end) of every harness call to a shared list."""
+    """A backend that appends (method, start, end) of every harness call to a shared list."""
 
-    def __init__(self, inner: Any, spans: list[tuple[float, float]]) -> None:
-        self.inner, self.name, self.spans, self._lock = inner, inner.name, spans, threading.Lock()
+    def __init__(self, inner: Any, calls: list[tuple[str, float, float]]) -> None:
+        self.inner, self.name, self.calls, self._lock = inner, inner.name, calls, threading.Lock()
 
     def __getattr__(self, name: str) -> Any:
         method = getattr(self.inner, name)
@@ -50,7 +50,7 @@ class Timed:
                 return method(*args, **kwargs)
             finally:
                 with self._lock:
-                    self.spans.append((start, time.perf_counter()))
+                    self.calls.append((name, start, time.perf_counter()))
 
         return timed
 
@@ -67,7 +67,7 @@ def union_seconds(spans: list[tuple[float, float]]) -> float:
 
 def measure(kind: str, calls: int, folder: Path, index: int) -> dict[str, float]:
     """One search: wall, harness union, candidates, LLM calls, overhead per candidate (ms)."""
-    spans: list[tuple[float, float]] = []
+    spans: list[tuple[str, float, float]] = []
     checked = launcher.check_backend
     launcher.check_backend = lambda config, task: Timed(checked(config, task), spans)  # the run's own backend, timed
     strategy = StrategyConfig(kind=kind, n=2, concurrency=2, evolve=EvolveConfig(
@@ -83,7 +83,7 @@ def measure(kind: str, calls: int, folder: Path, index: int) -> dict[str, float]
         launcher.check_backend = checked
     events = read_run(outcome.run_dir)
     candidates = sum(e.event == "candidate" for e in events)
-    busy = union_seconds(spans)
+    busy = union_seconds([(start, end) for _, start, end in spans])
     return {"wall_s": wall, "harness_s": busy, "candidates": candidates, "harness_calls": len(spans),
             "llm_calls": sum(e.event == "llm_call" for e in events), "overhead_ms": (wall - busy) / candidates * 1e3}
 

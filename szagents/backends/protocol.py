@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from szagents.backends.results import BenchmarkResult, CompileResult, ValidationResult
 
-__all__ = ["Availability", "Material", "Requirements", "Problem", "KernelSpec", "BenchSettings", "Backend"]
+__all__ = ["Availability", "Material", "Requirements", "Problem", "KernelSpec", "BenchSettings", "QUICK_BENCH", "Backend"]
 
 
 class Availability(BaseModel):
@@ -82,6 +82,14 @@ class BenchSettings(BaseModel):
     max_reps: int = 200
     min_seconds: float = 0.5  # aim for this much timed work per direction (memory permitting)
     verify_reps: int = 4  # repetitions whose outputs the parent checks, drawn at random after the run
+
+
+QUICK_BENCH = BenchSettings(min_seconds=0.05, min_reps=3, max_reps=8, warmup=1, warmup_seconds=0.1)
+"""A quick run's benchmark (the demo, the tests, an OpenEvolve evaluator with quick=True): 3 to 8 timed calls per
+direction, about 50 ms of timed work, on the task's quick datasets (its task.toml's `[benchmark] quick_datasets`:
+a quarter of the study's climate field). The data each benchmark lays out grows with its repetitions (each gets its
+own input), so the cap keeps a fast kernel's benchmark near a slow one's (bench/demo_stability.py measures what the
+demo's decisions rest on)."""
 
 
 @runtime_checkable

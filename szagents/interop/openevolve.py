@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from szagents.backends.diagnostics import summarize_log
-from szagents.backends.protocol import Backend, BenchSettings, Problem
+from szagents.backends.protocol import QUICK_BENCH, Backend, BenchSettings, Problem
 from szagents.backends.registry import get_backend
 from szagents.backends.results import BenchmarkResult
 from szagents.errors import HarnessError, TaskError, ToolchainError
@@ -35,10 +35,7 @@ from szagents.tasks.task import Mode, Task
 from szagents.workspace.layout import target_files, target_sources
 from szagents.workspace.materialize import materialize
 
-__all__ = ["QUICK_BENCH", "TaskEvaluator", "verdict_of", "write_evaluator", "main"]
-
-QUICK_BENCH = BenchSettings(min_seconds=0.05, min_reps=3, max_reps=8, warmup=1, warmup_seconds=0.1)
-"""Repetitions of a quick evaluation (the values of a quick szagents run's benchmark)."""
+__all__ = ["TaskEvaluator", "verdict_of", "write_evaluator", "main"]
 
 _EVALUATOR_FILE = '''"""OpenEvolve evaluator for the szagents task {task_id} (written by szagents.interop.openevolve)."""
 

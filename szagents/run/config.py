@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from szagents.backends.protocol import BenchSettings
+from szagents.backends.protocol import QUICK_BENCH, BenchSettings
 from szagents.models.ratelimit import RateLimit
 from szagents.roles.context import Policy
 from szagents.roles.team import Team
@@ -22,13 +22,6 @@ __all__ = ["RunConfig", "RUN_FILE", "RUN_ID_PATTERN"]
 
 RUN_FILE = "run.json"
 RUN_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}"
-
-
-QUICK_BENCH = BenchSettings(min_seconds=0.05, min_reps=3, max_reps=8, warmup=1, warmup_seconds=0.1)
-"""A quick run's benchmark (the demo, the tests): 3 to 8 timed calls per direction, about 50 ms of timed work, on
-the task's quick datasets (its task.toml's `[benchmark] quick_datasets`: a quarter of the study's climate field).
-The data each benchmark lays out grows with its repetitions (each gets its own input), so the cap keeps a fast
-kernel's benchmark near a slow one's (bench/demo_stability.py measures what the demo's decisions rest on)."""
 
 
 class RunConfig(BaseModel):

@@ -121,10 +121,8 @@ def integrate(state: SearchState, runtime: Runtime[SearchContext]) -> dict[str, 
                           revision=fields.get("revision"), correct=fields["correct"], objective=fields.get("objective"),
                           screen_objective=fields.get("screen_objective"), features=fields.get("features", {}))
         _result_event(ctx, fields, archived=database.add(program, config))
-    if generation % config.migration_interval == 0:
-        moves = database.migrate(config)
-        if moves:
-            ctx.sink.emit(MigrationEvent(run_id=ctx.run_id, generation=generation, moves=moves))
+    if generation % config.migration_interval == 0:  # logged on schedule, even when every best was already there
+        ctx.sink.emit(MigrationEvent(run_id=ctx.run_id, generation=generation, moves=database.migrate(config)))
     best = database.best()
     spent = next((v for v in verdicts if v.startswith("budget_")), None)
     stop = ctx.meter.stop_reason() or (spent if verdicts and all(v.startswith("budget_") for v in verdicts) else None)

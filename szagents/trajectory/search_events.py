@@ -49,7 +49,7 @@ class CandidateResult(EventBase):
 
 
 class MigrationEvent(EventBase):
-    """Programs copied between islands (ring topology) on the migration schedule."""
+    """Programs copied between islands (ring topology) on the migration schedule; none when each best was there."""
 
     event: Literal["migration"] = "migration"
     generation: int

@@ -8,6 +8,7 @@ import pytest
 
 from szagents.analysis.tables.outcomes import failure_table, phase_table, runnability_table, success_table, summary_table
 from szagents.analysis.loading.taxonomy import failure_mode
+from szagents.analysis.tables.display import fmt_gbps
 from szagents.analysis.tables.trace import DOWN, STAR, UP, trace_data, trace_table
 from szagents.trajectory import read_run
 from tests.analysis.synth import TABLE_II_ARROWS
@@ -18,13 +19,15 @@ def _revision_events(runs, run):
 
 
 def _expected_arrows(values):
-    """Arrows recomputed from raw values: against the previous value, none where equal or missing."""
+    """Arrows recomputed from raw values: against the previous value, none where missing or equal as the table prints
+    them (two speeds that both print as 1.23 GB/s get no arrow, whatever their third decimal)."""
     out, previous = [], None
     for value in values:
         if value is None:
             out.append("")
             continue
-        out.append("" if previous is None or value == previous else "up" if value > previous else "down")
+        same = previous is not None and fmt_gbps(value) == fmt_gbps(previous)
+        out.append("" if previous is None or same else "up" if value > previous else "down")
         previous = value
     return out
 

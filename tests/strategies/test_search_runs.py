@@ -51,7 +51,11 @@ def test_evolve_logs_parents_inspirations_results_and_migrations(tmp_path):
     children = planned[1:]
     assert all(e.parent in {p.candidate_id for p in planned} for e in children)
     assert {results[e.candidate_id].verdict for e in children} >= {"compile_error", "bound_violation", "ok"}
-    assert any(e.event == "migration" for e in events)  # every 2nd generation with 2 islands
+    migrations = [e for e in events if e.event == "migration"]
+    scheduled = sorted({e.generation for e in children if e.generation % 2 == 0})  # every 2nd generation, moves or not
+    assert scheduled and [m.generation for m in migrations] == scheduled
+    ids = {p.candidate_id for p in planned}
+    assert all(pid in ids and (source + 1) % 2 == target for m in migrations for pid, source, target in m.moves)
     screened = [e for e in events if e.event == "benchmark" and e.by == "screen"]
     assert screened, "correct children are screened before the full benchmark"
     assert all(e.format_version == 2 for e in events)

@@ -7,6 +7,7 @@ import os
 import pytest
 from rich.console import Console
 
+from szagents.backends.protocol import QUICK_BENCH
 from szagents.backends.registry import get_backend
 from szagents.backends.results import BenchmarkResult, Timing
 from szagents.cli.noise import NOISY_CV, noise_warnings
@@ -22,7 +23,7 @@ def _real_benchmark(tmp_path) -> BenchmarkResult:
     kernel = load_kernel("szx")
     problems = build_problems(Suite(datasets=("grf_smooth:32x64x64",), relative_bounds=(1e-3,)))
     result = evaluate(get_backend("cpu"), [kernels_dir() / "szx" / "serial.c"], kernel_spec(kernel), tmp_path,
-                      problems, problems)
+                      problems, problems, QUICK_BENCH)  # a few repetitions have a CV as real as many
     assert result.benchmark is not None and result.benchmark.ok
     return result.benchmark
 

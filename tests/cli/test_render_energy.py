@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from rich.console import Console
 
+from szagents.backends.protocol import QUICK_BENCH
 from szagents.backends.registry import get_backend
 from szagents.backends.results import BenchmarkResult
 from szagents.cli.render import print_benchmark
@@ -26,7 +27,7 @@ def test_joules_per_gb_are_shown_beside_throughput_with_the_note(tmp_path):
     """A measured compress figure and a missing decompress one: `0.812/-` in a J/GB column, and the note below."""
     problems = build_problems(Suite(datasets=("grf_smooth:32x64x64",), relative_bounds=(1e-3,)))
     result = evaluate(get_backend("cpu"), [kernels_dir() / "szx" / "serial.c"], kernel_spec(load_kernel("szx")),
-                      tmp_path, problems, problems).benchmark
+                      tmp_path, problems, problems, QUICK_BENCH).benchmark
     assert result is not None and result.ok
     assert "J/GB" not in _shown(result)  # cpu: no energy counter, no column
     note = "compress: window 812.0 ms; decompress: too short for NVML's energy counter"

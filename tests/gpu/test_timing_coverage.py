@@ -76,8 +76,11 @@ def honest(backend, problem, tmp_path_factory):
 @pytest.mark.serial  # compares two timings: alone on the GPU (scripts/gpu_check.sh runs these after the others)
 @pytest.mark.parametrize("variant", sorted(HIDDEN))
 def test_hidden_device_work_is_timed_or_flagged(backend, problem, honest, tmp_path, variant):
-    """Work the call hides from the ABI stream is inside the reported time (never faster than the same
-    copy on the ABI stream, less the noise), or the result is a failure that names it."""
+    """Work the call hides from the ABI stream is inside the timed figure (the device work the trace saw in the
+    call's window is never less than the same copy on the ABI stream, less the noise; the reported median never
+    below it), or the result is a failure that names it. The two runs' reported medians are not compared: each is
+    raised to its own process's handshake floor, which differs between processes by more than the copy takes
+    (H100, 2026-12-05: claims 47.9 and 47.7 us, reported 86 and 110 us); steadiness is bench/gpu_steadiness.py's."""
     checked, measured = _measure(backend, problem, HIDDEN[variant], tmp_path)
     if not checked.ok or measured is None or not measured.ok:
         failed = measured if checked.ok and measured is not None else checked
@@ -86,7 +89,8 @@ def test_hidden_device_work_is_timed_or_flagged(backend, problem, honest, tmp_pa
     case = measured.cases[0]
     assert case.compress.coverage == "cupti"
     for hidden, fair in ((case.compress, honest.compress), (case.decompress, honest.decompress)):
-        assert hidden.median_seconds >= 0.8 * fair.median_seconds, (variant, _why(hidden), _why(fair))
+        assert hidden.claimed_median_seconds >= 0.8 * fair.claimed_median_seconds, (variant, _why(hidden), _why(fair))
+        assert hidden.median_seconds >= hidden.claimed_median_seconds, (variant, _why(hidden))
 
 
 def test_work_launched_after_the_call_returned_is_timing_evaded(backend, problem, tmp_path):

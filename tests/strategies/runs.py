@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from szagents.roles.team import Team
-from szagents.strategies import EvolveConfig, StrategyConfig
+from szagents.strategies import CascadeConfig, EvolveConfig, StrategyConfig
 from szagents.run.config import RunConfig
 from szagents.tasks.task import Budgets
 from szagents.trajectory import read_run
@@ -21,9 +21,10 @@ SMALL = EvolveConfig(population=12, archive=6, islands=2, generation_size=2, mig
 
 
 def search_config(tmp_path: Path, kind: str, calls: int, model: str | None = None, run_id: str = "search",
-                  task: str = "szx-optimize-cpu", **changes) -> RunConfig:
-    """A quick search of kind on task with `calls` LLM calls in all."""
-    strategy = StrategyConfig(kind=kind, n=2, concurrency=2, evolve=SMALL)
+                  task: str = "szx-optimize-cpu", screen: bool = False, **changes) -> RunConfig:
+    """A quick search of kind on task with `calls` LLM calls in all. screen: the cascade's short benchmark before
+    the full one (off unless a test is about it: each screen is a harness child more per correct candidate)."""
+    strategy = StrategyConfig(kind=kind, n=2, concurrency=2, evolve=SMALL, cascade=CascadeConfig(screen=screen))
     return RunConfig(task=task, team=Team.single(model or SCRIPTS[kind]), quick=True, runs_dir=tmp_path,
                      run_id=run_id, budgets=Budgets(iterations=calls, tokens=10**8, wall_seconds=1200),
                      strategy=strategy, **changes)

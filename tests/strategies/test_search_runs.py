@@ -43,7 +43,7 @@ def test_a_replay_reproduces_the_lineage_and_every_candidates_code(tmp_path, kin
 
 
 def test_evolve_logs_parents_inspirations_results_and_migrations(tmp_path):
-    run_dir = start_run(search_config(tmp_path, "evolve", 8)).run_dir
+    run_dir = start_run(search_config(tmp_path, "evolve", 8, screen=True)).run_dir
     events = read_run(run_dir)
     planned = [e for e in events if e.event == "candidate"]
     results = {e.candidate_id: e for e in events if e.event == "candidate_result"}

@@ -26,8 +26,8 @@ def _expected_arrows(values):
         if value is None:
             out.append("")
             continue
-        same = previous is not None and fmt_gbps(value) == fmt_gbps(previous)
-        out.append("" if previous is None or same else "up" if value > previous else "down")
+        same = previous is None or fmt_gbps(value) == fmt_gbps(previous)
+        out.append("" if same else "up" if value > previous else "down")
         previous = value
     return out
 

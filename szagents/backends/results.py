@@ -105,6 +105,7 @@ class Environment(_Model):
     threads: int | None = None
     omp_num_threads: str | None = None
     memory_bandwidth_gbps: float | None = None
+    cache_flush: str | None = None  # cpu: how the parent evicted each timed repetition's input and output
 
 
 class _HarnessRun(_Model):

@@ -18,6 +18,7 @@ from szagents.backends.child.arena import Arena
 from szagents.backends.child.device import HostDevice
 from szagents.backends.harness.conversation import BenchRecord, ChildReport, ended
 from szagents.backends.harness.energy import EnergyMeter
+from szagents.backends.harness.eviction import CacheEviction
 from szagents.backends.harness.launch import Launch
 from szagents.backends.harness.offclock import case_evasion, off_clock
 from szagents.backends.harness.staging import Case, RepetitionPlan, repetition_input
@@ -40,6 +41,7 @@ class BenchVerdicts:
     reveal: bool
     _rc: ChildReport | None
     _host: HostDevice
+    eviction: CacheEviction
     _verified: int
     _base_stats: dict[int, dict[str, float]]
     _streams: dict[tuple[int, int], tuple[str, int]]
@@ -220,7 +222,7 @@ class BenchVerdicts:
             return _environment(claim, self.launch.device)
         own = self._host.describe()
         own["omp_num_threads"] = self.launch.env.get("OMP_NUM_THREADS", own.get("omp_num_threads"))
-        return _environment(own, "cpu")
+        return _environment(own, "cpu").model_copy(update={"cache_flush": self.eviction.method})
 
 
 def _describe_off_clock(example: dict[str, Any]) -> str:

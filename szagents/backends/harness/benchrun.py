@@ -26,6 +26,7 @@ from szagents.backends.child.device import HostDevice
 from szagents.backends.harness.bench_verdicts import BenchVerdicts
 from szagents.backends.harness.conversation import ChildReport
 from szagents.backends.harness.energy import EnergyMeter
+from szagents.backends.harness.eviction import CacheEviction
 from szagents.backends.harness.launch import Launch
 from szagents.backends.harness.staging import Case, RepetitionPlan, repetition_input
 from szagents.backends.harness.timing import claimed_number
@@ -44,7 +45,8 @@ class BenchRun(BenchVerdicts):
         self.reps = {"compress": Arena().create(), "decompress": Arena().create()}
         self.plans: list[RepetitionPlan] = []
         self._rc: ChildReport | None = None
-        self._host = HostDevice()  # its cache flush, run from this (trusted) process on cpu
+        self._host = HostDevice()  # the parent's description of this host (cpu)
+        self.eviction = CacheEviction()  # the cpu cache flush, run from this (trusted) process
         self._verified = 0
         self._base_stats: dict[int, dict[str, float]] = {}
         self.chosen: list[list[int]] = []  # per case: repetitions to verify, drawn in secret with the plan
@@ -91,10 +93,14 @@ class BenchRun(BenchVerdicts):
                 "warmup_agreement": self.settings.warmup_agreement}
         return [{"base": b, "n": c.n, "eb": c.eb, "capacity": c.capacity, **warm} for b, c in zip(base, self.cases)]
 
-    def flush(self) -> None:
-        """cpu: flush the last-level cache from this (trusted) process; a GPU child flushes its own L2."""
-        if self.launch.device == "cpu":
-            self._host.flush_cache()
+    def flush(self, direction: str) -> Any:
+        """flush hook: on cpu, evict repetition r's input and output from every cache (after before_go staged
+        them, just before `go`); a GPU child flushes its own L2."""
+        def evict(i: int, r: int) -> None:
+            if self.launch.device == "cpu":
+                arena = self.reps[direction]
+                self.eviction.evict(arena.view(f"b{i}r{r}src"), arena.view(f"b{i}r{r}dst"))
+        return evict
 
     # ----- repetitions ---------------------------------------------------------------------
     def _count(self, warm: dict[str, Any], per_rep: int) -> int:

@@ -71,6 +71,7 @@ class ChildReport:
 PlanReps = Callable[[int, dict[str, Any]], list[dict[str, Any]]]
 AfterDone = Callable[[int, int], None]  # (benchmark case, repetition): right after its `done`, untimed
 BeforeGo = Callable[[int, int], None]  # (benchmark case, repetition): just before its cache flush and `go`, untimed
+Flush = Callable[[int, int], None]  # (benchmark case, repetition): its cache flush, after before_go, untimed
 
 
 def _round_trip(ch: Channel, spin: bool, **go: Any) -> tuple[dict[str, Any], float, float]:
@@ -96,7 +97,7 @@ def _calibrate(ch: Channel, report: ChildReport, spin: bool) -> None:
     ch.send(null=None)
 
 
-def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, flush: Callable[[], None],
+def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, flush: Flush,
            count: int, after_done: AfterDone, before_go: BeforeGo, meter: CpuMeter, spin: bool) -> None:
     for index in range(count):
         environment = ch.expect("environment")["environment"]
@@ -109,7 +110,7 @@ def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, 
         for r in range(len(record.reps)):
             meter.idle(record.cpu)
             before_go(index, r)
-            flush()
+            flush(index, r)
             token = secrets.token_hex(8)  # a `done` must echo it: none can be written before its `go`
             if ch.pending():
                 raise ProtocolBreak(f"a message arrived before repetition {r} was started")
@@ -128,7 +129,7 @@ def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, 
 
 
 def _talk(ch: Channel, report: ChildReport, request: dict[str, Any], bench_ok: Callable[[ChildReport], bool],
-          plan: PlanReps, reps_arena: Arena, flush: Callable[[], None], after_done: AfterDone,
+          plan: PlanReps, reps_arena: Arena, flush: Flush, after_done: AfterDone,
           before_go: BeforeGo, meter: CpuMeter, spin: bool) -> None:
     ch.send(**request)
     _calibrate(ch, report, spin)
@@ -156,7 +157,7 @@ def _talk(ch: Channel, report: ChildReport, request: dict[str, Any], bench_ok: C
 def converse(
     request: dict[str, Any], *, arena: Arena, reps_arena: Arena, library: Path, limits: Limits,
     env: Mapping[str, str], gpu: bool, isolation: str | None, bench_ok: Callable[[ChildReport], bool] = lambda r: True,
-    plan: PlanReps = lambda i, w: [], flush: Callable[[], None] = lambda: None,
+    plan: PlanReps = lambda i, w: [], flush: Flush = lambda i, r: None,
     after_done: AfterDone = lambda i, r: None, before_go: BeforeGo = lambda i, r: None, settle: bool = False,
 ) -> ChildReport:
     """Start a runner child on request, hold the conversation, end its whole tree; what it claimed.

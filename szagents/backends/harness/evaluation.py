@@ -127,7 +127,7 @@ class _Evaluation:
         request = {"role": "compress", "cases": c_layout, "bench": bench.requests("compress")}
         rc = self.launch.run(request, c_arena, bench.reps["compress"], plan=bench.plan_compress,
                              bench_ok=lambda r: len(r.calls) == sum(len(c.rounds) for c in cases) and all(
-                                 call.get("status") == 0 for call in r.calls), flush=bench.flush,
+                                 call.get("status") == 0 for call in r.calls), flush=bench.flush("compress"),
                              after_done=bench.snapshot("compress"), before_go=bench.before_go("compress"),
                              settle=bench.reveal)
         self._account(rc, "compress")
@@ -142,7 +142,7 @@ class _Evaluation:
             run_bench = c_failure is None and bench.compress_ok(rc)
             request = {"role": "decompress", "cases": d_layout, "bench": bench.requests("decompress") if run_bench else []}
             rd = self.launch.run(request, d_arena, bench.reps["decompress"], plan=bench.plan_decompress,
-                                 flush=bench.flush, after_done=bench.snapshot("decompress"),
+                                 flush=bench.flush("decompress"), after_done=bench.snapshot("decompress"),
                                  before_go=bench.before_go("decompress"), settle=bench.reveal)
             self._account(rd, "decompress")
             results, d_failure = self.decode_checks(cases[:k], rd, d_arena, d_layout)

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from szagents.backends.sandbox.pidwait import wait_gone
+
 __all__ = ["TreeGroup", "cgroup_mode"]
 
 _ROOT = Path("/sys/fs/cgroup")
@@ -165,7 +167,8 @@ class TreeGroup:
                     os.kill(pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
-            time.sleep(0.01)
+            if wait_gone(pids, 0.01) is None:  # no pidfds here: give them the time instead
+                time.sleep(0.01)
 
     def _pids(self) -> list[int]:
         pids: set[int] = set()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from szagents.backends.sandbox.cgroup import TreeGroup
 from szagents.backends.sandbox.layout import SandboxSpec, bwrap_args
+from szagents.backends.sandbox.pidwait import wait_process
 from szagents.backends.sandbox.seccomp import filter_fd
 from szagents.backends.sandbox.limits import Limits, ProcessOutcome
 from szagents.backends.sandbox.policy import Isolation, chosen_isolation, find_bwrap
@@ -152,7 +153,7 @@ class SandboxProcess:
         try:
             if kill:
                 self._kill()
-            self.proc.wait(timeout=max(self.deadline() - time.perf_counter(), 0.0))
+            wait_process(self.proc, self.deadline() - time.perf_counter())
         except subprocess.TimeoutExpired:
             timed_out = True
             self._kill()

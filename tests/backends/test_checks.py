@@ -41,3 +41,24 @@ def test_unwritten_outputs_are_counted():
     out[:60] = 1.0
     count, first = checks.unwritten_count(np, out, np.zeros(100, np.float32))
     assert (count, first) == (40, 60)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bound_report_of_a_chunk_within_eb_equals_the_full_check(dtype):
+    """Chunks whose every error is at most eb take a shorter path: the report is the full check's, chunk by chunk,
+    whether the other chunks hold NaN, inf, violations within the slack, or nothing wrong at all."""
+    rng = np.random.default_rng(3)
+    n, eb = 2 * checks._CHUNK + 11, 1e-3
+    x = rng.standard_normal(n).astype(dtype)
+    y = (x + rng.uniform(-eb, eb, n)).astype(dtype)
+    y[checks._CHUNK + 3] = x[checks._CHUNK + 3] + dtype(eb) + np.spacing(x[checks._CHUNK + 3])  # within the slack
+    x[-5:] = [np.nan, np.inf, -np.inf, 1.0, 2.0]
+    y[-5:] = [np.nan, np.inf, np.inf, 1.0, np.nan]  # -inf -> inf and a lost value: 2 violations
+    full = {"max_abs_error": 0.0, "violations": 0}
+    for start in range(0, n, checks._CHUNK):
+        err, bad = checks._violations(np, x[start:start + checks._CHUNK], y[start:start + checks._CHUNK], eb)
+        full = {"max_abs_error": max(full["max_abs_error"], float(err.max())),
+                "violations": full["violations"] + int(bad.sum())}
+    report = checks.bound_report(np, x, y, eb)
+    assert (report["max_abs_error"], report["violations"]) == (full["max_abs_error"], full["violations"]) != (0.0, 0)
+    assert report["violations"] == 2 and report["first"]["index"] == n - 3

@@ -14,6 +14,9 @@ CACHE := $(or $(SZAGENTS_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/szagents)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST := $(BIN)/python -m pytest
 NOT_HERE := not gpu and not cerebras
+# The tests start hundreds of Python processes: let them write and reuse bytecode (and pytest its rewritten test
+# modules) even where the environment turns that off.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: demo test test-quick bench clean clean-cache sandbox
 

@@ -14,7 +14,8 @@ CACHE := $(or $(SZAGENTS_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/szagents)
 # Two per core because most tests spend much of their time waiting (sandboxed children starting, daemons, the
 # scripted models' latency): on an idle 2-core machine the parallel pass took 517 s with 4 workers against
 # 615-690 s with 2 (2026-12-06).
-JOBS ?= $(shell echo $$(( 2 * $$(nproc 2>/dev/null || echo 1) )))
+CORES ?= $(shell nproc 2>/dev/null || echo 1)
+JOBS ?= $(shell echo $$(( 2 * $(CORES) )))
 PYTEST := $(BIN)/python -m pytest
 NOT_HERE := not gpu and not cerebras
 # The tests start hundreds of Python processes: let them write and reuse bytecode (and pytest its rewritten test
@@ -52,10 +53,11 @@ test: $(BIN)/.installed sandbox
 	$(PYTEST) -n $(JOBS) --dist loadgroup -m '$(NOT_HERE) and not serial'
 	$(PYTEST) -m '$(NOT_HERE) and serial'
 
-# The edit loop: everything not marked slow or serial, in parallel (about 1,200 tests in 40 s on an idle 2-core machine,
-# 2026-12-05; `slow` marks every test measured at 1 s or more, or that needs the shared real runs). CI runs `make test`.
+# The edit loop: everything not marked slow or serial, one worker per core (these tests compute more than they wait:
+# about 1,230 tests in 53 s on an idle 2-core machine, 67 s with two workers per core, 2026-12-06; `slow` marks every
+# test measured at 1 s or more, or that needs the shared real runs). CI runs `make test`.
 test-quick: $(BIN)/.installed sandbox
-	$(PYTEST) -n $(JOBS) --dist loadgroup -m '$(NOT_HERE) and not serial and not slow'
+	$(PYTEST) -n $(CORES) --dist loadgroup -m '$(NOT_HERE) and not serial and not slow'
 
 bench: $(BIN)/.base
 	$(BIN)/python bench/cpu_references.py

@@ -50,7 +50,7 @@ def test_bound_report_of_a_chunk_within_eb_equals_the_full_check(dtype):
     rng = np.random.default_rng(3)
     n, eb = 2 * checks._CHUNK + 11, 1e-3
     x = rng.standard_normal(n).astype(dtype)
-    y = (x + rng.uniform(-eb, eb, n)).astype(dtype)
+    y = (x + rng.uniform(-0.9 * eb, 0.9 * eb, n)).astype(dtype)  # within eb after rounding too
     y[checks._CHUNK + 3] = x[checks._CHUNK + 3] + dtype(eb) + np.spacing(x[checks._CHUNK + 3])  # within the slack
     x[-5:] = [np.nan, np.inf, -np.inf, 1.0, 2.0]
     y[-5:] = [np.nan, np.inf, np.inf, 1.0, np.nan]  # -inf -> inf and a lost value: 2 violations
@@ -62,4 +62,7 @@ def test_bound_report_of_a_chunk_within_eb_equals_the_full_check(dtype):
                 "violations": full["violations"] + int(bad.sum())}
     report = checks.bound_report(np, x, y, eb)
     assert (report["max_abs_error"], report["violations"]) == (full["max_abs_error"], full["violations"]) != (0.0, 0)
+    first_chunk = np.abs(x[:checks._CHUNK].astype(np.float64) - y[:checks._CHUNK].astype(np.float64)).max()
+    assert checks.bound_report(np, x[:checks._CHUNK], y[:checks._CHUNK], eb) == {  # the shorter path alone
+        "max_abs_error": first_chunk, "violations": 0, "max_error_over_eb": first_chunk / eb} and 0 < first_chunk <= eb
     assert report["violations"] == 2 and report["first"]["index"] == n - 3

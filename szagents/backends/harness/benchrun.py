@@ -96,11 +96,11 @@ class BenchRun(BenchVerdicts):
     def flush(self, direction: str) -> Any:
         """flush hook: on cpu, evict repetition r's input and output from every cache (after before_go staged
         them, just before `go`); a GPU child flushes its own L2."""
+        arena = self.reps[direction]
+
         def evict(i: int, r: int) -> None:
-            if self.launch.device == "cpu":
-                arena = self.reps[direction]
-                self.eviction.evict(arena.view(f"b{i}r{r}src"), arena.view(f"b{i}r{r}dst"))
-        return evict
+            self.eviction.evict(arena.view(f"b{i}r{r}src"), arena.view(f"b{i}r{r}dst"))
+        return evict if self.launch.device == "cpu" else (lambda i, r: None)
 
     # ----- repetitions ---------------------------------------------------------------------
     def _count(self, warm: dict[str, Any], per_rep: int) -> int:

@@ -7,7 +7,7 @@ them on every core (clflushopt, else clflush, on x86-64; dc civac on AArch64), t
 of C in evict.c, built once per machine with the host's C compiler into the user cache. That costs
 what the repetition's bytes cost to write back. Where the helper cannot be built or the machine has
 none of those instructions, the parent sweeps a buffer twice the size of the largest cache instead
-(on a 300 MiB L3 that is 53 ms per repetition). `method` says which ran.
+(tens to hundreds of milliseconds per repetition on a large L3: bench/cache_flush.py). `method` says which ran.
 
 What the kernel keeps of its own (tables, scratch it allocated) stays warm, as it would across the
 calls of a real pipeline; the data the repetition is given never is.
@@ -49,8 +49,7 @@ class CacheEviction:
         if library is not None:
             used = 0
             for region in regions:
-                if region.nbytes:
-                    used = library.szagents_evict(ctypes.c_void_p(region.ctypes.data), ctypes.c_size_t(region.nbytes))
+                used = library.szagents_evict(ctypes.c_void_p(region.ctypes.data), ctypes.c_size_t(region.nbytes))
             if used in _METHODS:
                 self.method = _METHODS[used]
                 return

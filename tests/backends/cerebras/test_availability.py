@@ -52,6 +52,8 @@ def test_container_problems_are_named(fake_bin, tmp_path):
 def test_appliance_needs_the_client_package_and_an_endpoint(bare_path, tmp_path, monkeypatch):
     """Appliance mode without cerebras-sdk names the pip install; without a usernode config, the endpoint."""
     monkeypatch.setattr(sys, "path", [p for p in sys.path if "fakes" not in p])
+    for name in [m for m in sys.modules if m == "cerebras" or m.startswith("cerebras.")]:
+        monkeypatch.delitem(sys.modules, name)  # a fake client an earlier test of this worker imported
     state = CerebrasBackend(small_config(mode="appliance")).availability()
     assert not state.can_compile and "cerebras-sdk package (cerebras.sdk.client) is not importable" in state.reason
     assert "pip install cerebras-sdk" in state.fix

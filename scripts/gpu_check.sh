@@ -11,7 +11,8 @@
 #   --compare      bench/harness_compare.py --device cuda (this harness against an old one in .whl/old_harness)
 #   --full         also the sandbox and measurement suites (cpu kernels, as CI runs them)
 #   --no-tests     none of the test suites: only the runs the other flags ask for
-# Pure-Python wheels the machine lacks travel in .whl/ (cupti-python, nvidia-ml-py, pydantic, structlog),
+# Pure-Python wheels the machine lacks travel in .whl/ (cupti-python, nvidia-ml-py, pydantic, structlog; the agent
+# stack in .whl/agent/),
 # with a Debian 12 bubblewrap binary (.whl/bwrap) where the machine has none; the shared interoperability
 # vectors in .vectors/ (see README). Logs go to $OUT (default /tmp/szagents-gpu).
 #   scripts/gpu_check.sh [--steadiness] [--bench] [--kernel-bench] [--cuszp] [--compare] [--full] [--no-tests] [pytest args...]
@@ -36,7 +37,10 @@ mkdir -p "$OUT"
 started=$(date +%s)
 summary=()
 if compgen -G ".whl/*.whl" >/dev/null; then
-    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/szagents-site .whl/*.whl
+    # .whl/agent/: the agent stack (langgraph, langchain-*, mcp and what they need beyond the machine's packages),
+    # for the strategies' GPU tests (tests/gpu/test_strategies_cuda.py); without it those tests skip.
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/szagents-site \
+        .whl/*.whl $(compgen -G ".whl/agent/*.whl")
     export PYTHONPATH=/tmp/szagents-site:${PYTHONPATH:-}
 fi
 export PYTHONPATH=$PWD:${PYTHONPATH:-} PYTHONUNBUFFERED=1

@@ -11,15 +11,17 @@
 #   --compare      bench/harness_compare.py --device cuda (this harness against an old one in .whl/old_harness)
 #   --full         also the sandbox and measurement suites (cpu kernels, as CI runs them)
 #   --no-tests     none of the test suites: only the runs the other flags ask for
+#   --strategies   also single, multi, best-of-n and evolve on szx-optimize-cuda and the eight-candidates concurrency
+#                  test on the GPU (needs the agent stack's wheels in .whl/agent/)
 # Pure-Python wheels the machine lacks travel in .whl/ (cupti-python, nvidia-ml-py, pydantic, structlog; the agent
 # stack in .whl/agent/),
 # with a Debian 12 bubblewrap binary (.whl/bwrap) where the machine has none; the shared interoperability
 # vectors in .vectors/ (see README). Logs go to $OUT (default /tmp/szagents-gpu).
-#   scripts/gpu_check.sh [--steadiness] [--bench] [--kernel-bench] [--cuszp] [--compare] [--full] [--no-tests] [pytest args...]
+#   scripts/gpu_check.sh [--steadiness] [--bench] [--kernel-bench] [--cuszp] [--compare] [--full] [--strategies] [--no-tests] [pytest args...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/szagents-gpu}
-steadiness=0 bench=0 kernel_bench=0 compare=0 cuszp=0 full=0 tests=1
+steadiness=0 bench=0 kernel_bench=0 compare=0 cuszp=0 full=0 tests=1 with_strategies=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --steadiness) steadiness=1; shift ;;
@@ -30,6 +32,7 @@ while [ $# -gt 0 ]; do
         --cuszp) cuszp=1; shift ;;
         --full) full=1; shift ;;
         --no-tests) tests=0; shift ;;
+        --strategies) with_strategies=1; shift ;;
         *) break ;;
     esac
 done
@@ -71,10 +74,14 @@ if [ "$tests" = 0 ]; then
     :
 elif [ ${#targets[@]} -eq 0 ]; then
     # The tests that compare two timings are marked serial: they run after the others, alone on the GPU.
+    # --strategies: the strategies on a cuda task and the cuda case of the eight-candidates concurrency test (they
+    # need the agent stack, .whl/agent/, and add about 3 minutes)
+    strategies=(--ignore=tests/gpu/test_strategies_cuda.py)
+    [ "$with_strategies" = 1 ] && strategies=(tests/strategies)
     suite "gpu tests (parallel)" pytest-gpu.log -m "gpu and not serial" "${xdist[@]}" --ignore=tests/backends/cerebras \
-        tests/gpu tests/backends
+        tests/gpu tests/backends "${strategies[@]}"
     suite "gpu timing tests (serial)" pytest-gpu-timing.log -m "gpu and serial" --ignore=tests/backends/cerebras \
-        tests/gpu tests/backends
+        tests/gpu tests/backends "${strategies[@]}"
     sandbox=(tests/backends/test_sandbox.py)
     [ "$full" = 1 ] && sandbox+=(tests/backends/test_adversarial_sandbox.py tests/backends/test_adversarial_trust.py
                                  tests/backends/test_adversarial_redteam.py tests/backends/test_buildcache.py)

@@ -18,6 +18,8 @@ from szagents.tiers import TIERS
 __all__ = ["demo_command", "drive", "drive_resume", "resume_command", "run_command"]
 
 DEMO_TASK = "szx-optimize-cpu"
+SEARCHES = ("best-of-n", "evolve")  # strategies.config.SEARCHES, named here so that --help stays light
+STRATEGY_EXAMPLE = '{"n": 4, "concurrency": 2}'
 
 
 def _resume_hint(run_dir: Path) -> str:
@@ -88,17 +90,52 @@ def _team(model: str, team: Optional[str], optimizer_model: Optional[str], revie
         recorded = replay_team(model)  # a replay reproduces the recorded team by default
         if recorded is not None:
             return recorded
-    if choice("--team", team or "single", TEAMS) == "single":
+    picked = choice("--team", team or "single", TEAMS + SEARCHES)
+    if picked in SEARCHES:  # a search: its agents are single unless the knobs say multi (best-of-n's inner)
+        picked = "single"
+    if picked == "single":
         return Team.single(model)
     return Team.multi(model, optimizer_model, reviewer_model)
+
+
+def _strategy(team: Optional[str], knobs: Optional[str]):  # noqa: ANN202
+    """The search --team names (best-of-n, evolve) with the --strategy knobs (JSON, as a study's [strategy] table),
+    or None for a team; knobs without a search, or knobs that do not validate, are a one-line error."""
+    import json
+
+    from pydantic import ValidationError
+
+    from szagents.strategies.config import StrategyConfig
+
+    if team not in SEARCHES:
+        if knobs:
+            raise SzAgentsError("--strategy sets the knobs of a search: add --team best-of-n or --team evolve")
+        return None
+    try:
+        values = json.loads(knobs) if knobs else {}
+    except json.JSONDecodeError as exc:
+        raise SzAgentsError(f"--strategy is not JSON ({exc.msg}); e.g. --strategy '{STRATEGY_EXAMPLE}'") from None
+    if not isinstance(values, dict) or "kind" in values:
+        raise SzAgentsError(f"--strategy takes a JSON object of knobs without 'kind' (--team names the search); "
+                            f"e.g. --strategy '{STRATEGY_EXAMPLE}'")
+    try:
+        return StrategyConfig(kind=team, **values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise SzAgentsError(f"--strategy {where}: {first['msg']} (knobs: strategies/config.py, README 'Search "
+                            "strategies')") from None
 
 
 def run_command(
     task: Annotated[str, typer.Option(help="task id (see `szagents tasks`)")],
     model: Annotated[Optional[str], typer.Option(help="model spec: openai:<model>, google_genai:<model>, anthropic:<model>, "
                                             "ollama:<model> (any init_chat_model provider), scripted:<name>, replay:<run dir>")] = None,
-    team: Annotated[Optional[str], typer.Option(help="single (one agent, all roles) or multi (translator + optimizer); "
-                                                     "replay: the recorded team")] = None,
+    team: Annotated[Optional[str], typer.Option(help="single (one agent, all roles), multi (translator + optimizer), or a "
+                                                     "search: best-of-n or evolve (knobs: --strategy); replay: the "
+                                                     "recorded team")] = None,
+    strategy: Annotated[Optional[str], typer.Option(help="a search's knobs as JSON, as a study's [strategy] table, e.g. "
+                                                         f"'{STRATEGY_EXAMPLE}'")] = None,
     optimizer_model: Annotated[Optional[str], typer.Option(help="multi team: the optimizer's model (default: --model)")] = None,
     reviewer_model: Annotated[Optional[str], typer.Option(help="multi team: an LLM reviewer that diagnoses failed revisions")] = None,
     tier: Annotated[str, typer.Option(help="prompt tier: user, knowledgeable or expert")] = "user",
@@ -133,9 +170,12 @@ def run_command(
     if model is None:
         raise SzAgentsError("--model is required with --agent graph (e.g. --model scripted:demo)")
     budgets = parse_budgets(budget, get_task(task).budgets)
-    config = RunConfig(task=task, team=_team(model, team, optimizer_model, reviewer_model), tier=tier, backend=target,
-                       budgets=budgets, runs_dir=runs_dir, run_id=run_id, checkpoint=checkpoint, shell=shell, quick=quick,
-                       preflight=preflight, tools=tools, **_run_options(base_url, api, timeout, call_timeout, retry_seconds))
+    search = _strategy(team, strategy)
+    team_spec = _team(model, search.inner if search is not None and search.kind == "best-of-n" else team,
+                      optimizer_model, reviewer_model)
+    config = RunConfig(task=task, team=team_spec, strategy=search, tier=tier, backend=target, budgets=budgets,
+                       runs_dir=runs_dir, run_id=run_id, checkpoint=checkpoint, shell=shell, quick=quick, preflight=preflight,
+                       tools=tools, **_run_options(base_url, api, timeout, call_timeout, retry_seconds))
     raise typer.Exit(drive(make_console(), config))
 
 

@@ -34,6 +34,13 @@ BAD = [
      "unknown key 'iteratons' (did you mean 'iterations'?); keys: iterations, tokens, wall, wall_seconds"),
     (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--team", "trio"), "trio"),
     (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--api", "grpc"), "grpc"),
+    (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--strategy", '{"n": 2}'), "add --team best-of-n"),
+    (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--team", "evolve", "--strategy", "n=2"),
+     "--strategy is not JSON"),
+    (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--team", "best-of-n", "--strategy", '{"n": 0}'),
+     "--strategy n: Input should be greater than or equal to 1"),
+    (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--team", "evolve", "--strategy",
+      '{"kind": "evolve"}'), "without 'kind'"),
     (("run", "--task", "szx-optimize-cpu", "--model", "scripted:demo", "--run-id", "../escape"),
      "error: run id '../escape' is not a folder name: use letters"),
     (("run", "--task", "szx-optimize-cpu", "--model", "bogus:x"), "bogus"),
@@ -42,7 +49,7 @@ BAD = [
 ]
 
 
-@pytest.mark.slow  # a CLI process per bad value: 16 of about 1 s each
+@pytest.mark.slow  # a CLI process per bad value: 20 of about 1 s each
 @pytest.mark.parametrize("args,named", BAD, ids=[" ".join(a[-2:]) for a, _ in BAD])
 def test_bad_value_is_one_line_and_exit_2(args, named, tmp_path):
     """Each bad value: exit 2, one line on stderr naming the value, no traceback, no run folder."""

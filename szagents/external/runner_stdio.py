@@ -71,15 +71,15 @@ def run_external_stdio(config: RunConfig, budgets: McpBudgets, command: str, obs
     process = launch(command, run_dir / "agent", {**env, "SZAGENTS_MCP_COMMAND": shlex.join(argv)}, prompt)
     trajectory = run_dir / TRAJECTORY_FILENAME
     try:
-        supervise(process, lambda: _ended(trajectory), budgets.wall_seconds, grace_s)
+        reason = supervise(process, lambda: _ended(trajectory), budgets.wall_seconds, grace_s)
     finally:
         stop_process(process, grace_s)  # the server, in the agent's process group, ends the run on SIGTERM
     deadline = time.monotonic() + 30
     while (run_dir / RUN_FILE).exists() and not _ended(trajectory) and time.monotonic() < deadline:
         time.sleep(0.1)
-    if not (run_dir / RUN_FILE).exists():  # the agent never started the server: record an empty run
-        with McpRun(config, budgets) as run:
-            run.end(exit_reason(run, process))
+    if not (run_dir / RUN_FILE).exists():  # no server started (or none took a call): record an empty run
+        with McpRun(config, budgets) as run:  # stopped at its wall time it ran out of time, even before the server
+            run.end(reason or exit_reason(run, process))
     for event in read_run(run_dir) if observer is not None else ():  # the server ran elsewhere: tell it now
         observer(event)
     return RunOutcome(run_dir, config.run_id, _state(config, run_dir))

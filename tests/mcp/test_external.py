@@ -82,9 +82,21 @@ def test_an_agent_that_starts_the_server_over_stdio(tmp_path):
 
 @pytest.mark.slow
 def test_over_stdio_a_hung_agent_is_stopped_and_recorded_as_out_of_time(tmp_path):
-    """The server carries the runner's deadline: an agent stopped at its wall time leaves a budget_wall run."""
+    """The server carries the runner's deadline: an agent stopped at its wall time leaves a budget_wall run (on a busy
+    machine the runner may stop it before its server took a call; that run is out of time too)."""
     command = f"{AGENT} --extra-calls 1 --linger 60"
     outcome = run_external_stdio(config(tmp_path, "hung"), McpBudgets(tool_calls=20, wall_seconds=8), command,
                                  grace_s=1.0)
     assert outcome.state["stop_reason"] == "budget_wall"
     assert [e.stop_reason for e in read_run(outcome.run_dir) if e.event == "run_end"] == ["budget_wall"]
+
+
+@pytest.mark.slow
+def test_over_stdio_an_agent_stopped_before_it_started_the_server_ran_out_of_time(tmp_path):
+    """A stdio agent that never starts the server is stopped at its wall time: the runner records budget_wall, not
+    an error (the command's non-zero status is the runner's own stop)."""
+    outcome = run_external_stdio(config(tmp_path, "idle"), McpBudgets(tool_calls=5, wall_seconds=1.0), "sleep 60",
+                                 grace_s=0.5)
+    assert outcome.state["stop_reason"] == "budget_wall" and outcome.best is None
+    events = read_run(outcome.run_dir)
+    assert events[0].event == "run_start" and not [e for e in events if e.event == "error"]

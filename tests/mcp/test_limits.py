@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import time
 
 import anyio
 import mcp.types as types
 import pytest
 from mcp.shared.exceptions import McpError
 
+from szagents.external.run import McpBudgets, McpRun
+from szagents.mcp.host import Caller, RunOver
 from szagents.mcp.limits import TOO_LARGE, request_limit
 from szagents.mcp.server import RUN_OVER
 from szagents.trajectory import read_run
 from szagents.workspace.workspace import MAX_FILE_BYTES
-from tests.mcp.clients import TASK, http_session, served, text
+from tests.mcp.clients import TASK, config, http_session, served, text
 
 
 def test_tool_call_budget_ends_the_run_with_an_mcp_error(tmp_path):
@@ -50,6 +53,17 @@ def test_wall_time_budget(tmp_path):
         first, refused = anyio.run(scenario)
     assert not first.isError and refused.error.code == RUN_OVER and "wall-time budget of 1 s" in refused.error.message
     assert [e.stop_reason for e in read_run(tmp_path / "w") if e.event == "run_end"] == ["budget_wall"]
+
+
+def test_a_call_after_the_runners_deadline_is_refused_whatever_the_wall_budget(tmp_path):
+    """The deadline a runner passes (epoch seconds) ends the run at the first call past it, even with wall time left."""
+    budgets = McpBudgets(tool_calls=5, wall_seconds=3600, deadline_epoch=time.time() - 1)
+    with McpRun(config(tmp_path, "late"), budgets) as run:
+        with pytest.raises(RunOver, match="wall-time budget"):
+            run.call("list_files", {}, Caller("late-client"))
+    events = read_run(tmp_path / "late")
+    assert [e.stop_reason for e in events if e.event == "run_end"] == ["budget_wall"]
+    assert [e.ok for e in events if e.event == "tool_call"] == [False]
 
 
 def test_bad_arguments_are_error_results_and_the_server_goes_on(tmp_path):

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from szagents.backends.cpu import CpuBackend, CpuConfig
-from szagents.backends.protocol import KernelSpec, Problem
+from szagents.backends.harness import launch
+from szagents.backends.protocol import QUICK_BENCH, KernelSpec, Problem
 from szagents.backends.results import Verdict
 from szagents.backends.sandbox import Limits
 
@@ -114,3 +115,20 @@ def test_validate_and_benchmark_in_one_child(backend, patient, problem, tmp_path
     slow = backend.compile([HERE / "infinite_loop.c", HERE / "raw_common.h"], SPEC, tmp_path)
     checked, measured = backend.validate_and_benchmark(slow, SPEC, [problem], [problem], tmp_path)
     assert checked.verdict is Verdict.timeout and measured is None
+
+
+@pytest.mark.slow
+def test_repetitions_started_in_batches_each_answer_and_share_the_wall(patient, problem, tmp_path, monkeypatch):
+    """The GPU's batched `go` (timing.py, "Batches") driven on cpu with batches of 4: ten repetitions run as
+    4 + 4 + 2, every one verified and timed, in both directions; the calls' phases show the time between
+    calls of a batch, the null handshakes' (single ones) do not."""
+    monkeypatch.setitem(launch.BATCHES, "cpu", 4)
+    honest = patient.compile([HERE / "honest.c", HERE / "raw_common.h"], SPEC, tmp_path)
+    settings = QUICK_BENCH.model_copy(update={"min_reps": 10, "max_reps": 10})
+    measured = patient.benchmark(honest, SPEC, [problem], tmp_path, settings)
+    assert measured.ok, (measured.verdict, measured.detail)
+    case = measured.cases[0]
+    for timing in (case.compress, case.decompress):
+        assert timing.repetitions == 10 and timing.verified_repetitions == 11  # and the warm-up's output
+        assert timing.phases_us is not None and "between" in timing.phases_us["calls"], timing.phases_us
+        assert "between" not in timing.phases_us["null"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from szagents.backends.child.device_trace import EDGE_NS, summarize
-from szagents.backends.harness.timing import (EXCESS_CAP, PACKING, SLACK_FRACTION, Allowance, handshake_phases,
-                                            repetition_times)
+from szagents.backends.harness.timing import (BATCH, EXCESS_CAP, PACKING, SLACK_FRACTION, Allowance,
+                                            handshake_phases, repetition_times)
 
 US = 1e-6
 NULL = Allowance([20 * US] * 24)  # a steady 20 us handshake: no typical excess
@@ -121,3 +121,53 @@ def test_handshake_phases_refuse_lists_that_do_not_pair_up():
     """One send time per wall and per answer, or no table: a record kept twice would pair the wrong walls."""
     done = [{"marks": [1.0, 1.0, 1.0, 1.0]}] * 2
     assert handshake_phases([0.9, 0.9, 1.9, 1.9], [1e-3, 1e-3], done) is None
+
+
+def _batched(single_us, pace_us, batch=BATCH, jitter_us=0.0):
+    """An allowance from 24 single null handshakes of single_us and 12 null batches of `batch` calls at
+    pace_us each after the first (+- jitter_us on the batches)."""
+    batches = [(single_us + (batch - 1) * pace_us + (jitter_us if i % 2 else -jitter_us)) * US for i in range(12)]
+    return Allowance([single_us * US] * 24, batches, batch)
+
+
+def test_a_call_in_a_batch_is_allowed_its_share_of_one_handshake_and_the_null_calls_pace():
+    """(single median + (k - 1) x pace) / k for a batch of k; a lone call keeps the whole handshake, and
+    without null batches every batch size does too."""
+    allowance = _batched(100, 20, jitter_us=64)
+    assert allowance.for_batch(1) is allowance
+    assert allowance.for_batch(BATCH).seconds == pytest.approx((100 + (BATCH - 1) * 20) / BATCH * US)
+    assert allowance.for_batch(10).seconds == pytest.approx((100 + 9 * 20) / 10 * US)
+    assert allowance.for_batch(BATCH).excess == pytest.approx(64 / BATCH * US)  # the batches' excess, shared
+    assert Allowance([100 * US] * 24).for_batch(BATCH).seconds == pytest.approx(100 * US)
+
+
+def test_batches_take_a_short_call_off_the_parents_clock_but_never_below_it():
+    """40 us calls whose handshakes each run 40 us over the null one (the parent waking late, say): alone, the
+    parent's clock (80 us) overrules the honest claims; in batches of BATCH that excess is paid once per batch
+    (40 / BATCH us a call), so they stand. Claims of 10 us are still raised to the floor on the batched bound."""
+    allowance, k = _batched(100, 20), BATCH
+    single = [(100 + 40 + 40) * US] * 64
+    reported, _, _, _, source = repetition_times(single, _done([40 * US] * 64), allowance)
+    assert source == "bound" and reported[0] == pytest.approx((1 - SLACK_FRACTION) * 80 * US)
+    share = (100 + 40 + 40 + (k - 1) * (20 + 40)) / k * US  # a late handshake and a call, then each at the null pace
+    batched, sizes = [share] * 64, [k] * 64
+    reported, claimed, bounds, _, source = repetition_times(batched, _done([40 * US] * 64), allowance, batches=sizes)
+    assert source == "claimed" and reported == claimed
+    assert bounds[0] == pytest.approx((40 + 40 / k) * US)
+    reported, _, _, floor, source = repetition_times(batched, _done([10 * US] * 64), allowance, batches=sizes)
+    assert source == "bound" and reported[0] == pytest.approx(floor) and floor > 35 * US
+
+
+def test_handshake_phases_of_a_batch_split_it_at_each_calls_marks():
+    """A batch of three: one wake and one reply per batch, flush/call/settle per call, and `between` from one
+    call's synchronize to the next call's start (its `done` being sent)."""
+    start, done = 10.0, []
+    t = start + 30 * US  # woken 30 us after `go`
+    for _ in range(3):
+        done.append({"marks": [t, t + 5 * US, t + 45 * US, t + 50 * US]})
+        t += 50 * US + 8 * US  # 8 us to send `done` and start the next call
+    end = done[-1]["marks"][3] + 12 * US
+    walls = [(end - start) / 3] * 3
+    phases = handshake_phases([start] * 3, walls, done, [3, 3, 3])
+    assert phases == pytest.approx({"wake": 30, "flush": 5, "call": 40, "settle": 5, "between": 8, "reply": 12},
+                                   abs=0.2)

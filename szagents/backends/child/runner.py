@@ -34,6 +34,7 @@ __all__ = ["main", "CONTROL_FD", "ARENA_FD", "LIBRARY_FD", "REPS_FD"]
 
 CONTROL_FD, ARENA_FD, LIBRARY_FD, REPS_FD = 3, 4, 5, 6  # REPS_FD: sized by the parent after the warm-up
 _WARM_MAX_CALLS = 2000
+_MAX_BATCH = 64  # calls one message may start
 SPIN_SECONDS = 1.0  # a GPU child waits for each timed `go` awake for this long, then blocks
 
 
@@ -62,6 +63,14 @@ class _Channel:
         line, _, rest = bytes(self._buffer).partition(b"\n")
         self._buffer = bytearray(rest)
         return json.loads(line)
+
+
+def _batch(message: dict[str, Any]) -> int:
+    """How many calls one `go` or `null` starts back to back (GPU batches; 1 where the parent names none)."""
+    count = message.get("batch", 1)
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= _MAX_BATCH:
+        raise ValueError(f"a batch of {count!r} calls: expected an int from 1 to {_MAX_BATCH}")
+    return count
 
 
 def _make_device(name: str) -> Any:
@@ -96,20 +105,22 @@ class _Child:
         return self.lib.decompress(ptr(src), size, n, eb, ptr(dst), stream), 0  # type: ignore[union-attr]
 
     def calibrate(self) -> None:
-        """Null handshakes before the library is loaded: the parent measures its own round-trip allowance."""
+        """Null handshakes before the library is loaded: the parent measures its own round-trip allowance (one
+        null call per `null`, or a batch of them back to back, each answered)."""
         device_side = self.req["device"] != "cpu"  # a cpu child must not take a core from the parent: no spin
         while (message := self.ch.receive(device_side)).get("null") is not None:
-            marks = [time.perf_counter()]
-            if device_side:  # the GPU child flushes its L2 inside go -> done: measure it too
-                self.dev.flush_cache()
-            self.dev.open_window()  # what a repetition does around its call, so the allowance holds it too
-            marks.append(time.perf_counter())
-            status, seconds = self.dev.time_call(self.dev.null_call)  # the cheapest call: a launch, or nothing
-            marks.append(time.perf_counter())
-            self.dev.sync_all()
-            self.dev.close_window(None)
-            marks.append(time.perf_counter())
-            self.ch.send(done=message["null"], seconds=seconds, status=status, marks=marks)
+            for _ in range(_batch(message)):
+                marks = [time.perf_counter()]
+                if device_side:  # the GPU child flushes its L2 inside go -> done: measure it too
+                    self.dev.flush_cache()
+                self.dev.open_window()  # what a repetition does around its call, so the allowance holds it too
+                marks.append(time.perf_counter())
+                status, seconds = self.dev.time_call(self.dev.null_call)  # the cheapest call: a launch, or nothing
+                marks.append(time.perf_counter())
+                self.dev.sync_all()
+                self.dev.close_window(None)
+                marks.append(time.perf_counter())
+                self.ch.send(done=message["null"], seconds=seconds, status=status, marks=marks)
 
     # ----- validation -----------------------------------------------------------------------
     def validate(self) -> None:
@@ -199,32 +210,38 @@ class _Child:
                 buffers.append((hs, hd))
         self.ch.send(ready=len(reps))
         while (message := self.ch.receive(device_side)).get("go") is not None:
-            marks = [time.perf_counter()]  # when `go` was read, then after the flush, the call, the synchronize
-            self.dev.open_window()
-            r = int(message["go"])
-            s, d = buffers[r]
-            if device_side:
-                self.dev.flush_cache()
-            marks.append(time.perf_counter())
-            holder: dict[str, int] = {}
-
-            def call() -> int:
-                holder["status"], holder["bytes"] = self._call(role, s, int(reps[r].get("size", 0)), bench["n"],
-                                                               bench["eb"], d, bench["capacity"])
-                return holder["status"]
-
-            _, seconds = self.dev.time_call(call)
-            marks.append(time.perf_counter())
-            self.dev.sync_all()
-            self.dev.close_window(r)
-            marks.append(time.perf_counter())
-            self.ch.send(done=r, seconds=seconds, status=holder["status"], out_bytes=holder["bytes"],
-                         token=message.get("token"), marks=marks)
+            first = int(message["go"])
+            for r in range(first, min(first + _batch(message), len(reps))):  # a batch: back to back, each answered
+                self._repetition(role, bench, reps[r], buffers[r], r, message.get("token"), device_side)
         trace = self.dev.trace_report(len(reps))  # after the last `done`: reading the trace is never timed
         if device_side:
             for rep, (s, d) in zip(reps, buffers):
                 self.dev.copy_out(arena.view(rep["dst"]), d)
         self.ch.send(stored=len(reps), trace=trace)
+
+    def _repetition(self, role: str, bench: dict[str, Any], rep: dict[str, Any], buffers: tuple[Any, Any], r: int,
+                    token: Any, device_side: bool) -> None:
+        """One timed repetition: window open, flush (GPU), the call, a device-wide synchronize, `done`."""
+        marks = [time.perf_counter()]  # when it started, then after the flush, the call, the synchronize
+        self.dev.open_window()
+        s, d = buffers
+        if device_side:
+            self.dev.flush_cache()
+        marks.append(time.perf_counter())
+        holder: dict[str, int] = {}
+
+        def call() -> int:
+            holder["status"], holder["bytes"] = self._call(role, s, int(rep.get("size", 0)), bench["n"], bench["eb"],
+                                                           d, bench["capacity"])
+            return holder["status"]
+
+        _, seconds = self.dev.time_call(call)
+        marks.append(time.perf_counter())
+        self.dev.sync_all()
+        self.dev.close_window(r)
+        marks.append(time.perf_counter())
+        self.ch.send(done=r, seconds=seconds, status=holder["status"], out_bytes=holder["bytes"], token=token,
+                     marks=marks)
 
     def diagnose(self) -> None:
         """The in-process harness on the failing case: its verdict names the cheat, if one explains it."""

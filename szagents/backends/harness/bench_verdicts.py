@@ -193,12 +193,13 @@ class BenchVerdicts:
         spans = trace.get("spans") if trace.get("source") == "cupti" and isinstance(trace.get("spans"), list) else None
         gpu = self.launch.device != "cpu"
         warm = record.warm.get("warm")
-        summary = timing_summary(record.walls, record.done, Allowance(report.null_walls), self._verified, spans,
-                                 PACKING if gpu else None, len(warm) if isinstance(warm, list) else None)
+        allowance = Allowance(report.null_walls, report.null_batch_walls, report.null_batch)
+        summary = timing_summary(record.walls, record.done, allowance, self._verified, spans,
+                                 PACKING if gpu else None, len(warm) if isinstance(warm, list) else None, record.batches)
         coverage = "host" if not gpu else "cupti" if spans is not None else "events"
         note = str(trace.get("reason", ""))[:300] or None if gpu and spans is None else None
         cpu = off_clock(record.cpu)
-        calls = handshake_phases(record.sent, record.walls, record.done)
+        calls = handshake_phases(record.sent, record.walls, record.done, record.batches)
         null = handshake_phases(report.null_sent, report.null_walls, report.null_done)
         phases = {"calls": calls, "null": null} if calls is not None and null is not None else None
         return Timing(**summary, coverage=coverage, trace_note=note, phases_us=phases,

@@ -26,9 +26,10 @@ from szagents.backends.sandbox import Limits, ProcessOutcome, SandboxProcess, Sa
 from szagents.backends.sandbox.layout import runner_pythonpath
 from szagents.backends.harness.verify import Failure
 
-__all__ = ["ChildReport", "BenchRecord", "converse", "ended", "NULL_HANDSHAKES"]
+__all__ = ["ChildReport", "BenchRecord", "converse", "ended", "NULL_HANDSHAKES", "NULL_BATCHES"]
 
 NULL_HANDSHAKES = 24
+NULL_BATCHES = 12  # where repetitions run in batches: null batches of the same size, between the single handshakes
 
 
 @dataclass
@@ -39,6 +40,7 @@ class BenchRecord:
     reps: list[dict[str, Any]] = field(default_factory=list)  # arena regions of each repetition
     walls: list[float] = field(default_factory=list)  # parent's go -> done, seconds
     sent: list[float] = field(default_factory=list)  # parent's perf_counter as each `go` left (timing.handshake_phases)
+    batches: list[int] = field(default_factory=list)  # per repetition: how many its `go` started (its wall: a share)
     done: list[dict[str, Any]] = field(default_factory=list)  # the child's claims per repetition
     environment: dict[str, Any] = field(default_factory=dict)  # where the child says it ran (a claim)
     trace: dict[str, Any] | None = None  # GPU: every device activity per repetition and off the clock (a claim)
@@ -54,6 +56,8 @@ class ChildReport:
     null_walls: list[float] = field(default_factory=list)
     null_sent: list[float] = field(default_factory=list)  # parent's perf_counter as each null `go` left
     null_done: list[dict[str, Any]] = field(default_factory=list)  # the child's null answers (their marks)
+    null_batch_walls: list[float] = field(default_factory=list)  # wall seconds of each null batch (all its calls)
+    null_batch: int = 1  # the calls in each null batch
     abi_error: str | None = None
     broke: str | None = None  # a protocol violation
     fault: str | None = None  # a fault the child reported (a device error, most often)
@@ -74,31 +78,37 @@ BeforeGo = Callable[[int, int], None]  # (benchmark case, repetition): just befo
 Flush = Callable[[int, int], None]  # (benchmark case, repetition): its cache flush, after before_go, untimed
 
 
-def _round_trip(ch: Channel, spin: bool, **go: Any) -> tuple[dict[str, Any], float, float]:
-    """(the child's answer, the wall seconds from sending go to the answer leaving the child, when go left).
+def _round_trip(ch: Channel, spin: bool, count: int = 1, **go: Any) -> tuple[list[dict[str, Any]], float, float]:
+    """(the child's `count` answers, the wall seconds from sending go to the last answer leaving the child, when
+    go left).
 
     The answer's packet carries the kernel's time of sending: the parent's own delay in waking to read it
     (hundreds of microseconds on a busy machine) is not the child's. Where there is no stamp, or the
     wall clock stepped (the stamp is CLOCK_REALTIME), the parent's monotonic clock to the read."""
     sent_at, start = time.time(), time.perf_counter()
     ch.send(**go)
-    done = ch.expect("done", spin)
+    answers = [ch.expect("done", spin) for _ in range(count)]
     wall = time.perf_counter() - start
     left = None if ch.stamp is None else ch.stamp - sent_at
-    return done, left if left is not None and 0 <= left <= wall else wall, start
+    return answers, left if left is not None and 0 <= left <= wall else wall, start
 
 
-def _calibrate(ch: Channel, report: ChildReport, spin: bool) -> None:
+def _calibrate(ch: Channel, report: ChildReport, spin: bool, batch: int) -> None:
+    """Single null handshakes, and (batch > 1) null batches interleaved with them: the allowances."""
+    report.null_batch = batch
+    batches = NULL_BATCHES if batch > 1 else 0
     for i in range(NULL_HANDSHAKES):  # the parent's own cache flush is outside go -> done: not needed here
-        done, wall, start = _round_trip(ch, spin, null=i)
+        answers, wall, start = _round_trip(ch, spin, null=i)
         report.null_walls.append(wall)
         report.null_sent.append(start)
-        report.null_done.append(done)
+        report.null_done.extend(answers)
+        if i * batches // NULL_HANDSHAKES != (i + 1) * batches // NULL_HANDSHAKES:
+            report.null_batch_walls.append(_round_trip(ch, spin, batch, null=i, batch=batch)[1])
     ch.send(null=None)
 
 
 def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, flush: Flush,
-           count: int, after_done: AfterDone, before_go: BeforeGo, meter: CpuMeter, spin: bool) -> None:
+           count: int, after_done: AfterDone, before_go: BeforeGo, meter: CpuMeter, spin: bool, batch: int) -> None:
     for index in range(count):
         environment = ch.expect("environment")["environment"]
         record = BenchRecord(warm=ch.expect("warm"), environment=environment if isinstance(environment, dict) else {})
@@ -107,32 +117,50 @@ def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, 
         ch.send(reps=record.reps, layout=reps_arena.layout())
         ch.expect("ready")
         record.cpu.source, record.cpu.ready = report.cpu_source or "", meter.read()
-        for r in range(len(record.reps)):
-            meter.idle(record.cpu)
-            before_go(index, r)
-            flush(index, r)
-            token = secrets.token_hex(8)  # a `done` must echo it: none can be written before its `go`
-            if ch.pending():
-                raise ProtocolBreak(f"a message arrived before repetition {r} was started")
-            record.cpu.go.append(meter.read())
-            done, wall, start = _round_trip(ch, spin, go=r, token=token)
-            record.walls.append(wall)
-            record.sent.append(start)
-            record.cpu.done.append(meter.read())
-            if done.get("token") != token or done.get("done") != r:
-                raise ProtocolBreak(f"a `done` that does not answer repetition {r}'s `go`")
-            record.done.append(done)
-            after_done(index, r)
+        for first in range(0, len(record.reps), batch):
+            _batch(ch, record, index, range(first, min(first + batch, len(record.reps))), flush, after_done,
+                   before_go, meter, spin)
         ch.send(go=None)
         trace = ch.expect("stored").get("trace")
         record.trace = trace if isinstance(trace, dict) else None
 
 
+def _batch(ch: Channel, record: BenchRecord, index: int, reps: range, flush: Flush, after_done: AfterDone,
+           before_go: BeforeGo, meter: CpuMeter, spin: bool) -> None:
+    """One `go` starting len(reps) repetitions back to back; each answers, each gets an equal share of the wall.
+    The CPU marks hold the batch as one repetition (the later ones start and end at its end: none off the clock)."""
+    meter.idle(record.cpu)
+    for r in reps:
+        before_go(index, r)
+        flush(index, r)
+    token = secrets.token_hex(8)  # a `done` must echo it: none can be written before its `go`
+    if ch.pending():
+        raise ProtocolBreak(f"a message arrived before repetition {reps[0]} was started")
+    record.cpu.go.append(meter.read())
+    extra = {"batch": len(reps)} if len(reps) > 1 else {}
+    answers, wall, start = _round_trip(ch, spin, len(reps), go=reps[0], token=token, **extra)
+    end = meter.read()
+    record.cpu.done.append(end)
+    for r, done in zip(reps, answers):
+        if done.get("token") != token or done.get("done") != r:
+            raise ProtocolBreak(f"a `done` that does not answer repetition {r}'s `go`")
+        if r != reps[0]:
+            record.cpu.idle.append(end)
+            record.cpu.settled.append(True)
+            record.cpu.go.append(end)
+            record.cpu.done.append(end)
+        record.walls.append(wall / len(reps))
+        record.sent.append(start)
+        record.batches.append(len(reps))
+        record.done.append(done)
+        after_done(index, r)
+
+
 def _talk(ch: Channel, report: ChildReport, request: dict[str, Any], bench_ok: Callable[[ChildReport], bool],
           plan: PlanReps, reps_arena: Arena, flush: Flush, after_done: AfterDone,
-          before_go: BeforeGo, meter: CpuMeter, spin: bool) -> None:
+          before_go: BeforeGo, meter: CpuMeter, spin: bool, batch: int) -> None:
     ch.send(**request)
-    _calibrate(ch, report, spin)
+    _calibrate(ch, report, spin, batch)
     first = ch.receive()
     if "abi_error" in first:
         report.abi_error = str(first["abi_error"])[:2000]
@@ -150,7 +178,7 @@ def _talk(ch: Channel, report: ChildReport, request: dict[str, Any], bench_ok: C
     ch.send(bench=go)
     if go:
         _bench(ch, report, plan, reps_arena, flush, len(request["bench"]), after_done, before_go, meter,
-               spin)
+               spin, batch)
     ch.expect("finished")
 
 
@@ -159,11 +187,14 @@ def converse(
     env: Mapping[str, str], gpu: bool, isolation: str | None, bench_ok: Callable[[ChildReport], bool] = lambda r: True,
     plan: PlanReps = lambda i, w: [], flush: Flush = lambda i, r: None,
     after_done: AfterDone = lambda i, r: None, before_go: BeforeGo = lambda i, r: None, settle: bool = False,
+    batch: int = 1,
 ) -> ChildReport:
     """Start a runner child on request, hold the conversation, end its whole tree; what it claimed.
 
     settle: before staging each repetition, wait until the tree is idle (the parent stages inputs between
-    repetitions, cpu): CPU used from then to `go` is off the clock (offclock.py)."""
+    repetitions, cpu): CPU used from then to `go` is off the clock (offclock.py).
+    batch: repetitions one `go` starts back to back (timing.py, "Batches"); 1 on cpu, where the parent stages
+    each repetition's input and flushes its caches between them."""
     report = ChildReport()
     parent, child = control_pair()
     lib_fd = _open_library(library)
@@ -182,7 +213,7 @@ def converse(
         report.cpu_source = cpu.source
         try:
             _talk(ch, report, request, bench_ok, plan, reps_arena, flush, after_done, before_go, CpuMeter(cpu, settle),
-                  spin=gpu)  # a GPU call is tens of microseconds: wait for `done` awake (a cpu kernel needs the core)
+                  spin=gpu, batch=batch)  # a GPU call is tens of microseconds: wait for `done` awake (a cpu kernel needs the core)
         except ChildGone as gone:
             report.gone, report.timed_out = True, gone.timed_out
         except ProtocolBreak as broke:

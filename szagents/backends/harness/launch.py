@@ -9,12 +9,14 @@ from typing import Any
 
 from szagents.backends.child.arena import Arena
 from szagents.backends.harness.conversation import ChildReport, converse
+from szagents.backends.harness.timing import BATCH
 from szagents.backends.protocol import KernelSpec
 from szagents.backends.sandbox import Limits
 
 __all__ = ["Launch", "DIAGNOSIS_SECONDS"]
 
 DIAGNOSIS_SECONDS = 180.0
+BATCHES = {"cuda": BATCH}  # repetitions one `go` starts (timing.py, "Batches"); 1 elsewhere
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,8 @@ class Launch:
         try:
             return converse({**request, "device": self.device, "dtype": self.spec.dtype, "arena": arena.layout()},
                             arena=arena, reps_arena=reps, library=self.library, limits=limits, env=self.env,
-                            gpu=self.device == "cuda", isolation=self.isolation, **hooks)
+                            gpu=self.device == "cuda", isolation=self.isolation,
+                            batch=BATCHES.get(self.device, 1), **hooks)
         finally:
             if own:
                 reps.close()

@@ -119,16 +119,16 @@ def test_validate_and_benchmark_in_one_child(backend, patient, problem, tmp_path
 
 @pytest.mark.slow
 def test_repetitions_started_in_batches_each_answer_and_share_the_wall(patient, problem, tmp_path, monkeypatch):
-    """The GPU's batched `go` (timing.py, "Batches") driven on cpu with batches of 4: ten repetitions run as
-    4 + 4 + 2, every one verified and timed, in both directions; the calls' phases show the time between
-    calls of a batch, the null handshakes' (single ones) do not."""
+    """The GPU's batched `go` (timing.py, "Batches") driven on cpu with batches of 4: 26 repetitions run as
+    six batches of 4 and one of 2 (at most 26 // 6 a batch), every one verified and timed, in both
+    directions; the calls' phases show the time between calls of a batch, the null handshakes' do not."""
     monkeypatch.setitem(launch.BATCHES, "cpu", 4)
     honest = patient.compile([HERE / "honest.c", HERE / "raw_common.h"], SPEC, tmp_path)
-    settings = QUICK_BENCH.model_copy(update={"min_reps": 10, "max_reps": 10})
+    settings = QUICK_BENCH.model_copy(update={"min_reps": 26, "max_reps": 26})
     measured = patient.benchmark(honest, SPEC, [problem], tmp_path, settings)
     assert measured.ok, (measured.verdict, measured.detail)
     case = measured.cases[0]
     for timing in (case.compress, case.decompress):
-        assert timing.repetitions == 10 and timing.verified_repetitions == 11  # and the warm-up's output
+        assert timing.repetitions == 26 and timing.verified_repetitions == 27  # and the warm-up's output
         assert timing.phases_us is not None and "between" in timing.phases_us["calls"], timing.phases_us
         assert "between" not in timing.phases_us["null"]

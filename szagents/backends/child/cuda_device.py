@@ -41,7 +41,8 @@ class CudaDevice:
         self._checks.synchronize()
         self._bandwidth: float | None = None
         self._flips = 0
-        self._memset: Any = None
+        self._driver: Any = None  # libcuda through ctypes, for null_call
+        self._size_host: Any = None
 
     # ----- the trace of every device activity (device_trace.py) ----------------------------------
     def begin_case(self) -> None:
@@ -158,16 +159,25 @@ class CudaDevice:
             del src, dst
         return self._bandwidth
 
-    def null_call(self) -> int:
+    def null_call(self, returns_size: bool = False) -> int:
         """The cheapest real call (the parent's allowance), down the path a kernel call takes: the ABI stream
         ordered after the checks stream, then a ctypes call into a C library that launches one 4-byte memset.
-        So the host overhead every kernel call pays is in the allowance, not in the floor on its time."""
-        if self._memset is None:
-            driver = ctypes.CDLL("libcuda.so.1")
-            self._memset = driver.cuMemsetD8Async
-            self._memset.argtypes = [ctypes.c_uint64, ctypes.c_ubyte, ctypes.c_size_t, ctypes.c_void_p]
-            self._memset.restype = ctypes.c_int
-        return int(self._memset(self._scratch.data.ptr, 0, 4, self.stream()))
+        So the host overhead every kernel call pays is in the allowance, not in the floor on its time.
+        returns_size (compress): then what every compressor must do to return its size to the host, an 8-byte
+        device-to-host copy into pinned memory and a wait for the stream."""
+        if self._driver is None:
+            self._driver = ctypes.CDLL("libcuda.so.1")
+            self._driver.cuMemsetD8Async.argtypes = [ctypes.c_uint64, ctypes.c_ubyte, ctypes.c_size_t, ctypes.c_void_p]
+            self._driver.cuMemcpyDtoHAsync_v2.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_size_t,
+                                                         ctypes.c_void_p]
+            self._driver.cuStreamSynchronize.argtypes = [ctypes.c_void_p]
+            self._size_host = cp.cuda.alloc_pinned_memory(8)
+        stream = self.stream()
+        status = int(self._driver.cuMemsetD8Async(self._scratch.data.ptr, 0, 4, stream))
+        if returns_size and status == 0:
+            status = int(self._driver.cuMemcpyDtoHAsync_v2(self._size_host.ptr, self._scratch.data.ptr, 8, stream))
+            status = status or int(self._driver.cuStreamSynchronize(stream))
+        return status
 
     def _copy_on_abi_stream(self, dst: Any, src: Any) -> int:
         cp.cuda.runtime.memcpyAsync(dst.data.ptr, src.data.ptr, dst.nbytes,

@@ -30,6 +30,7 @@ __all__ = ["ChildReport", "BenchRecord", "converse", "ended", "NULL_HANDSHAKES",
 
 NULL_HANDSHAKES = 24
 NULL_BATCHES = 12  # where repetitions run in batches: null batches of the same size, between the single handshakes
+BATCHES_PER_CASE = 6  # a case of n repetitions runs in batches of at most n // 6 (long calls: small batches)
 
 
 @dataclass
@@ -117,8 +118,9 @@ def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, 
         ch.send(reps=record.reps, layout=reps_arena.layout())
         ch.expect("ready")
         record.cpu.source, record.cpu.ready = report.cpu_source or "", meter.read()
-        for first in range(0, len(record.reps), batch):
-            _batch(ch, record, index, range(first, min(first + batch, len(record.reps))), flush, after_done,
+        size = min(batch, max(len(record.reps) // BATCHES_PER_CASE, 1))  # several batches: a slow one is not the median
+        for first in range(0, len(record.reps), size):
+            _batch(ch, record, index, range(first, min(first + size, len(record.reps))), flush, after_done,
                    before_go, meter, spin)
         ch.send(go=None)
         trace = ch.expect("stored").get("trace")

@@ -115,7 +115,11 @@ def _noise(timing: Any) -> float:
 
 def _check_as_alone(tmp_path: Path, target: str) -> None:
     """Every candidate is the same code (only a comment differs), so the reference is the median of the 8 solo
-    medians: one solo run the machine slowed (a VM's neighbour, a clock change) does not become the yardstick."""
+    medians: one solo run the machine slowed (a VM's neighbour, a clock change) does not become the yardstick.
+    A crowded benchmark is far only when its median AND its fastest repetition are beyond the noise allowed: a
+    burst of other work on the machine during one benchmark moves its median, but its fastest repetitions still
+    ran as alone (a make test run failed on a median 88 % over while other processes started beside it); a
+    benchmark sharing the device with others (no gate) is slowed in every repetition, its fastest included."""
     backend = GatedBackend(_backend(target), DeviceGate())
     folders, problems = _variants(tmp_path, target), _walk(1 << 20)
     settings = BenchSettings(min_seconds=0.1, min_reps=7, max_reps=20, warmup=2)  # each cpu rep pays a cache flush
@@ -126,18 +130,26 @@ def _check_as_alone(tmp_path: Path, target: str) -> None:
     far = []
     for direction in ("compress", "decompress"):
         alone = [getattr(e.benchmark.cases[0], direction) for e in solo]
-        medians = [t.median_seconds for t in alone]
-        reference = float(np.median(medians))
-        # how far identical code measured alone strays between runs on this machine, and the harness's own spread
-        between = (max(medians) - min(medians)) / reference
-        typical = float(np.median([_noise(t) for t in alone]))
-        for i in range(CANDIDATES):
-            crowded = getattr(together[i].benchmark.cases[0], direction)
-            allowed = max(4 * (typical + _noise(crowded)), 1.5 * between, 0.02)
-            change = crowded.median_seconds / reference - 1
-            if abs(change) > allowed:
-                far.append(f"c{i} {direction}: {change:+.1%} beyond {allowed:.1%} (solo medians {medians})")
+        typical = float(np.median([_noise(t) for t in alone]))  # the harness's own spread
+        crowded = [getattr(together[i].benchmark.cases[0], direction) for i in range(CANDIDATES)]
+        beyond = {stat: _beyond([getattr(t, stat) for t in alone], [getattr(t, stat) for t in crowded],
+                                [typical + _noise(t) for t in crowded]) for stat in ("median_seconds", "min_seconds")}
+        far += [f"c{i} {direction}: median {beyond['median_seconds'][i]}, fastest {beyond['min_seconds'][i]}"
+                for i in range(CANDIDATES) if beyond["median_seconds"][i] and beyond["min_seconds"][i]]
     assert not far, far
+
+
+def _beyond(solo: list[float], crowded: list[float], noise: list[float]) -> list[str]:
+    """Per crowded figure, how far it is beyond what is allowed against the solo figures' median (or '' within):
+    4 x the two measurements' noise, 1.5 x how far identical code strayed between solo runs, at least 2 %."""
+    reference = float(np.median(solo))
+    between = (max(solo) - min(solo)) / reference
+    out = []
+    for value, spread in zip(crowded, noise):
+        allowed, change = max(4 * spread, 1.5 * between, 0.02), value / reference - 1
+        out.append(f"{change:+.1%} beyond {allowed:.1%} (solo {[round(v * 1e6) for v in solo]} us)"
+                   if abs(change) > allowed else "")
+    return out
 
 
 @pytest.mark.serial

@@ -17,7 +17,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "szagents"
 
 LAYERS = (
-    ("errors", "paths", "tiers"),  # leaves every layer may use
+    ("errors", "paths", "tiers", "lazy"),  # leaves every layer may use
     ("szagents",),  # the package's face: __version__ and the errors
     ("codecs",),  # reference SZp / SZx: the executable spec of both formats
     ("backends",),  # compile and run untrusted kernels; verdicts

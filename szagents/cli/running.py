@@ -83,14 +83,14 @@ def _run_options(base_url: Optional[str], api: Optional[str], timeout: Optional[
 
 
 def _team(model: str, team: Optional[str], optimizer_model: Optional[str], reviewer_model: Optional[str]):  # noqa: ANN202
-    from szagents.roles.team import Team
+    picked = choice("--team", team or "single", TEAMS + SEARCHES)
+    from szagents.roles.team import Team  # the roles load the agent stack: after the check above
     from szagents.run.models import replay_team
 
     if team is None and not optimizer_model and not reviewer_model:
         recorded = replay_team(model)  # a replay reproduces the recorded team by default
         if recorded is not None:
             return recorded
-    picked = choice("--team", team or "single", TEAMS + SEARCHES)
     if picked in SEARCHES:  # a search: its agents are single unless the knobs say multi (best-of-n's inner)
         picked = "single"
     if picked == "single":
@@ -158,7 +158,6 @@ def run_command(
 ) -> None:
     """Run an agent (or a team) on a task, with a live progress view."""
     from szagents.run.budgets import parse_budgets
-    from szagents.run.config import RunConfig
     from szagents.tasks.catalog import get_task
 
     choice("--tier", tier, TIERS)
@@ -173,6 +172,8 @@ def run_command(
     search = _strategy(team, strategy)
     team_spec = _team(model, search.inner if search is not None and search.kind == "best-of-n" else team,
                       optimizer_model, reviewer_model)
+    from szagents.run.config import RunConfig  # after the checks above: a bad option fails before the agent stack loads
+
     config = RunConfig(task=task, team=team_spec, strategy=search, tier=tier, backend=target, budgets=budgets,
                        runs_dir=runs_dir, run_id=run_id, checkpoint=checkpoint, shell=shell, quick=quick, preflight=preflight,
                        tools=tools, **_run_options(base_url, api, timeout, call_timeout, retry_seconds))

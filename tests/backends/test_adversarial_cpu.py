@@ -132,3 +132,12 @@ def test_repetitions_started_in_batches_each_answer_and_share_the_wall(patient, 
         assert timing.repetitions == 26 and timing.verified_repetitions == 27  # and the warm-up's output
         assert timing.phases_us is not None and "between" in timing.phases_us["calls"], timing.phases_us
         assert "between" not in timing.phases_us["null"]
+
+
+def test_the_child_runs_no_threads_beside_the_kernel(backend, problem, tmp_path, monkeypatch):
+    """With no OMP_NUM_THREADS set (a user's shell), the harness child holds one thread when the kernel is called:
+    numpy's OpenBLAS would start one per core, spinning beside the kernel (one_thread.c refuses to run with any)."""
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    build = backend.compile([HERE / "one_thread.c", HERE / "raw_common.h"], SPEC, tmp_path)
+    result = backend.validate(build, SPEC, [problem], tmp_path)
+    assert result.ok, (result.verdict, result.detail)

@@ -201,7 +201,8 @@ def converse(
     parent, child = control_pair()
     lib_fd = _open_library(library)
     extra = {**env, "PYTHONPATH": os.pathsep.join(runner_pythonpath()), "CUPY_CACHE_DIR": "/tmp/cupy",
-             "PYTHONDONTWRITEBYTECODE": "1"}
+             "PYTHONDONTWRITEBYTECODE": "1", "OPENBLAS_NUM_THREADS": "1"}  # the runner calls no BLAS: numpy's would
+    # otherwise start a thread per core in every child, spinning beside the kernel (a fifth of a demo run's CPU)
     process = SandboxProcess(
         [sys.executable, "-s", "-m", "szagents.backends.child.runner"], limits=limits, isolation=isolation,
         spec=SandboxSpec(python=True, gpu=gpu), cwd=Path("/tmp"), env=extra,

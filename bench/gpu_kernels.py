@@ -297,21 +297,30 @@ class Timing:
         return [float(np.median(r)) for r in self.runs_ms]
 
 
-def time_call(fn, stream, flush, reps: int, runs: int, warmup: int = 3) -> Timing:
-    """CUDA events on the ABI stream around fn(); 128 MB written before each rep (L2 flush)."""
+def time_call(fn, stream, flush, reps: int, runs: int, warmup: int = 3, wait_for_flush: bool = False) -> Timing:
+    """CUDA events on the ABI stream around fn(); 128 MB written before each rep (L2 flush).
+
+    fn may take the repetition's index (to rotate buffers). wait_for_flush: the host waits for the flush
+    before it records the start and calls, as the harness does (the call's launch latency is then inside the
+    window); by default the call is queued behind the flush, as Triton's do_bench and nvbench time."""
+    import inspect
+
     import cupy as cp
 
+    call = fn if inspect.signature(fn).parameters else (lambda _: fn())
     start, end = cp.cuda.Event(), cp.cuda.Event()
-    for _ in range(warmup):
-        fn()
+    for i in range(warmup):
+        call(i)
     stream.synchronize()
     timing = Timing()
     for run in range(runs):
         times = []
         for rep in range(reps):
             cp.cuda.runtime.memsetAsync(flush.data.ptr, (run * reps + rep) & 0xFF, flush.nbytes, stream.ptr)
+            if wait_for_flush:
+                stream.synchronize()
             start.record(stream)
-            fn()
+            call(run * reps + rep)
             end.record(stream)
             end.synchronize()
             times.append(cp.cuda.get_elapsed_time(start, end))

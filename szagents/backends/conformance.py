@@ -79,7 +79,8 @@ def check_protocol(subject: Subject, workdir: Path) -> None:
 
 
 def check_requirements(subject: Subject, workdir: Path) -> None:
-    """Target files are plain relative names; the description is set; every material file exists."""
+    """Target files are plain relative names; the description is set; every material file exists; reference sources
+    are distinct source roles (names as a task.toml's [sources] table keys them)."""
     req = subject.backend.requirements
     _require(isinstance(req, Requirements), f"requirements is {type(req).__name__}, not Requirements")
     _require(bool(req.target_files), "requirements.target_files is empty: agents would write nothing")
@@ -91,6 +92,9 @@ def check_requirements(subject: Subject, workdir: Path) -> None:
     _require(all(s.startswith(".") for s in req.module_suffixes), f"module suffixes need a dot: {req.module_suffixes}")
     for material in req.material:
         _require(Path(material.source).is_file(), f"material {material.name!r}: {material.source} is not a file")
+    roles = req.reference_sources
+    _require(all(r.isidentifier() for r in roles) and len(set(roles)) == len(roles),
+             f"reference sources must be distinct source roles such as 'reference_c', got {roles}")
 
 
 def check_compile_error_is_a_result(subject: Subject, workdir: Path) -> None:

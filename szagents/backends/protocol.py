@@ -38,7 +38,8 @@ class Material(BaseModel):
 
 class Requirements(BaseModel):
     """What a backend needs from the layers above it: the files agents write, how to describe the target, the
-    further modules compiled, whether it needs a GPU, what else goes into a workspace, and its profiler."""
+    further modules compiled, whether it needs a GPU, what else goes into a workspace, its profiler, and which of
+    a kernel's sources are its references."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -48,6 +49,7 @@ class Requirements(BaseModel):
     gpu: bool = False  # runs need a GPU: one per run on a cluster, a benchmark slot per GPU, GPU nodes in sandboxes
     material: tuple[Material, ...] = ()
     profiler: str | None = None  # a built-in profiler tool by name ("ncu"); a backend's own profile() hook wins
+    reference_sources: tuple[str, ...] = ()  # source roles of a kernel's task.toml it runs as references, in order
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,18 @@ import importlib
 from importlib.metadata import entry_points
 
 from szagents.backends.protocol import Backend, Requirements
-from szagents.errors import UnknownSpecError
+from szagents.errors import SzAgentsError, UnknownSpecError
 
-__all__ = ["BUILTIN_BACKENDS", "backend_names", "get_backend", "configured_backend", "requirements", "needs_gpu"]
+__all__ = ["BUILTIN_BACKENDS", "DEFAULT_BACKEND", "backend_names", "get_backend", "configured_backend", "requirements",
+           "needs_gpu", "reference_backends"]
 
 BUILTIN_BACKENDS = {
     "cpu": "szagents.backends.cpu:CpuBackend",
     "cuda": "szagents.backends.cuda:CudaBackend",
     "cerebras": "szagents.backends.cerebras:CerebrasBackend",
 }
+DEFAULT_BACKEND = "cpu"
+"""The backend a command uses when none is named: the one every host can run (a C compiler is all it needs)."""
 _GROUP = "szagents.backends"
 
 
@@ -70,3 +73,16 @@ def requirements(name: str) -> Requirements:
 def needs_gpu(name: str) -> bool:
     """Whether runs on the backend registered as name need a GPU (a device slot per GPU, one GPU per run)."""
     return requirements(name).gpu
+
+
+def reference_backends() -> list[str]:
+    """The registered backends that declare reference sources and can run here (ones that cannot be built left out)."""
+    usable = []
+    for name in backend_names():
+        try:
+            backend = get_backend(name)
+        except (SzAgentsError, ValueError):  # a plug-in that is not installed, a bad SZAGENTS_* setting
+            continue
+        if backend.requirements.reference_sources and backend.availability().available:
+            usable.append(name)
+    return usable

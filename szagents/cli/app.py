@@ -58,7 +58,7 @@ def _usable(backend: Any, run: bool) -> None:
 def validate(
     files: Annotated[list[Path], typer.Argument(help="kernel sources (headers beside them may be listed too)", exists=True, dir_okay=False)],
     kernel: Annotated[str, typer.Option(help="kernel whose format and suites apply: szp, szx, ...")],
-    backend: Annotated[str, typer.Option(help="cpu, cuda or cerebras")] = "cpu",
+    backend: Annotated[Optional[str], typer.Option(help="cpu, cuda or cerebras (default: cpu)")] = None,
     variant: Annotated[Optional[str], typer.Option(help="kernel variant, e.g. plain or outlier")] = None,
     dataset: Annotated[Optional[list[str]], typer.Option(help="dataset spec (repeatable); default: the kernel's validation suite")] = None,
     rel: Annotated[Optional[list[float]], typer.Option(help="relative error bound in (0, 1) (repeatable)")] = None,
@@ -69,14 +69,14 @@ def validate(
 ) -> None:
     """Compile FILES and run the harness on them; print a result table."""
     from szagents.cli.validate import run_validate
-    from szagents.backends.registry import configured_backend
+    from szagents.backends.registry import DEFAULT_BACKEND, configured_backend
     from szagents.tasks.task import Suite, load_kernel
 
     check_rel(rel)
     info = load_kernel(kernel)
     suite = info.validation.model_copy(update={k: tuple(v) for k, v in (("datasets", dataset), ("relative_bounds", rel)) if v})
     suite = Suite.model_validate(suite.model_dump())
-    chosen = configured_backend(backend, positive("--timeout", timeout))
+    chosen = configured_backend(backend or DEFAULT_BACKEND, positive("--timeout", timeout))
     _usable(chosen, run=True)
     ok = run_validate(make_console(), chosen, info, files, suite, variant, format_check, workdir, bench)
     raise typer.Exit(EXIT_OK if ok else EXIT_INCORRECT)
@@ -148,11 +148,11 @@ def references(
     quick: Annotated[bool, typer.Option(help="fewer benchmark repetitions, on the task's smaller quick datasets")] = False,
 ) -> None:
     """Compile, validate and benchmark the reference kernels on this machine (offline)."""
-    from szagents.backends.registry import get_backend
+    from szagents.backends.registry import reference_backends
     from szagents.cli.references import run_references
     from szagents.tasks.task import kernel_names
 
-    chosen = backend or [b for b in ("cpu", "cuda") if get_backend(b).availability().available]
+    chosen = backend or reference_backends()
     ok = run_references(make_console(), chosen, kernel or kernel_names(), quick)
     raise typer.Exit(EXIT_OK if ok else EXIT_INCORRECT)
 

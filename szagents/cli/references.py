@@ -16,9 +16,6 @@ from szagents.tasks.task import load_kernel
 
 __all__ = ["run_references"]
 
-_ROLES = {"cpu": ("serial_c", "reference_c"), "cuda": ("baseline_cu", "reference_cu")}
-
-
 def _summary_row(table: Table, label: tuple[str, ...], result: Evaluation) -> None:
     bench = result.benchmark.cases[0] if result.benchmark and result.benchmark.cases else None
     verdict = result.validation.verdict.value if result.validation else result.build.verdict.value
@@ -44,13 +41,16 @@ def run_references(console: Console, backends: list[str], kernels: list[str], qu
             if not backend.availability().available:
                 console.print(f"[yellow]skipping {backend_name}: {backend.availability().reason}[/yellow]")
                 continue
+            if not backend.requirements.reference_sources:
+                console.print(f"[yellow]skipping {backend_name}: it names no reference sources[/yellow]")
+                continue
             for kernel_name in kernels:
                 info = load_kernel(kernel_name)
                 validation = build_problems(info.validation, info.dtype)
                 bench = build_problems(info.benchmark.quick() if quick else info.benchmark, info.dtype)
                 for variant in info.variants:
                     spec = kernel_spec(info, variant)
-                    for role in _ROLES[backend_name]:
+                    for role in backend.requirements.reference_sources:
                         label = (backend_name, kernel_name, variant, info.sources[role])
                         console.rule(" / ".join(label))
                         result = evaluate(backend, [info.source_path(role)], spec, Path(tmp), validation, bench, settings)

@@ -211,10 +211,12 @@ def demo_command(
     from szagents.cli.references import run_references
     from szagents.roles.team import Team
     from szagents.run.config import RunConfig
+    from szagents.tasks.catalog import get_task
 
     choice("--tier", tier, TIERS)
     console = make_console()
     config = RunConfig(task=DEMO_TASK, team=Team.single("scripted:demo"), tier=tier, runs_dir=runs_dir, quick=True)
     code = drive(console, config)
-    run_references(console, ["cpu"], ["szx"], quick=True)
+    task = get_task(DEMO_TASK)
+    run_references(console, [task.target], [task.kernel.name], quick=True)
     raise typer.Exit(code)

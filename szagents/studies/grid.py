@@ -90,7 +90,7 @@ class SlurmSettings(BaseModel):
     qos: str | None = None
     cpus_per_run: int = Field(default=2, ge=1)
     mem_gb: float = Field(default=8, gt=0)
-    gpus_per_run: int | None = Field(default=None, ge=0)  # None: 1 on cuda tasks, else 0
+    gpus_per_run: int | None = Field(default=None, ge=0)  # None: 1 where the run's backend needs a GPU, else 0
     time_min: int | None = Field(default=None, ge=1)  # None: the wall budget plus 10 minutes
     setup: list[str] = Field(default_factory=list)  # shell lines before each run (module load ..., source venv)
     sbatch: dict[str, str | int] = Field(default_factory=dict)  # any other #SBATCH option

@@ -1,8 +1,8 @@
-"""Slurm executor through submitit: one job-array task per run, a GPU bound to each cuda run.
+"""Slurm executor through submitit: one job-array task per run, a GPU bound to each run whose backend needs one.
 
 `szagents study STUDY.toml --executor slurm` submits from a login node and waits for the arrays,
 updating the study table as tasks end (interrupt it and run it again: finished runs are skipped,
-interrupted ones resume from their checkpoint). Slurm gives each cuda run a GPU of its own
+interrupted ones resume from their checkpoint). Slurm gives each run that needs a GPU one of its own
 (`--gpus-per-node`), so GPU timings never share a device; CPU benchmarks of jobs packed on one node
 take a node-local lock (`$TMPDIR/szagents-bench-slots`). The [slurm] table of the study file sets
 the partition, account, CPUs, memory, time and setup lines (e.g. activating the environment).
@@ -32,7 +32,7 @@ __all__ = ["slurm_parameters", "submit_arrays", "run_on_slurm", "SUBMITIT_FOLDER
 SUBMITIT_FOLDER = ".submitit"
 
 
-def _on_cuda(job: Job) -> bool:
+def _on_gpu(job: Job) -> bool:
     return needs_gpu(job.config.backend or get_task(job.config.task).target)
 
 
@@ -61,11 +61,11 @@ def submit_arrays(plan: Plan, executor: Any) -> list[tuple[Job, Any]]:
     settings = plan.study.slurm
     jobs = plan.jobs()
     submitted: list[tuple[Job, Any]] = []
-    for cuda in (False, True):
-        group = [j for j in jobs if _on_cuda(j) == cuda]
+    for on_gpu in (False, True):
+        group = [j for j in jobs if _on_gpu(j) == on_gpu]
         if not group:
             continue
-        gpus = settings.gpus_per_run if settings.gpus_per_run is not None else int(cuda)
+        gpus = settings.gpus_per_run if settings.gpus_per_run is not None else int(on_gpu)
         wall = max(j.config.budgets.wall_seconds for j in group)
         executor.update_parameters(**slurm_parameters(settings, wall, gpus, plan.study.study.concurrency,
                                                       f"szagents-{plan.study.study.name}"))

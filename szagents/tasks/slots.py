@@ -42,7 +42,7 @@ def device_key(backend_name: str) -> str:
     """The device a backend times on: 'cpu', 'cuda0', 'cuda3', 'cerebras' (a GPU backend's name + its GPU)."""
     if _on_gpu(backend_name):
         visible = os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",")[0].strip()
-        return f"cuda{visible or '0'}"
+        return f"{backend_name}{visible or '0'}"
     return backend_name
 
 

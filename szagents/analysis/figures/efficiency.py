@@ -55,7 +55,7 @@ def bandwidth_figure(runs: Runs, folder: Path) -> FigureFile:
     """The final revision's throughput as a fraction of the device's measured memory bandwidth (cuda)."""
     frame = measured_runs(runs)
     fig = _fraction_panels(frame, ["tc_bandwidth_fraction", "td_bandwidth_fraction"], "fraction of memory bandwidth",
-                           "bandwidth measurements (cuda benchmarks report them)")
+                           "bandwidth measurements (GPU benchmarks report them)")
     return save(fig, folder, "fig_bandwidth_fraction",
                 "Final revision's throughput as a fraction of the measured memory bandwidth; dashed line: the limit.")
 

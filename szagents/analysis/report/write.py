@@ -16,10 +16,9 @@ from szagents.analysis.loading.search import search_runs
 from szagents.analysis.report.html import render_html
 from szagents.analysis.tables import (Table, comparison_table, failure_table, fast_p_table, is_study, phase_table,
                                       runnability_table, study_table, success_table, summary_table, trace_tables)
+from szagents.analysis.tables.paper import paper_backend
 
-__all__ = ["Report", "write_report", "CEREBRAS"]
-
-CEREBRAS = "cerebras"
+__all__ = ["Report", "write_report"]
 
 
 @dataclass(frozen=True)
@@ -36,10 +35,11 @@ class Report:
 
 
 def _tables(runs: Runs, comparison: Table | None) -> list[Table]:
-    """The report's tables: the comparison first if any, Table I only when Cerebras runs exist."""
+    """The report's tables: the comparison first if any, Table I only when runs on the paper's Table I backend exist."""
     tables = [success_table(runs), fast_p_table(runs), failure_table(runs), phase_table(runs), summary_table(runs)]
-    if (runs.runs["backend"] == CEREBRAS).any():
-        tables.insert(1, runnability_table(runs, CEREBRAS))
+    table_one = paper_backend("table1")
+    if (runs.runs["backend"] == table_one).any():
+        tables.insert(1, runnability_table(runs, table_one))
     return [comparison, *tables] if comparison is not None else tables
 
 
@@ -58,7 +58,7 @@ def _figures(runs: Runs, folder: Path, reference: pd.DataFrame, notes: list[str]
     if runs.runs[["tc_bandwidth_fraction", "td_bandwidth_fraction"]].notna().to_numpy().any():
         made.insert(4, figures.bandwidth_figure(runs, folder))
     else:
-        notes.append("No memory-bandwidth fractions in these runs (cuda benchmarks report them).")
+        notes.append("No memory-bandwidth fractions in these runs (GPU benchmarks report them).")
     return made
 
 

@@ -10,6 +10,7 @@ from szagents.analysis.loading.runs import CONFIG_COLUMNS, Runs
 from szagents.analysis.loading.taxonomy import FAILURE_MODES, PHASES, tier_rank
 from szagents.analysis.tables.display import (DASH, Cell, Table, fmt_gbps, fmt_int, fmt_joules, fmt_num, revision_anchor,
                                      run_anchor, with_sdk)
+from szagents.analysis.tables.paper import paper_backend
 from szagents.trajectory import TRAJECTORY_FILENAME
 
 __all__ = ["summary_table", "success_table", "runnability_table", "failure_table", "phase_table", "sort_configs",
@@ -65,8 +66,10 @@ def success_table(runs: Runs) -> Table:
     return Table("success", "Success rate per configuration", header, rows, data, align="llllrrrrr")
 
 
-def runnability_table(runs: Runs, backend: str = "cerebras") -> Table:
-    """Table I: model, task, prompt tier, reasoning iterations and runtime execution time of each run on backend."""
+def runnability_table(runs: Runs, backend: str | None = None) -> Table:
+    """Table I: model, task, prompt tier, reasoning iterations and runtime execution time of each run on backend
+    (default: the backend of the paper's Table I)."""
+    backend = backend or paper_backend("table1")
     frame = runs.runs[runs.runs["backend"] == backend]
     columns = ["run", "model", "kernel", "task", "tier", "iterations", "budget_exhausted", "exec_time_s", "success",
                "sdk_version"]

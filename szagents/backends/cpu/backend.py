@@ -35,7 +35,8 @@ class CpuBackend(LibraryBackend):
     name = "cpu"
     device = "cpu"
     compiled_suffixes = frozenset({".c", ".cc", ".cpp"})
-    requirements = Requirements(target_files=("kernel.c",), description="C on the CPU, OpenMP allowed")
+    requirements = Requirements(target_files=("kernel.c",), description="C on the CPU, OpenMP allowed",
+                                reference_sources=("serial_c", "reference_c"))
 
     def __init__(self, config: CpuConfig | None = None) -> None:
         self.config = config or CpuConfig()

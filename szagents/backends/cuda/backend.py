@@ -65,7 +65,8 @@ class CudaBackend(LibraryBackend):
     name = "cuda"
     device = "cuda"
     compiled_suffixes = frozenset({".cu"})
-    requirements = Requirements(target_files=("kernel.cu",), description="CUDA", gpu=True, profiler="ncu")
+    requirements = Requirements(target_files=("kernel.cu",), description="CUDA", gpu=True, profiler="ncu",
+                                reference_sources=("baseline_cu", "reference_cu"))
 
     def __init__(self, config: CudaConfig | None = None) -> None:
         self.config = config or CudaConfig()

@@ -7,11 +7,11 @@ The child checks each on receipt: a parent that says something else is a fault, 
 
 from __future__ import annotations
 
-from dataclasses import field
+from collections.abc import Sequence
 from typing import Any
 
 from szagents.backends.child.schema import (BOOL, INT, NUMBER, STR, Message, MessageError, list_of, message, nested,
-                                            optional)
+                                            optional, rebuilding)
 
 __all__ = ["ArenaLayout", "Regions", "CaseLayout", "BenchCase", "DiagnoseSpec", "Request", "Null", "StartBench",
            "Repetitions", "Go", "MAX_BATCH", "ROLES"]
@@ -20,6 +20,7 @@ MAX_BATCH = 64  # calls one Null or Go may start
 ROLES = ("compress", "decompress", "diagnose")
 
 
+@rebuilding
 def _regions(value: Any) -> dict[str, tuple[int, int]]:
     if type(value) is not dict:
         raise MessageError("arena regions that are not an object")
@@ -109,8 +110,8 @@ class Request(Message):
     device: str
     dtype: str
     arena: ArenaLayout
-    cases: list[CaseLayout] = field(default_factory=list)
-    bench: list[BenchCase] = field(default_factory=list)
+    cases: Sequence[CaseLayout] = ()
+    bench: Sequence[BenchCase] = ()
     diagnose: DiagnoseSpec | None = None
 
 

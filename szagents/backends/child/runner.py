@@ -66,6 +66,8 @@ class _Channel:
             chunk = self._sock.recv(PACKET)
             if not chunk:
                 raise SystemExit(0)  # the parent hung up: nothing more to do
+            if not self._buffer and chunk.find(b"\n") == len(chunk) - 1:  # most often: one packet, one line
+                return kind.from_wire(json.loads(chunk))
             self._buffer += chunk
         line, _, rest = bytes(self._buffer).partition(b"\n")
         self._buffer = bytearray(rest)

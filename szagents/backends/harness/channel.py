@@ -105,18 +105,23 @@ class Channel:
         return message
 
     def _line(self, spin: bool = False) -> Claim:
+        line = self._next_line(spin)
+        try:
+            message = json.loads(line)
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, an integer past the digit limit, deep nesting
+            raise ProtocolBreak("a message that is not JSON the parent can read") from None
+        try:
+            return parse_claim(message)
+        except MessageError as exc:
+            raise ProtocolBreak(str(exc)[:300]) from None
+
+    def _next_line(self, spin: bool) -> bytes:
+        """The next line without its newline; self.stamp: when the packet that ended it left the child."""
         while b"\n" not in self._buffer:
-            left = self.deadline - time.perf_counter()
-            if left <= 0:
-                raise ChildGone(timed_out=True)
-            ready, _, _ = select.select([self.sock], [], [], 0 if spin else left)
-            if spin and not ready:
-                continue
-            if not ready:
-                raise ChildGone(timed_out=True)
-            chunk, stamp = self._read()
-            if not chunk:
-                raise ChildGone(timed_out=False)
+            chunk, stamp = self._packet(spin)
+            if not self._buffer and chunk.find(b"\n") == len(chunk) - 1:  # most often: one packet, one line
+                self.stamp = stamp
+                return chunk[:-1]
             self._buffer += chunk
             self._ends.append((len(self._buffer), stamp))
             if len(self._buffer) > _MAX_LINE and b"\n" not in self._buffer:
@@ -126,14 +131,23 @@ class Channel:
         self.stamp = next(stamp for end, stamp in self._ends if end >= used)  # the packet that ended the line
         self._ends = [(end - used, stamp) for end, stamp in self._ends if end > used]
         self._buffer = bytearray(rest)
-        try:
-            message = json.loads(line)
-        except (ValueError, RecursionError):  # not JSON, not UTF-8, an integer past the digit limit, deep nesting
-            raise ProtocolBreak("a message that is not JSON the parent can read") from None
-        try:
-            return parse_claim(message)
-        except MessageError as exc:
-            raise ProtocolBreak(str(exc)[:300]) from None
+        return line
+
+    def _packet(self, spin: bool) -> tuple[bytes, float | None]:
+        """The next packet and its stamp, waiting at most until the deadline (ChildGone: none, or the end)."""
+        while True:
+            left = self.deadline - time.perf_counter()
+            if left <= 0:
+                raise ChildGone(timed_out=True)
+            ready, _, _ = select.select([self.sock], [], [], 0 if spin else left)
+            if ready:
+                break
+            if not spin:
+                raise ChildGone(timed_out=True)
+        chunk, stamp = self._read()
+        if not chunk:
+            raise ChildGone(timed_out=False)
+        return chunk, stamp
 
     def _read(self) -> tuple[bytes, float | None]:
         """One packet and the kernel's time of its sending (None on a stream socket or without a stamp)."""

@@ -91,7 +91,7 @@ class Message:
     __hash__ = None  # type: ignore[assignment]  # mutable, like a dataclass
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self.to_wire() == other.to_wire()  # type: ignore[attr-defined]
+        return isinstance(other, Message) and type(other) is type(self) and self.to_wire() == other.to_wire()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"

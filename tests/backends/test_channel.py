@@ -7,8 +7,11 @@ import time
 
 import pytest
 
+from szagents.backends.child.claims import Done, Progress, Ready
 from szagents.backends.child.wire import CHUNK, send_line
 from szagents.backends.harness.channel import Channel, ChildGone, control_pair
+
+DONE = b'{"done": 1, "seconds": 2, "status": 0, "marks": [1, 2, 3, 4]}\n'
 
 
 @pytest.mark.parametrize("spin", [False, True])
@@ -16,10 +19,10 @@ def test_a_message_sent_later_arrives_whole_in_order(spin):
     """A line split across two writes, sent while the parent waits, is read whole; the next one after it."""
     parent, child = control_pair()
     ch = Channel(parent, time.perf_counter() + 30)
-    writer = threading.Timer(0.05, lambda: (child.sendall(b'{"done": 1, "sec'), child.sendall(b'onds": 2}\n{"x": 3}\n')))
+    writer = threading.Timer(0.05, lambda: (child.sendall(DONE[:15]), child.sendall(DONE[15:] + b'{"ready": 3}\n')))
     writer.start()
-    assert ch.expect("done", spin) == {"done": 1, "seconds": 2}
-    assert ch.receive(spin) == {"x": 3}
+    assert ch.expect(Done, spin) == Done(1, 2, 0, [1, 2, 3, 4])
+    assert ch.receive(spin) == Ready(3)
     writer.join()
     parent.close(), child.close()
 
@@ -30,7 +33,7 @@ def test_a_silent_child_times_out_at_its_deadline(spin):
     parent, child = control_pair()
     ch = Channel(parent, time.perf_counter() + 0.2)
     with pytest.raises(ChildGone) as gone:
-        ch.expect("done", spin)
+        ch.expect(Done, spin)
     assert gone.value.timed_out
     parent.close(), child.close()
 
@@ -52,9 +55,9 @@ def test_a_message_carries_the_time_it_left_the_child_not_the_time_it_was_read()
     parent, child = control_pair()
     ch = Channel(parent, time.perf_counter() + 30)
     sent = time.time()
-    child.sendall(b'{"done": 0}\n')
+    child.sendall(DONE)
     time.sleep(0.2)
-    assert ch.expect("done") == {"done": 0}
+    assert ch.expect(Done).done == 1
     assert ch.stamp is not None and sent - 0.01 <= ch.stamp <= sent + 0.1 < time.time() - 0.05
     parent.close(), child.close()
 
@@ -65,12 +68,12 @@ def test_long_lines_cross_in_packets_and_take_the_stamp_of_their_last():
     parent, child = control_pair()
     ch = Channel(parent, time.perf_counter() + 30)
     payload = "y" * (3 * CHUNK + 17)
-    send_line(child, f'{{"first": "{payload[:CHUNK]}"'.encode())
+    send_line(child, f'{{"abi_error": "{payload[:CHUNK]}'.encode())
     time.sleep(0.1)
     before_last = time.time()
-    send_line(child, f', "rest": "{payload[CHUNK:]}"}}\n{{"x": 1}}\n'.encode())
+    send_line(child, f'{payload[CHUNK:]}"}}\n{{"ready": 1}}\n'.encode())
     message = ch.receive()
-    assert message["first"] + message["rest"] == payload
+    assert message.abi_error == payload
     assert ch.stamp is not None and ch.stamp >= before_last - 0.005
-    assert ch.receive() == {"x": 1} and ch.stamp >= before_last - 0.005
+    assert ch.receive() == Ready(1) and ch.stamp >= before_last - 0.005
     parent.close(), child.close()

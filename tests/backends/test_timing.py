@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from szagents.backends.child.claims import Done
 from szagents.backends.child.device_trace import EDGE_NS, summarize
 from szagents.backends.harness.timing import (BATCH, EXCESS_CAP, PACKING, SLACK_FRACTION, Allowance,
                                             handshake_phases, repetition_times)
@@ -13,7 +14,11 @@ NULL = Allowance([20 * US] * 24)  # a steady 20 us handshake: no typical excess
 
 
 def _done(claims):
-    return [{"seconds": c} for c in claims]
+    return [Done(r, c, 0, [0.0] * 4) for r, c in enumerate(claims)]
+
+
+def _marked(marks):
+    return Done(0, 0.0, 0, marks)
 
 
 def test_a_rare_slow_handshake_raises_no_repetition():
@@ -103,7 +108,7 @@ def test_handshake_phases_split_each_round_trip_at_the_childs_marks():
     and the parent's receive; the median is taken per part."""
     sent = [100.0, 200.0, 300.0]
     walls = [100 * US, 120 * US, 100 * US]
-    done = [{"marks": [s + 10 * US, s + 15 * US, s + 75 * US, s + 80 * US]} for s in sent]
+    done = [_marked([s + 10 * US, s + 15 * US, s + 75 * US, s + 80 * US]) for s in sent]
     phases = handshake_phases(sent, walls, done)
     assert phases is not None
     assert phases["wake"] == pytest.approx(10, abs=0.1) and phases["flush"] == pytest.approx(5, abs=0.1)
@@ -114,12 +119,12 @@ def test_handshake_phases_split_each_round_trip_at_the_childs_marks():
 @pytest.mark.parametrize("marks", [None, [1.0, 2.0], [1.0, 2.0, float("nan"), 3.0], ["a", 1.0, 2.0, 3.0], [True] * 4])
 def test_handshake_phases_are_absent_without_four_numeric_marks(marks):
     """A child that gives no marks, too few, or non-numbers gets no phase table (it is a diagnosis only)."""
-    assert handshake_phases([1.0], [1e-4], [{"marks": marks}]) is None
+    assert handshake_phases([1.0], [1e-4], [_marked(marks)]) is None
 
 
 def test_handshake_phases_refuse_lists_that_do_not_pair_up():
     """One send time per wall and per answer, or no table: a record kept twice would pair the wrong walls."""
-    done = [{"marks": [1.0, 1.0, 1.0, 1.0]}] * 2
+    done = [_marked([1.0, 1.0, 1.0, 1.0])] * 2
     assert handshake_phases([0.9, 0.9, 1.9, 1.9], [1e-3, 1e-3], done) is None
 
 
@@ -164,9 +169,9 @@ def test_handshake_phases_of_a_batch_split_it_at_each_calls_marks():
     start, done = 10.0, []
     t = start + 30 * US  # woken 30 us after `go`
     for _ in range(3):
-        done.append({"marks": [t, t + 5 * US, t + 45 * US, t + 50 * US]})
+        done.append(_marked([t, t + 5 * US, t + 45 * US, t + 50 * US]))
         t += 50 * US + 8 * US  # 8 us to send `done` and start the next call
-    end = done[-1]["marks"][3] + 12 * US
+    end = done[-1].marks[3] + 12 * US
     walls = [(end - start) / 3] * 3
     phases = handshake_phases([start] * 3, walls, done, [3, 3, 3])
     assert phases == pytest.approx({"wake": 30, "flush": 5, "call": 40, "settle": 5, "between": 8, "reply": 12},

@@ -3,7 +3,7 @@
 The parent creates the arena, lays out every input and output region, and hands the child the
 file descriptor. The child maps it and reads and writes in place; the parent reads the outputs
 only after the child's whole process tree is dead, so nothing can change them while they are
-checked. The layout travels as JSON (`Arena.layout()`).
+checked. The layout travels in the child's orders (`Arena.layout()`, an orders.ArenaLayout).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from szagents.backends.child.orders import ArenaLayout
 
 __all__ = ["Arena"]
 
@@ -58,16 +60,16 @@ class Arena:
         self._map = mmap.mmap(self.fd, size, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0))
 
     @classmethod
-    def attach(cls, fd: int, layout: dict[str, Any]) -> Arena:
+    def attach(cls, fd: int, layout: ArenaLayout) -> Arena:
         """Child side: map the parent's arena from its descriptor."""
-        arena = cls(size=int(layout["size"]), regions={k: tuple(v) for k, v in layout["regions"].items()}, fd=fd)
+        arena = cls(size=layout.size, regions=dict(layout.regions), fd=fd)
         # Populate every page now: a first touch inside a timed kernel call would be charged to the kernel.
         flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
         arena._map = mmap.mmap(fd, max(arena.size, _ALIGN), flags=flags)
         return arena
 
-    def layout(self) -> dict[str, Any]:
-        return {"size": self.size, "regions": self.regions}
+    def layout(self) -> ArenaLayout:
+        return ArenaLayout(self.size, dict(self.regions))
 
     def view(self, name: str, dtype: Any = np.uint8) -> np.ndarray:
         """A numpy view of region name (no copy)."""

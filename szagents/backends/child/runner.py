@@ -7,7 +7,8 @@ returned and how long the calls took, as claims. The trusted parent checks every
 this process's whole tree is dead. A "diagnose" child runs the in-process harness of diagnosis.py,
 whose verdicts only refine the message of a failure the parent has already found.
 
-Descriptors: 3 = control socket (JSON lines both ways), 4 = arena, 5 = the kernel library.
+Descriptors: 3 = control socket (typed messages as JSON lines both ways: orders.py in, claims.py out), 4 = arena,
+5 = the kernel library.
 Everything is imported before the library is loaded; the kernel's prints go to stderr.
 """
 
@@ -21,35 +22,41 @@ import socket
 import sys
 import time
 import traceback
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from szagents.backends.child.arena import Arena
+from szagents.backends.child.claims import (AbiError, CallReport, Described, Diagnosed, DiagnosisClaim, Done, Fault,
+                                            Finished, Loaded, Machine, Progress, Ready, Stored, Trace, Validated, Warm)
 from szagents.backends.child.device import HostDevice, KernelLibrary
 from szagents.backends.child.diagnosis import Case, Harness, failure_fields
+from szagents.backends.child.orders import BenchCase, CaseLayout, Go, Null, Regions, Repetitions, Request, StartBench
+from szagents.backends.child.schema import Message
 from szagents.backends.child.wire import PACKET, send_line
 
 __all__ = ["main", "CONTROL_FD", "ARENA_FD", "LIBRARY_FD", "REPS_FD"]
 
 CONTROL_FD, ARENA_FD, LIBRARY_FD, REPS_FD = 3, 4, 5, 6  # REPS_FD: sized by the parent after the warm-up
 _WARM_MAX_CALLS = 2000
-_MAX_BATCH = 64  # calls one message may start
 SPIN_SECONDS = 1.0  # a GPU child waits for each timed `go` awake for this long, then blocks
 
 
+O = TypeVar("O", bound=Message)
+
+
 class _Channel:
-    """JSON lines over the control socket."""
+    """Typed messages over the control socket."""
 
     def __init__(self, fd: int) -> None:
         self._sock = socket.socket(fileno=fd)
         self._buffer = bytearray()
 
-    def send(self, **fields: Any) -> None:
-        send_line(self._sock, (json.dumps(fields) + "\n").encode())
+    def send(self, claim: Message) -> None:
+        send_line(self._sock, (json.dumps(claim.to_wire()) + "\n").encode())
 
-    def receive(self, spin: bool = False) -> dict[str, Any]:
-        """The next line. spin: poll awake for up to SPIN_SECONDS before blocking, so a timed `go` finds this
+    def receive(self, kind: type[O], spin: bool = False) -> O:
+        """The next line, which must be a kind (MessageError: the parent said something else). spin: poll awake for up to SPIN_SECONDS before blocking, so a timed `go` finds this
         process running rather than asleep (waking a blocked reader took 100-200 us after the parent's pauses
         between repetitions, against about 10 us back to back: the null handshakes' pace)."""
         spun = time.perf_counter() + (SPIN_SECONDS if spin else 0.0)
@@ -59,18 +66,12 @@ class _Channel:
             chunk = self._sock.recv(PACKET)
             if not chunk:
                 raise SystemExit(0)  # the parent hung up: nothing more to do
+            if not self._buffer and chunk.find(b"\n") == len(chunk) - 1:  # most often: one packet, one line
+                return kind.from_wire(json.loads(chunk))
             self._buffer += chunk
         line, _, rest = bytes(self._buffer).partition(b"\n")
         self._buffer = bytearray(rest)
-        return json.loads(line)
-
-
-def _batch(message: dict[str, Any]) -> int:
-    """How many calls one `go` or `null` starts back to back (GPU batches; 1 where the parent names none)."""
-    count = message.get("batch", 1)
-    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= _MAX_BATCH:
-        raise ValueError(f"a batch of {count!r} calls: expected an int from 1 to {_MAX_BATCH}")
-    return count
+        return kind.from_wire(json.loads(line))
 
 
 def _make_device(name: str) -> Any:
@@ -89,11 +90,11 @@ def _load(dtype: np.dtype) -> KernelLibrary:
 class _Child:
     """One direction of one kernel over the cases and repetitions the parent laid out."""
 
-    def __init__(self, request: dict[str, Any], channel: _Channel) -> None:
+    def __init__(self, request: Request, channel: _Channel) -> None:
         self.req, self.ch = request, channel
-        self.dtype = np.dtype(request["dtype"])
-        self.arena = Arena.attach(ARENA_FD, request["arena"])
-        self.dev = _make_device(request["device"])
+        self.dtype = np.dtype(request.dtype)
+        self.arena = Arena.attach(ARENA_FD, request.arena)
+        self.dev = _make_device(request.device)
         self.lib: KernelLibrary | None = None
 
     # ----- the kernel call ------------------------------------------------------------------
@@ -107,74 +108,73 @@ class _Child:
     def calibrate(self) -> None:
         """Null handshakes before the library is loaded: the parent measures its own round-trip allowance (one
         null call per `null`, or a batch of them back to back, each answered)."""
-        device_side = self.req["device"] != "cpu"  # a cpu child must not take a core from the parent: no spin
-        while (message := self.ch.receive(device_side)).get("null") is not None:
-            for _ in range(_batch(message)):
+        device_side = self.req.device != "cpu"  # a cpu child must not take a core from the parent: no spin
+        while (message := self.ch.receive(Null, device_side)).null is not None:
+            for _ in range(message.batch):
                 marks = [time.perf_counter()]
                 if device_side:  # the GPU child flushes its L2 inside go -> done: measure it too
                     self.dev.flush_cache()
                 self.dev.open_window()  # what a repetition does around its call, so the allowance holds it too
                 marks.append(time.perf_counter())
                 status, seconds = self.dev.time_call(  # the cheapest call: a launch (and a size read back), or nothing
-                    lambda: self.dev.null_call(self.req["role"] == "compress"))
+                    lambda: self.dev.null_call(self.req.role == "compress"))
                 marks.append(time.perf_counter())
                 self.dev.sync_all()
                 self.dev.close_window(None)
                 marks.append(time.perf_counter())
-                self.ch.send(done=message["null"], seconds=seconds, status=status, marks=marks)
+                self.ch.send(Done(message.null, seconds, status, marks))
 
     # ----- validation -----------------------------------------------------------------------
     def validate(self) -> None:
         """Every case, every round, in the same kernel buffers (so pointer-keyed caches show)."""
-        role = self.req["role"]
-        for case in self.req["cases"]:
-            self.ch.send(progress="case", dataset=case["dataset"])
-            src_size = max(self.arena.regions[r["src"]][1] for r in case["rounds"])
-            dst_size = max(self.arena.regions[r["dst"]][1] for r in case["rounds"])
+        role = self.req.role
+        for case in self.req.cases:
+            self.ch.send(Progress("case", case.dataset))
+            src_size = max(self.arena.regions[r.src][1] for r in case.rounds)
+            dst_size = max(self.arena.regions[r.dst][1] for r in case.rounds)
             src, dst = self.dev.alloc(src_size), self.dev.alloc(dst_size)
-            for index, rnd in enumerate(case["rounds"]):
+            for index, rnd in enumerate(case.rounds):
                 self._round(role, case, index, rnd, src, dst)
 
-    def _round(self, role: str, case: dict[str, Any], index: int, rnd: dict[str, Any], src: Any, dst: Any) -> None:
-        host_src, host_dst = self.arena.view(rnd["src"]), self.arena.view(rnd["dst"])
+    def _round(self, role: str, case: CaseLayout, index: int, rnd: Regions, src: Any, dst: Any) -> None:
+        host_src, host_dst = self.arena.view(rnd.src), self.arena.view(rnd.dst)
         self.dev.copy_in(src[:host_src.size], host_src)
         self.dev.copy_in(dst[:host_dst.size], host_dst)  # the parent's poison
-        self.ch.send(progress=role)
-        status, nbytes = self._call(role, src, int(rnd.get("size", 0)), case["n"], case["eb"], dst, case["capacity"])
+        self.ch.send(Progress(role))
+        status, nbytes = self._call(role, src, rnd.size, case.n, case.eb, dst, case.capacity)
         self.dev.synchronize()
         self.dev.copy_out(host_dst, dst[:host_dst.size])  # what the ABI stream finished
         snapshot = host_dst.copy()
         self.dev.sync_all()
         self.dev.copy_out(host_dst, dst[:host_dst.size])  # what every stream finished
         settled = bool(np.array_equal(snapshot, host_dst))
-        if role == "compress":
-            self.dev.copy_out(self.arena.view(rnd["after"]), src[:host_src.size])  # did it write its input?
-        self.ch.send(call=role, case=case["dataset"], round=index, status=int(status), out_bytes=int(nbytes),
-                     settled=settled)
+        if role == "compress" and rnd.after is not None:
+            self.dev.copy_out(self.arena.view(rnd.after), src[:host_src.size])  # did it write its input?
+        self.ch.send(CallReport(role, case.dataset, index, int(status), int(nbytes), settled))
 
     # ----- benchmark ------------------------------------------------------------------------
-    def benchmark(self, bench: dict[str, Any]) -> None:
+    def benchmark(self, bench: BenchCase) -> None:
         """Warm up on the base input, then time the repetitions the parent starts one by one."""
-        role = self.req["role"]
-        self.ch.send(environment=self.dev.describe())  # measured before this case's kernel calls
-        base_src, base_dst = self.arena.view(bench["base"]["src"]), self.arena.view(bench["base"]["dst"])
+        role = self.req.role
+        self.ch.send(Described(Machine(**self.dev.describe())))  # measured before this case's kernel calls
+        base_src, base_dst = self.arena.view(bench.base.src), self.arena.view(bench.base.dst)
         src, dst = self.dev.alloc(base_src.size), self.dev.alloc(base_dst.size)
         self.dev.copy_in(src, base_src)
         self.dev.copy_in(dst, base_dst)
-        self.ch.send(progress=f"benchmark {role}")
+        self.ch.send(Progress(f"benchmark {role}"))
         self.dev.begin_case()
         status, claims = self._warm_up(role, bench, src, dst)
         self.dev.copy_out(base_dst, dst)
         out_bytes = self.lib.out_bytes if role == "compress" else 0  # type: ignore[union-attr]
-        self.ch.send(warm=claims, status=int(status), out_bytes=int(out_bytes))
+        self.ch.send(Warm(claims, int(status), int(out_bytes)))
         self._repetitions(role, bench)
 
-    def _warm_up(self, role: str, bench: dict[str, Any], src: Any, dst: Any) -> tuple[int, list[float]]:
-        """At least bench["warmup"] calls, then batches until two successive batches' medians agree within
-        bench["warmup_agreement"], or bench["warmup_seconds"] have passed (clocks, caches, lazy loading settle)."""
-        size = int(bench["base"].get("size", 0))
-        least, cap = int(bench["warmup"]), float(bench.get("warmup_seconds", 0.0))
-        agreement = float(bench.get("warmup_agreement", 0.05))
+    def _warm_up(self, role: str, bench: BenchCase, src: Any, dst: Any) -> tuple[int, list[float]]:
+        """At least bench.warmup calls, then batches until two successive batches' medians agree within
+        bench.warmup_agreement, or bench.warmup_seconds have passed (clocks, caches, lazy loading settle)."""
+        size = bench.base.size
+        least, cap = bench.warmup, float(bench.warmup_seconds)
+        agreement = float(bench.warmup_agreement)
         batch = max(least, 2)
         claims: list[float] = []
         started, status = time.perf_counter(), 0
@@ -183,7 +183,7 @@ class _Child:
                 self.dev.flush_cache()
                 self.dev.open_window()
                 status, seconds = self.dev.time_call(
-                    lambda: self._call(role, src, size, bench["n"], bench["eb"], dst, bench["capacity"])[0])
+                    lambda: self._call(role, src, size, bench.n, bench.eb, dst, bench.capacity)[0])
                 self.dev.sync_all()
                 self.dev.close_window(None)
                 claims.append(seconds)
@@ -194,14 +194,14 @@ class _Child:
                 if abs(now - before) <= agreement * max(before, 1e-12):
                     return status, claims
 
-    def _repetitions(self, role: str, bench: dict[str, Any]) -> None:
-        message = self.ch.receive()
-        reps = message.get("reps", [])
-        arena = Arena.attach(REPS_FD, message["layout"])
-        device_side = self.req["device"] != "cpu"
+    def _repetitions(self, role: str, bench: BenchCase) -> None:
+        message = self.ch.receive(Repetitions)
+        reps = message.reps
+        arena = Arena.attach(REPS_FD, message.layout)
+        device_side = self.req.device != "cpu"
         buffers = []
         for rep in reps:  # cpu: the arena itself (distinct addresses); cuda: distinct device buffers
-            hs, hd = arena.view(rep["src"]), arena.view(rep["dst"])
+            hs, hd = arena.view(rep.src), arena.view(rep.dst)
             if device_side:
                 s, d = self.dev.alloc(hs.size), self.dev.alloc(hd.size)
                 self.dev.copy_in(s, hs)
@@ -209,19 +209,18 @@ class _Child:
                 buffers.append((s, d))
             else:
                 buffers.append((hs, hd))
-        self.ch.send(ready=len(reps))
-        while (message := self.ch.receive(device_side)).get("go") is not None:
-            first = int(message["go"])
-            for r in range(first, min(first + _batch(message), len(reps))):  # a batch: back to back, each answered
-                self._repetition(role, bench, reps[r], buffers[r], r, message.get("token"), device_side)
+        self.ch.send(Ready(len(reps)))
+        while (go := self.ch.receive(Go, device_side)).go is not None:
+            for r in range(go.go, min(go.go + go.batch, len(reps))):  # a batch: back to back, each answered
+                self._repetition(role, bench, reps[r], buffers[r], r, go.token, device_side)
         trace = self.dev.trace_report(len(reps))  # after the last `done`: reading the trace is never timed
         if device_side:
             for rep, (s, d) in zip(reps, buffers):
-                self.dev.copy_out(arena.view(rep["dst"]), d)
-        self.ch.send(stored=len(reps), trace=trace)
+                self.dev.copy_out(arena.view(rep.dst), d)
+        self.ch.send(Stored(len(reps), None if trace is None else Trace.from_wire(trace)))
 
-    def _repetition(self, role: str, bench: dict[str, Any], rep: dict[str, Any], buffers: tuple[Any, Any], r: int,
-                    token: Any, device_side: bool) -> None:
+    def _repetition(self, role: str, bench: BenchCase, rep: Regions, buffers: tuple[Any, Any], r: int,
+                    token: str | None, device_side: bool) -> None:
         """One timed repetition: window open, flush (GPU), the call, a device-wide synchronize, `done`."""
         marks = [time.perf_counter()]  # when it started, then after the flush, the call, the synchronize
         self.dev.open_window()
@@ -232,8 +231,7 @@ class _Child:
         holder: dict[str, int] = {}
 
         def call() -> int:
-            holder["status"], holder["bytes"] = self._call(role, s, int(rep.get("size", 0)), bench["n"], bench["eb"],
-                                                           d, bench["capacity"])
+            holder["status"], holder["bytes"] = self._call(role, s, rep.size, bench.n, bench.eb, d, bench.capacity)
             return holder["status"]
 
         _, seconds = self.dev.time_call(call)
@@ -241,54 +239,55 @@ class _Child:
         self.dev.sync_all()
         self.dev.close_window(r)
         marks.append(time.perf_counter())
-        self.ch.send(done=r, seconds=seconds, status=holder["status"], out_bytes=holder["bytes"], token=token,
-                     marks=marks)
+        self.ch.send(Done(r, seconds, holder["status"], marks, holder["bytes"], token))
 
     def diagnose(self) -> None:
         """The in-process harness on the failing case: its verdict names the cheat, if one explains it."""
-        spec = self.req["diagnose"]
-        data = self.arena.view(spec["data"], self.dtype)[: spec["n"]].copy()
-        harness = Harness(self.dev, self.lib, lambda phase: self.ch.send(progress=phase))  # type: ignore[arg-type]
+        spec = self.req.diagnose
+        if spec is None:
+            raise ValueError("a diagnose request without the case to diagnose")
+        data = self.arena.view(spec.data, self.dtype)[: spec.n].copy()
+        harness = Harness(self.dev, self.lib, lambda phase: self.ch.send(Progress(phase)))  # type: ignore[arg-type]
         try:
-            result = harness.validate(Case(spec["dataset"], data, spec["eb"], spec["capacity"]))
+            result = harness.validate(Case(spec.dataset, data, spec.eb, spec.capacity))
         except Exception as exc:  # noqa: BLE001 - a classified failure or a device fault: either way, a claim
             fields = failure_fields(exc) or {"verdict": "crash", "detail": str(exc)}
             result = {"verdict": fields["verdict"], "detail": fields["detail"]}
-        self.ch.send(diagnosis={"verdict": result.get("verdict"), "detail": result.get("detail", "")})
+        verdict, detail = result.get("verdict"), result.get("detail", "")
+        self.ch.send(Diagnosed(DiagnosisClaim(verdict if isinstance(verdict, str) else None, str(detail))))
 
 
 def _run(child: _Child) -> None:
     child.calibrate()
-    if child.req["role"] == "diagnose":  # CuPy's kernels for the in-process checks, compiled before the library
+    if child.req.role == "diagnose":  # CuPy's kernels for the in-process checks, compiled before the library
         child.dev.prepare(child.dtype)
     try:
         child.lib = _load(child.dtype)
     except (OSError, AttributeError) as exc:
-        child.ch.send(abi_error=str(exc))
+        child.ch.send(AbiError(str(exc)))
         return
-    child.ch.send(loaded=True)
-    if child.req["role"] == "diagnose":
+    child.ch.send(Loaded())
+    if child.req.role == "diagnose":
         child.diagnose()
         return
     child.validate()
-    child.ch.send(validated=True)
-    if child.ch.receive().get("bench"):
-        for bench in child.req["bench"]:
+    child.ch.send(Validated())
+    if child.ch.receive(StartBench).bench:
+        for bench in child.req.bench:
             child.benchmark(bench)
-    child.ch.send(finished=True)
+    child.ch.send(Finished())
 
 
 def main() -> int:
     """Serve one request from the parent; exit 0 when it was served."""
     os.dup2(2, 1)  # the kernel's printf goes to stderr, like everything else it writes
     channel = _Channel(CONTROL_FD)
-    child = _Child(channel.receive(), channel)
     try:
-        _run(child)
+        _run(_Child(channel.receive(Request), channel))
     except SystemExit:
         raise
     except Exception:  # a device fault or our bug: reported as a claim; the parent classifies
-        channel.send(fault=traceback.format_exc()[-4000:])
+        channel.send(Fault(traceback.format_exc()[-4000:]))
         # After a sticky CUDA error every CuPy stream and event destructor raises again at interpreter exit,
         # burying the one line that matters under tracebacks: leave without running them.
         sys.stderr.flush()

@@ -15,6 +15,7 @@ import numpy as np
 
 from szagents.backends.child import checks
 from szagents.backends.child.arena import Arena
+from szagents.backends.child.claims import Machine, OffClockWork
 from szagents.backends.child.device import HostDevice
 from szagents.backends.harness.conversation import BenchRecord, ChildReport, ended
 from szagents.backends.harness.energy import EnergyMeter
@@ -49,8 +50,8 @@ class BenchVerdicts:
 
     def _base_bytes(self, i: int) -> int:
         record = self._rc.benches[i] if self._rc and len(self._rc.benches) > i else None
-        value = record.warm.get("out_bytes") if record else None
-        return value if isinstance(value, int) and 0 < value <= self.cases[i].capacity else 0
+        value = record.warm.out_bytes if record else 0
+        return value if 0 < value <= self.cases[i].capacity else 0
 
     def compress_ok(self, rc: ChildReport) -> bool:
         """Did every case's compression finish with plausible claims (so decompression has inputs)?"""
@@ -59,19 +60,18 @@ class BenchVerdicts:
 
     def _compress_claims(self, i: int, record: BenchRecord) -> Failure | None:
         case, base = self.cases[i], self._base_bytes(i)
-        if record.warm.get("status") != 0 or not base:
-            return Failure("error_status" if record.warm.get("status") != 0 else "size_error",
-                           f"sz_compress failed its warm-up on {case.dataset} (status {record.warm.get('status')}, "
-                           f"out_bytes {record.warm.get('out_bytes')})")
+        if record.warm.status != 0 or not base:
+            return Failure("error_status" if record.warm.status != 0 else "size_error",
+                           f"sz_compress failed its warm-up on {case.dataset} (status {record.warm.status}, "
+                           f"out_bytes {record.warm.out_bytes})")
         if len(record.done) != len(record.reps) or not record.reps:
             gone = ended(self._rc, self.launch.limits) if self._rc else None
             return gone or Failure("crash", f"compression of {case.dataset} stopped before its repetitions finished")
         for r, done in enumerate(record.done):
-            status, nbytes = done.get("status"), done.get("out_bytes")
+            status, nbytes = done.status, done.out_bytes
             if status != 0:
-                return Failure("error_status", f"sz_compress returned {status_name(status if isinstance(status, int) else -1)} "
-                               f"in timed repetition {r}")
-            if not isinstance(nbytes, int) or not 0 < nbytes <= case.capacity:
+                return Failure("error_status", f"sz_compress returned {status_name(status)} in timed repetition {r}")
+            if not 0 < nbytes <= case.capacity:
                 return Failure("size_error", f"sz_compress reported out_bytes={nbytes} in timed repetition {r}")
             if not base / 2 <= nbytes <= base * 2:
                 return Failure("cheat_detected", f"timed repetition {r} reported a {nbytes}-byte stream for an input "
@@ -102,16 +102,16 @@ class BenchVerdicts:
 
     def _verify(self, i: int, crec: BenchRecord, drec: BenchRecord, d_arena: Arena) -> Failure | None:
         case = self.cases[i]
-        if drec.warm.get("status") != 0:
-            return Failure("error_status", f"sz_decompress failed its warm-up (status {drec.warm.get('status')})")
+        if drec.warm.status != 0:
+            return Failure("error_status", f"sz_decompress failed its warm-up (status {drec.warm.status})")
         self._base_stats[i] = {}
-        base = decode_failure({"status": 0, "settled": True}, d_arena.view(f"b{i}dst", case.data.dtype), case.data,
-                              case.eb, None, self._base_stats[i])
+        base = decode_failure(0, True, d_arena.view(f"b{i}dst", case.data.dtype), case.data, case.eb, None,
+                              self._base_stats[i])
         if base is not None:
             return Failure(base.verdict, f"benchmark output of {case.dataset} is wrong: {base.detail}")
         for r, done in enumerate(drec.done):
-            if done.get("status") != 0:
-                return Failure("error_status", f"sz_decompress returned {done.get('status')} in timed repetition {r}")
+            if done.status != 0:
+                return Failure("error_status", f"sz_decompress returned {done.status} in timed repetition {r}")
         chosen = self.chosen[i]
         source, decoded = self.reps["compress"], self.reps["decompress"]
         for (direction, case_index, r), before in self.snapshots.items():
@@ -120,14 +120,14 @@ class BenchVerdicts:
                 return Failure("cheat_detected", f"the output of timed repetition {r} changed after "
                                f"sz_{direction} returned: work continued outside the timed call")
         for r in chosen:
-            if bool((source.view(crec.reps[r]["dst"])[case.capacity:] != checks.BYTE_POISON).any()):
+            if bool((source.view(crec.reps[r].dst)[case.capacity:] != checks.BYTE_POISON).any()):
                 return Failure("size_error", f"sz_compress wrote past out_capacity in timed repetition {r}")
             expected = np.empty_like(case.data)
             repetition_input(case.data, self.plans[i], r, expected, case.eb)
             changed = self._inputs_changed(i, r, expected)
             if changed:
                 return Failure("cheat_detected", f"timed repetition {r}: {changed}")
-            failure = decode_failure(drec.done[r] | {"settled": True}, decoded.view(drec.reps[r]["dst"], case.data.dtype),
+            failure = decode_failure(drec.done[r].status, True, decoded.view(drec.reps[r].dst, case.data.dtype),
                                      expected, case.eb, None)
             if failure is not None:
                 return Failure(failure.verdict, f"timed repetition {r} (checked at random after the run) is wrong: "
@@ -143,8 +143,8 @@ class BenchVerdicts:
         r = secrets.choice(self.chosen[i])
         expected = np.empty_like(case.data)
         repetition_input(case.data, self.plans[i], r, expected, case.eb)
-        size = int(record.done[r]["out_bytes"])
-        stream = self.reps["compress"].view(record.reps[r]["dst"])[:size].tobytes()
+        size = record.done[r].out_bytes
+        stream = self.reps["compress"].view(record.reps[r].dst)[:size].tobytes()
         return Case(f"{case.dataset} (timed repetition {r})", expected, case.eb, case.capacity, None, [expected]), stream
 
     def _inputs_changed(self, i: int, r: int, expected: np.ndarray) -> str | None:
@@ -162,7 +162,7 @@ class BenchVerdicts:
     def _timed_bytes(self, i: int, crec: BenchRecord) -> int:
         """The compressed size of the timed calls: the median over the verified repetitions (the warm-up's,
         a different call, never stands in for theirs)."""
-        sizes = [int(crec.done[r]["out_bytes"]) for r in self.chosen[i]]
+        sizes = [crec.done[r].out_bytes for r in self.chosen[i]]
         return int(np.median(sizes)) if sizes else self._base_bytes(i)
 
     def _case(self, i: int, rc: ChildReport, rd: ChildReport, d_arena: Arena) -> BenchmarkCase:
@@ -189,15 +189,15 @@ class BenchVerdicts:
     def _timing(self, record: BenchRecord, report: ChildReport) -> Timing:
         """Timing of one direction: the trace's spans where the child had one (GPU), else its own figures; the
         tree's CPU time on and off the clock."""
-        trace = record.trace or {}
-        spans = trace.get("spans") if trace.get("source") == "cupti" and isinstance(trace.get("spans"), list) else None
+        trace = record.trace
+        spans = trace.spans if trace is not None and trace.source == "cupti" else None
         gpu = self.launch.device != "cpu"
-        warm = record.warm.get("warm")
         allowance = Allowance(report.null_walls, report.null_batch_walls, report.null_batch)
         summary = timing_summary(record.walls, record.done, allowance, self._verified, spans,
-                                 PACKING if gpu else None, len(warm) if isinstance(warm, list) else None, record.batches)
+                                 PACKING if gpu else None, len(record.warm.warm), record.batches)
         coverage = "host" if not gpu else "cupti" if spans is not None else "events"
-        note = str(trace.get("reason", ""))[:300] or None if gpu and spans is None else None
+        reason = (trace.reason if trace is not None else None) or ""
+        note = reason[:300] or None if gpu and spans is None else None
         cpu = off_clock(record.cpu)
         calls = handshake_phases(record.sent, record.walls, record.done, record.batches)
         null = handshake_phases(report.null_sent, report.null_walls, report.null_done)
@@ -207,28 +207,27 @@ class BenchVerdicts:
 
     def trace_failure(self, direction: str, record: BenchRecord) -> Failure | None:
         """timing_evaded when the trace shows device work outside every call's window (off the clock)."""
-        outside = (record.trace or {}).get("outside")
-        if not isinstance(outside, dict) or not outside.get("count"):
+        outside = record.trace.outside if record.trace is not None else None
+        if outside is None or not outside.count:
             return None
-        examples = outside.get("examples") if isinstance(outside.get("examples"), list) else []
-        where = "; ".join(_describe_off_clock(e) for e in examples[:3] if isinstance(e, dict))
-        seconds = claimed_number(outside.get("seconds")) or 0.0
-        return Failure("timing_evaded", f"sz_{direction} left {outside.get('count')} piece(s) of device work "
+        where = "; ".join(_describe_off_clock(e) for e in outside.examples[:3])
+        seconds = claimed_number(outside.seconds) or 0.0
+        return Failure("timing_evaded", f"sz_{direction} left {outside.count} piece(s) of device work "
                        f"({seconds * 1e6:.0f} us of device time) outside every timed call: {where}")
 
-    def _environment(self, claim: dict[str, Any]) -> Environment:
+    def _environment(self, claim: Machine) -> Environment:
         """Where the case ran: on cpu the parent's own description of this host (the child's claim is never
         used); on a GPU what the child says (device name and measured bandwidth: a claim)."""
         if self.launch.device != "cpu":
-            return _environment(claim, self.launch.device)
+            return _environment(claim.to_wire(), self.launch.device)
         own = self._host.describe()
         own["omp_num_threads"] = self.launch.env.get("OMP_NUM_THREADS", own.get("omp_num_threads"))
         return _environment(own, "cpu").model_copy(update={"cache_flush": self.eviction.method})
 
 
-def _describe_off_clock(example: dict[str, Any]) -> str:
+def _describe_off_clock(example: OffClockWork) -> str:
     """One piece of off-the-clock device work, as the trace described it."""
-    after, rep, duration = example.get("after_window_s"), example.get("repetition"), example.get("duration_s")
+    after, rep, duration = example.after_window_s, example.repetition, example.duration_s
     call = "a warm-up call" if rep is None else f"timed repetition {rep}"
     if not isinstance(after, (int, float)) or isinstance(after, bool) or not math.isfinite(after):
         when = "before the first call"
@@ -237,7 +236,7 @@ def _describe_off_clock(example: dict[str, Any]) -> str:
     else:
         when = f"started {after * 1e6:.0f} us after {call} had returned"
     length = claimed_number(duration) or 0.0
-    return f"{str(example.get('kind', '?'))[:40]} on stream {str(example.get('stream'))[:20]} for {length * 1e6:.1f} us, {when}"
+    return f"{example.kind[:40]} on stream {str(example.stream)[:20]} for {length * 1e6:.1f} us, {when}"
 
 
 def _environment(claim: dict[str, Any], device: str) -> Environment:

@@ -22,7 +22,9 @@ import numpy as np
 
 from szagents.backends.child import checks
 from szagents.backends.child.arena import Arena
+from szagents.backends.child.claims import Warm
 from szagents.backends.child.device import HostDevice
+from szagents.backends.child.orders import BenchCase, Regions
 from szagents.backends.harness.bench_verdicts import BenchVerdicts
 from szagents.backends.harness.conversation import ChildReport
 from szagents.backends.harness.energy import EnergyMeter
@@ -84,14 +86,12 @@ class BenchRun(BenchVerdicts):
             arena.view(f"b{i}src")[nbytes:] = checks.BYTE_POISON
             arena.view(f"b{i}dst", case.data.dtype)[:] = checks.poisoned(np, case.n + checks.GUARD_ELEMENTS, case.data.dtype)
 
-    def requests(self, role: str) -> list[dict[str, Any]]:
-        base = [{"src": f"b{i}src", "dst": f"b{i}dst"} for i in range(len(self.cases))]
-        if role == "decompress":
-            base = [{**b, "size": self._base_bytes(i)} for i, b in enumerate(base)]
-        warm = {"warmup": max(int(self.settings.warmup), 1),
-                "warmup_seconds": min(self.settings.warmup_seconds, self.settings.min_seconds),
-                "warmup_agreement": self.settings.warmup_agreement}
-        return [{"base": b, "n": c.n, "eb": c.eb, "capacity": c.capacity, **warm} for b, c in zip(base, self.cases)]
+    def requests(self, role: str) -> list[BenchCase]:
+        """The benchmark cases of one direction, as its child is told them."""
+        warmup, seconds = max(int(self.settings.warmup), 1), min(self.settings.warmup_seconds, self.settings.min_seconds)
+        return [BenchCase(Regions(f"b{i}src", f"b{i}dst", self._base_bytes(i) if role == "decompress" else 0),
+                          c.n, c.eb, c.capacity, warmup, seconds, self.settings.warmup_agreement)
+                for i, c in enumerate(self.cases)]
 
     def flush(self, direction: str) -> Any:
         """flush hook: on cpu, evict repetition r's input and output from every cache (after before_go staged
@@ -103,58 +103,59 @@ class BenchRun(BenchVerdicts):
         return evict if self.launch.device == "cpu" else (lambda i, r: None)
 
     # ----- repetitions ---------------------------------------------------------------------
-    def _count(self, warm: dict[str, Any], per_rep: int) -> int:
-        listed = warm.get("warm") if isinstance(warm.get("warm"), list) else []
-        claims = [c for c in map(claimed_number, listed) if c is not None and c > 0]
+    def _count(self, warm: Warm, per_rep: int) -> int:
+        claims = [c for c in map(claimed_number, warm.warm) if c is not None and c > 0]
         each = float(np.median(claims)) if claims else 1e-3
         wanted = math.ceil(self.settings.min_seconds / max(each, 1e-7))
         count = min(max(wanted, self.settings.min_reps), self.settings.max_reps)
         budget = ARENA_BYTES.get(self.launch.device, 1 << 30) // max(per_rep, 1)
         return max(min(count, budget), 2)
 
-    def plan_compress(self, i: int, warm: dict[str, Any]) -> list[dict[str, Any]]:
+    def plan_compress(self, i: int, warm: Warm) -> list[Regions]:
         case, arena = self.cases[i], self.reps["compress"]
         count = self._count(warm, case.data.nbytes + case.capacity + checks.GUARD_BYTES)
         plan = RepetitionPlan.draw(count, case.n)
         self.plans.append(plan)
         self.chosen.append(list(range(count)) if self.reveal else  # cpu: every repetition
                            sorted(secrets.SystemRandom().sample(range(count), min(self.settings.verify_reps, count))))
-        reps = [{"src": f"b{i}r{r}src", "dst": f"b{i}r{r}dst"} for r in range(count)]
+        reps = [Regions(f"b{i}r{r}src", f"b{i}r{r}dst") for r in range(count)]
         for rep in reps:
-            arena.add(rep["src"], case.data.nbytes)
-            arena.add(rep["dst"], case.capacity + checks.GUARD_BYTES)
+            arena.add(rep.src, case.data.nbytes)
+            arena.add(rep.dst, case.capacity + checks.GUARD_BYTES)
         arena.grow()
         for r, rep in enumerate(reps):
             if not self.reveal:
-                repetition_input(case.data, plan, r, arena.view(rep["src"], case.data.dtype), case.eb)
-                arena.view(rep["dst"])[case.capacity:] = checks.BYTE_POISON  # the guard; the rest is fresh pages
+                repetition_input(case.data, plan, r, arena.view(rep.src, case.data.dtype), case.eb)
+                arena.view(rep.dst)[case.capacity:] = checks.BYTE_POISON  # the guard; the rest is fresh pages
             else:  # all poisoned now, not at `go`: a fresh write would leave the output in the cache the flush misses
-                arena.view(rep["dst"])[:] = checks.BYTE_POISON
+                arena.view(rep.dst)[:] = checks.BYTE_POISON
         return reps
 
-    def plan_decompress(self, i: int, warm: dict[str, Any]) -> list[dict[str, Any]]:
-        case, arena, source = self.cases[i], self.reps["decompress"], self.reps["compress"]
+    def plan_decompress(self, i: int, warm: Warm) -> list[Regions]:
+        case, arena = self.cases[i], self.reps["decompress"]
         record = self._rc.benches[i]  # type: ignore[union-attr]
-        reps = [{"src": f"b{i}r{r}src", "dst": f"b{i}r{r}dst", "size": int(done["out_bytes"]),
-                 "stream": rep["dst"]} for r, (rep, done) in enumerate(zip(record.reps, record.done))]
+        reps = []
+        for r, (rep, done) in enumerate(zip(record.reps, record.done)):
+            self._streams[(i, r)] = (rep.dst, done.out_bytes)  # the stream repetition r's compression wrote
+            reps.append(Regions(f"b{i}r{r}src", f"b{i}r{r}dst", done.out_bytes))
         for rep in reps:
-            arena.add(rep["src"], rep["size"] + checks.GUARD_BYTES)
-            arena.add(rep["dst"], (case.n + checks.GUARD_ELEMENTS) * case.data.itemsize)
+            arena.add(rep.src, rep.size + checks.GUARD_BYTES)
+            arena.add(rep.dst, (case.n + checks.GUARD_ELEMENTS) * case.data.itemsize)
         arena.grow()
         for r, rep in enumerate(reps):
-            self._streams[(i, r)] = (rep.pop("stream"), rep["size"])
             if not self.reveal:
-                self._stage_stream(i, r, rep)
-                arena.view(rep["dst"], case.data.dtype)[case.n:] = checks.poisoned(np, checks.GUARD_ELEMENTS,
-                                                                                    case.data.dtype)
+                self._stage_stream(i, r, rep.src)
+                arena.view(rep.dst, case.data.dtype)[case.n:] = checks.poisoned(np, checks.GUARD_ELEMENTS,
+                                                                                case.data.dtype)
             else:
-                checks.poison(arena.view(rep["dst"], case.data.dtype))
+                checks.poison(arena.view(rep.dst, case.data.dtype))
         return reps
 
-    def _stage_stream(self, i: int, r: int, rep: dict[str, Any]) -> None:
-        """The decompression input of repetition r: exactly the stream its compression produced, then poison."""
+    def _stage_stream(self, i: int, r: int, src: str) -> None:
+        """The decompression input of repetition r (region src): exactly the stream its compression produced,
+        then poison."""
         region, size = self._streams[(i, r)]
-        stream = self.reps["decompress"].view(rep["src"])
+        stream = self.reps["decompress"].view(src)
         stream[:size] = self.reps["compress"].view(region)[:size]
         stream[size:] = checks.BYTE_POISON
 
@@ -171,7 +172,7 @@ class BenchRun(BenchVerdicts):
                 repetition_input(case.data, self.plans[i], r, self.reps["compress"].view(f"b{i}r{r}src", case.data.dtype),
                                  case.eb)
             else:
-                self._stage_stream(i, r, {"src": f"b{i}r{r}src"})
+                self._stage_stream(i, r, f"b{i}r{r}src")
         return stage
 
     def snapshot(self, direction: str) -> Any:

@@ -1,11 +1,12 @@
-"""The parent's end of an untrusted child's control socket: JSON lines, capped, with a deadline.
+"""The parent's end of an untrusted child's control socket: typed messages in JSON lines, capped, with a deadline.
 
 The socket is a SOCK_SEQPACKET pair: every packet the child sends carries the kernel's timestamp of
 the moment it was sent (SO_TIMESTAMPNS), so the parent knows when a `done` left the child without
 counting the time the parent itself took to wake and read it. Lines travel in packets
 (child/wire.py) and are reassembled here.
 
-Whatever arrives is a claim. A line that is too long, not JSON, or not what the protocol expects
+Whatever arrives is a claim. Each line is checked on receipt (child/claims.py): a line that is too long, not
+JSON, not one of the protocol's messages with exactly its fields, or not the message the protocol expects next
 ends the conversation as a ProtocolBreak, which the parent classifies; it never raises past it.
 """
 
@@ -16,14 +17,17 @@ import select
 import socket
 import struct
 import time
-from typing import Any
+from typing import TypeVar
 
+from szagents.backends.child.claims import Claim, Fault, Progress, parse_claim
+from szagents.backends.child.schema import Message, MessageError
 from szagents.backends.child.wire import PACKET, send_line
 
 __all__ = ["Channel", "ProtocolBreak", "ChildGone", "ChildFault", "control_pair"]
 
 _MAX_LINE = 1 << 20
 _TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux; Python names it from 3.14 on
+C = TypeVar("C", bound=Message)
 
 
 def control_pair() -> tuple[socket.socket, socket.socket]:
@@ -50,7 +54,7 @@ class ChildGone(Exception):
 
 
 class Channel:
-    """JSON lines to and from one child, every read bounded by the child's deadline."""
+    """Typed messages to and from one child, every read bounded by the child's deadline."""
 
     def __init__(self, sock: socket.socket, deadline: float) -> None:
         self.sock, self.deadline = sock, deadline
@@ -68,9 +72,9 @@ class Channel:
             return f"{self.step} of {self.dataset}"
         return self.step or (f"case {self.dataset}" if self.dataset else None)
 
-    def send(self, **fields: Any) -> None:
+    def send(self, order: Message) -> None:
         try:
-            send_line(self.sock, (json.dumps(fields) + "\n").encode())
+            send_line(self.sock, (json.dumps(order.to_wire()) + "\n").encode())
         except OSError:
             raise ChildGone(timed_out=False) from None
 
@@ -78,42 +82,46 @@ class Channel:
         """Has the child sent anything not yet read (a line waiting in the buffer or on the socket)?"""
         return bool(self._buffer) or bool(select.select([self.sock], [], [], 0)[0])
 
-    def receive(self, spin: bool = False) -> dict[str, Any]:
+    def receive(self, spin: bool = False) -> Claim:
         """The next message that is not a progress report."""
         while True:
             message = self._line(spin)
-            if "progress" in message:
-                progress = str(message["progress"])[:80]
-                if progress == "case":
-                    self.step, self.dataset = None, str(message.get("dataset"))[:120]
+            if isinstance(message, Progress):
+                if message.progress == "case":
+                    self.step, self.dataset = None, str(message.dataset)[:120]
                 else:
-                    self.step = progress
+                    self.step = message.progress[:80]
                 continue
-            if "fault" in message:
-                raise ChildFault(str(message["fault"])[-1500:])
+            if isinstance(message, Fault):
+                raise ChildFault(message.fault[-1500:])
             return message
 
-    def expect(self, key: str, spin: bool = False) -> dict[str, Any]:
-        """The next message, which must carry key. spin: poll without sleeping (a timed wait: a sleeping parent
+    def expect(self, kind: type[C], spin: bool = False) -> C:
+        """The next message, which must be a kind. spin: poll without sleeping (a timed wait: a sleeping parent
         wakes tens of microseconds late, and unevenly)."""
         message = self.receive(spin)
-        if key not in message:
-            raise ProtocolBreak(f"expected {key!r}, got {sorted(message)[:4]}")
+        if not isinstance(message, kind):
+            raise ProtocolBreak(f"expected {kind.__name__}, got {type(message).__name__}")
         return message
 
-    def _line(self, spin: bool = False) -> dict[str, Any]:
+    def _line(self, spin: bool = False) -> Claim:
+        line = self._next_line(spin)
+        try:
+            message = json.loads(line)
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, an integer past the digit limit, deep nesting
+            raise ProtocolBreak("a message that is not JSON the parent can read") from None
+        try:
+            return parse_claim(message)
+        except MessageError as exc:
+            raise ProtocolBreak(str(exc)[:300]) from None
+
+    def _next_line(self, spin: bool) -> bytes:
+        """The next line without its newline; self.stamp: when the packet that ended it left the child."""
         while b"\n" not in self._buffer:
-            left = self.deadline - time.perf_counter()
-            if left <= 0:
-                raise ChildGone(timed_out=True)
-            ready, _, _ = select.select([self.sock], [], [], 0 if spin else left)
-            if spin and not ready:
-                continue
-            if not ready:
-                raise ChildGone(timed_out=True)
-            chunk, stamp = self._read()
-            if not chunk:
-                raise ChildGone(timed_out=False)
+            chunk, stamp = self._packet(spin)
+            if not self._buffer and chunk.find(b"\n") == len(chunk) - 1:  # most often: one packet, one line
+                self.stamp = stamp
+                return chunk[:-1]
             self._buffer += chunk
             self._ends.append((len(self._buffer), stamp))
             if len(self._buffer) > _MAX_LINE and b"\n" not in self._buffer:
@@ -123,13 +131,23 @@ class Channel:
         self.stamp = next(stamp for end, stamp in self._ends if end >= used)  # the packet that ended the line
         self._ends = [(end - used, stamp) for end, stamp in self._ends if end > used]
         self._buffer = bytearray(rest)
-        try:
-            message = json.loads(line)
-        except (ValueError, RecursionError):  # not JSON, not UTF-8, an integer past the digit limit, deep nesting
-            raise ProtocolBreak("a message that is not JSON the parent can read") from None
-        if not isinstance(message, dict):
-            raise ProtocolBreak("a message that is not an object")
-        return message
+        return line
+
+    def _packet(self, spin: bool) -> tuple[bytes, float | None]:
+        """The next packet and its stamp, waiting at most until the deadline (ChildGone: none, or the end)."""
+        while True:
+            left = self.deadline - time.perf_counter()
+            if left <= 0:
+                raise ChildGone(timed_out=True)
+            ready, _, _ = select.select([self.sock], [], [], 0 if spin else left)
+            if ready:
+                break
+            if not spin:
+                raise ChildGone(timed_out=True)
+        chunk, stamp = self._read()
+        if not chunk:
+            raise ChildGone(timed_out=False)
+        return chunk, stamp
 
     def _read(self) -> tuple[bytes, float | None]:
         """One packet and the kernel's time of its sending (None on a stream socket or without a stamp)."""

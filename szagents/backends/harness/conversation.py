@@ -4,7 +4,8 @@ The parent measures its own wall clock around every timed repetition (go -> done
 null repetitions run before the kernel library is loaded (the allowance): these are the trusted
 figures the reported time is bounded by. It also reads the CPU time of the child's whole tree at
 `ready`, before staging each repetition (once the tree is idle, on cpu), at `go` and at `done`
-(offclock.py). Nothing here decides a verdict.
+(offclock.py). Nothing here decides a verdict. Every message is typed (child/orders.py out, child/claims.py in)
+and checked on receipt by the channel.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
 from szagents.backends.child.arena import Arena
+from szagents.backends.child.claims import (AbiError, CallReport, Described, Diagnosed, DiagnosisClaim, Done, Finished,
+                                            Loaded, Machine, Ready, Stored, Trace, Validated, Warm)
+from szagents.backends.child.orders import Go, Null, Regions, Repetitions, Request, StartBench
 from szagents.backends.harness.channel import Channel, ChildFault, ChildGone, ProtocolBreak, control_pair
 from szagents.backends.harness.offclock import CpuMarks, CpuMeter
 from szagents.backends.child.runner import ARENA_FD, CONTROL_FD, LIBRARY_FD, REPS_FD
@@ -37,14 +39,14 @@ BATCHES_PER_CASE = 6  # a case of n repetitions runs in batches of at most n // 
 class BenchRecord:
     """One benchmark case as the child claimed it and the parent clocked it."""
 
-    warm: dict[str, Any] = field(default_factory=dict)
-    reps: list[dict[str, Any]] = field(default_factory=list)  # arena regions of each repetition
+    warm: Warm
+    reps: list[Regions] = field(default_factory=list)  # arena regions of each repetition
     walls: list[float] = field(default_factory=list)  # parent's go -> done, seconds
     sent: list[float] = field(default_factory=list)  # parent's perf_counter as each `go` left (timing.handshake_phases)
     batches: list[int] = field(default_factory=list)  # per repetition: how many its `go` started (its wall: a share)
-    done: list[dict[str, Any]] = field(default_factory=list)  # the child's claims per repetition
-    environment: dict[str, Any] = field(default_factory=dict)  # where the child says it ran (a claim)
-    trace: dict[str, Any] | None = None  # GPU: every device activity per repetition and off the clock (a claim)
+    done: list[Done] = field(default_factory=list)  # the child's claims per repetition
+    environment: Machine = field(default_factory=Machine)  # where the child says it ran (a claim)
+    trace: Trace | None = None  # GPU: every device activity per repetition and off the clock (a claim)
     cpu: CpuMarks = field(default_factory=CpuMarks)  # the tree's CPU time at ready, idle, go and done (offclock.py)
 
 
@@ -52,11 +54,12 @@ class BenchRecord:
 class ChildReport:
     """Everything one child said, and how it ended."""
 
-    calls: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[CallReport] = field(default_factory=list)
+    diagnosis: DiagnosisClaim | None = None  # a diagnosis child's answer
     benches: list[BenchRecord] = field(default_factory=list)
     null_walls: list[float] = field(default_factory=list)
     null_sent: list[float] = field(default_factory=list)  # parent's perf_counter as each null `go` left
-    null_done: list[dict[str, Any]] = field(default_factory=list)  # the child's null answers (their marks)
+    null_done: list[Done] = field(default_factory=list)  # the child's null answers (their marks)
     null_batch_walls: list[float] = field(default_factory=list)  # wall seconds of each null batch (all its calls)
     null_batch: int = 1  # the calls in each null batch
     abi_error: str | None = None
@@ -73,22 +76,22 @@ class ChildReport:
         return not (self.gone or self.timed_out or self.broke or self.abi_error)
 
 
-PlanReps = Callable[[int, dict[str, Any]], list[dict[str, Any]]]
+PlanReps = Callable[[int, Warm], list[Regions]]
 AfterDone = Callable[[int, int], None]  # (benchmark case, repetition): right after its `done`, untimed
 BeforeGo = Callable[[int, int], None]  # (benchmark case, repetition): just before its cache flush and `go`, untimed
 Flush = Callable[[int, int], None]  # (benchmark case, repetition): its cache flush, after before_go, untimed
 
 
-def _round_trip(ch: Channel, spin: bool, count: int = 1, **go: Any) -> tuple[list[dict[str, Any]], float, float]:
-    """(the child's `count` answers, the wall seconds from sending go to the last answer leaving the child, when
+def _round_trip(ch: Channel, spin: bool, go: Null | Go) -> tuple[list[Done], float, float]:
+    """(the child's go.batch answers, the wall seconds from sending go to the last answer leaving the child, when
     go left).
 
     The answer's packet carries the kernel's time of sending: the parent's own delay in waking to read it
     (hundreds of microseconds on a busy machine) is not the child's. Where there is no stamp, or the
     wall clock stepped (the stamp is CLOCK_REALTIME), the parent's monotonic clock to the read."""
     sent_at, start = time.time(), time.perf_counter()
-    ch.send(**go)
-    answers = [ch.expect("done", spin) for _ in range(count)]
+    ch.send(go)
+    answers = [ch.expect(Done, spin) for _ in range(go.batch)]
     wall = time.perf_counter() - start
     left = None if ch.stamp is None else ch.stamp - sent_at
     return answers, left if left is not None and 0 <= left <= wall else wall, start
@@ -99,32 +102,31 @@ def _calibrate(ch: Channel, report: ChildReport, spin: bool, batch: int) -> None
     report.null_batch = batch
     batches = NULL_BATCHES if batch > 1 else 0
     for i in range(NULL_HANDSHAKES):  # the parent's own cache flush is outside go -> done: not needed here
-        answers, wall, start = _round_trip(ch, spin, null=i)
+        answers, wall, start = _round_trip(ch, spin, Null(i))
         report.null_walls.append(wall)
         report.null_sent.append(start)
         report.null_done.extend(answers)
         if i * batches // NULL_HANDSHAKES != (i + 1) * batches // NULL_HANDSHAKES:
-            report.null_batch_walls.append(_round_trip(ch, spin, batch, null=i, batch=batch)[1])
-    ch.send(null=None)
+            report.null_batch_walls.append(_round_trip(ch, spin, Null(i, batch))[1])
+    ch.send(Null(None))
 
 
 def _bench(ch: Channel, report: ChildReport, plan: PlanReps, reps_arena: Arena, flush: Flush,
            count: int, after_done: AfterDone, before_go: BeforeGo, meter: CpuMeter, spin: bool, batch: int) -> None:
     for index in range(count):
-        environment = ch.expect("environment")["environment"]
-        record = BenchRecord(warm=ch.expect("warm"), environment=environment if isinstance(environment, dict) else {})
+        environment = ch.expect(Described).environment
+        record = BenchRecord(warm=ch.expect(Warm), environment=environment)
         report.benches.append(record)
         record.reps = plan(index, record.warm)
-        ch.send(reps=record.reps, layout=reps_arena.layout())
-        ch.expect("ready")
+        ch.send(Repetitions(record.reps, reps_arena.layout()))
+        ch.expect(Ready)
         record.cpu.source, record.cpu.ready = report.cpu_source or "", meter.read()
         size = min(batch, max(len(record.reps) // BATCHES_PER_CASE, 1))  # several batches: a slow one is not the median
         for first in range(0, len(record.reps), size):
             _batch(ch, record, index, range(first, min(first + size, len(record.reps))), flush, after_done,
                    before_go, meter, spin)
-        ch.send(go=None)
-        trace = ch.expect("stored").get("trace")
-        record.trace = trace if isinstance(trace, dict) else None
+        ch.send(Go(None))
+        record.trace = ch.expect(Stored).trace
 
 
 def _batch(ch: Channel, record: BenchRecord, index: int, reps: range, flush: Flush, after_done: AfterDone,
@@ -139,12 +141,11 @@ def _batch(ch: Channel, record: BenchRecord, index: int, reps: range, flush: Flu
     if ch.pending():
         raise ProtocolBreak(f"a message arrived before repetition {reps[0]} was started")
     record.cpu.go.append(meter.read())
-    extra = {"batch": len(reps)} if len(reps) > 1 else {}
-    answers, wall, start = _round_trip(ch, spin, len(reps), go=reps[0], token=token, **extra)
+    answers, wall, start = _round_trip(ch, spin, Go(reps[0], token, len(reps)))
     end = meter.read()
     record.cpu.done.append(end)
     for r, done in zip(reps, answers):
-        if done.get("token") != token or done.get("done") != r:
+        if done.token != token or done.done != r:
             raise ProtocolBreak(f"a `done` that does not answer repetition {r}'s `go`")
         if r != reps[0]:
             record.cpu.idle.append(end)
@@ -158,34 +159,34 @@ def _batch(ch: Channel, record: BenchRecord, index: int, reps: range, flush: Flu
         after_done(index, r)
 
 
-def _talk(ch: Channel, report: ChildReport, request: dict[str, Any], bench_ok: Callable[[ChildReport], bool],
+def _talk(ch: Channel, report: ChildReport, request: Request, bench_ok: Callable[[ChildReport], bool],
           plan: PlanReps, reps_arena: Arena, flush: Flush, after_done: AfterDone,
           before_go: BeforeGo, meter: CpuMeter, spin: bool, batch: int) -> None:
-    ch.send(**request)
+    ch.send(request)
     _calibrate(ch, report, spin, batch)
     first = ch.receive()
-    if "abi_error" in first:
-        report.abi_error = str(first["abi_error"])[:2000]
+    if isinstance(first, AbiError):
+        report.abi_error = first.abi_error[:2000]
         return
-    if "loaded" not in first:
-        raise ProtocolBreak("expected 'loaded'")
-    if request["role"] == "diagnose":
-        report.calls.append(ch.expect("diagnosis"))
+    if not isinstance(first, Loaded):
+        raise ProtocolBreak(f"expected Loaded, got {type(first).__name__}")
+    if request.role == "diagnose":
+        report.diagnosis = ch.expect(Diagnosed).diagnosis
         return
-    while "validated" not in (message := ch.receive()):
-        if "call" not in message:
-            raise ProtocolBreak("expected a call report")
+    while not isinstance(message := ch.receive(), Validated):
+        if not isinstance(message, CallReport):
+            raise ProtocolBreak(f"expected a CallReport, got {type(message).__name__}")
         report.calls.append(message)
-    go = bool(request.get("bench")) and bench_ok(report)
-    ch.send(bench=go)
+    go = bool(request.bench) and bench_ok(report)
+    ch.send(StartBench(go))
     if go:
-        _bench(ch, report, plan, reps_arena, flush, len(request["bench"]), after_done, before_go, meter,
+        _bench(ch, report, plan, reps_arena, flush, len(request.bench), after_done, before_go, meter,
                spin, batch)
-    ch.expect("finished")
+    ch.expect(Finished)
 
 
 def converse(
-    request: dict[str, Any], *, arena: Arena, reps_arena: Arena, library: Path, limits: Limits,
+    request: Request, *, arena: Arena, reps_arena: Arena, library: Path, limits: Limits,
     env: Mapping[str, str], gpu: bool, isolation: str | None, bench_ok: Callable[[ChildReport], bool] = lambda r: True,
     plan: PlanReps = lambda i, w: [], flush: Flush = lambda i, r: None,
     after_done: AfterDone = lambda i, r: None, before_go: BeforeGo = lambda i, r: None, settle: bool = False,

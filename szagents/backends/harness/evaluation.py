@@ -16,6 +16,7 @@ import numpy as np
 
 from szagents.backends.child import checks
 from szagents.backends.child.arena import Arena
+from szagents.backends.child.orders import CaseLayout, DiagnoseSpec
 from szagents.backends.harness.benchrun import BenchRun
 from szagents.backends.harness.conversation import ChildReport, ended
 from szagents.backends.harness.launch import Launch
@@ -46,42 +47,42 @@ class _Evaluation:
                 self.stderr.append(f"[{name}]\n{report.outcome.stderr}")
 
     def compress_checks(self, cases: Sequence[Case], report: ChildReport, arena: Arena,
-                        layout: list[dict[str, Any]]) -> tuple[int, Failure | None, list[list[int]]]:
+                        layout: list[CaseLayout]) -> tuple[int, Failure | None, list[list[int]]]:
         """(first failing case or len(cases), its failure, out_bytes per round of the cases before it)."""
         calls = iter(report.calls)
         sizes: list[list[int]] = []
         for i, (case, entry) in enumerate(zip(cases, layout)):
             case_sizes = []
-            for j, names in enumerate(entry["rounds"]):
+            for j, names in enumerate(entry.rounds):
                 call = next(calls, None)
-                if call is None:
+                if call is None or names.after is None:
                     return i, ended(report, self.launch.limits) or Failure("crash", "no result"), sizes
                 # The input is judged against the parent's own copy: the arena's is as writable to the kernel.
-                failure = compress_failure(call, case.capacity, arena.view(names["dst"]), case.rounds[j].view(np.uint8),
-                                           arena.view(names["after"]), case.expected if j == 0 else None)
+                failure = compress_failure(call, case.capacity, arena.view(names.dst), case.rounds[j].view(np.uint8),
+                                           arena.view(names.after), case.expected if j == 0 else None)
                 if failure is not None:
                     return i, failure, sizes
-                case_sizes.append(int(call["out_bytes"]))
+                case_sizes.append(call.out_bytes)
             sizes.append(case_sizes)
         return len(cases), None, sizes
 
     def decode_checks(self, cases: Sequence[Case], report: ChildReport, arena: Arena,
-                      layout: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], tuple[int, Failure] | None]:
+                      layout: list[CaseLayout]) -> tuple[list[dict[str, Any]], tuple[int, Failure] | None]:
         """Per-case stats of the cases that decode correctly, and the first failure (case index, failure)."""
         calls = iter(report.calls)
         results = []
         for i, (case, entry) in enumerate(zip(cases, layout)):
             stats: dict[str, float] = {}
-            for j, names in enumerate(entry["rounds"]):
+            for j, names in enumerate(entry.rounds):
                 call = next(calls, None)
                 if call is None:
                     return results, (i, self._refine(case, ended(report, self.launch.limits) or Failure("crash", "no result")))
-                out = arena.view(names["dst"], case.data.dtype)
-                failure = decode_failure(call, out, case.rounds[j], case.eb, case.rounds[0] if j else None,
-                                         stats if j == 0 else None)
+                out = arena.view(names.dst, case.data.dtype)
+                failure = decode_failure(call.status, call.settled, out, case.rounds[j], case.eb,
+                                         case.rounds[0] if j else None, stats if j == 0 else None)
                 if failure is not None:
                     return results, (i, self._refine(case, failure))
-            nbytes = entry["rounds"][0]["size"]
+            nbytes = entry.rounds[0].size
             results.append({"dataset": case.dataset, "n": case.n, "dtype": case.data.dtype.name, "eb": case.eb,
                             "verdict": "ok", "compressed_bytes": nbytes, "ratio": case.data.nbytes / nbytes, **stats})
         return results, None
@@ -95,14 +96,13 @@ class _Evaluation:
         arena.create()
         try:
             arena.view("data")[:] = case.data.view(np.uint8)
-            request = {"role": "diagnose", "diagnose": {"data": "data", "n": case.n, "eb": case.eb,
-                                                        "capacity": case.capacity, "dataset": case.dataset}}
-            report = self.launch.run(request, arena)
+            report = self.launch.run("diagnose", arena,
+                                     diagnose=DiagnoseSpec("data", case.n, case.eb, case.capacity, case.dataset))
         finally:
             arena.close()
-        claim = report.calls[0].get("diagnosis", {}) if report.calls else {}
-        if claim.get("verdict") in ("cheat_detected", "size_error") and isinstance(claim.get("detail"), str):
-            return Failure(claim["verdict"], claim["detail"][:500])
+        claim = report.diagnosis
+        if claim is not None and claim.verdict in ("cheat_detected", "size_error"):
+            return Failure(claim.verdict, claim.detail[:500])
         return failure
 
     def validate(self, cases: list[Case], benches: list[Case]) -> tuple[ValidationResult, BenchmarkResult | None]:
@@ -122,12 +122,12 @@ class _Evaluation:
             bench.close()
             c_arena.close()
 
-    def _both(self, cases: list[Case], c_arena: Arena, c_layout: list[dict[str, Any]],
+    def _both(self, cases: list[Case], c_arena: Arena, c_layout: list[CaseLayout],
               bench: BenchRun) -> tuple[ValidationResult, BenchmarkResult | None]:
-        request = {"role": "compress", "cases": c_layout, "bench": bench.requests("compress")}
-        rc = self.launch.run(request, c_arena, bench.reps["compress"], plan=bench.plan_compress,
+        rc = self.launch.run("compress", c_arena, bench.reps["compress"], cases=c_layout, bench=bench.requests("compress"),
+                             plan=bench.plan_compress,
                              bench_ok=lambda r: len(r.calls) == sum(len(c.rounds) for c in cases) and all(
-                                 call.get("status") == 0 for call in r.calls), flush=bench.flush("compress"),
+                                 call.status == 0 for call in r.calls), flush=bench.flush("compress"),
                              after_done=bench.snapshot("compress"), before_go=bench.before_go("compress"),
                              settle=bench.reveal)
         self._account(rc, "compress")
@@ -140,8 +140,8 @@ class _Evaluation:
             fill_decode(cases[:k], d_layout, c_arena, c_layout, d_arena)
             bench.fill_decode_base(c_arena, d_arena)
             run_bench = c_failure is None and bench.compress_ok(rc)
-            request = {"role": "decompress", "cases": d_layout, "bench": bench.requests("decompress") if run_bench else []}
-            rd = self.launch.run(request, d_arena, bench.reps["decompress"], plan=bench.plan_decompress,
+            rd = self.launch.run("decompress", d_arena, bench.reps["decompress"], cases=d_layout,
+                                 bench=bench.requests("decompress") if run_bench else [], plan=bench.plan_decompress,
                                  flush=bench.flush("decompress"), after_done=bench.snapshot("decompress"),
                                  before_go=bench.before_go("decompress"), settle=bench.reveal)
             self._account(rd, "decompress")
@@ -161,15 +161,15 @@ class _Evaluation:
         cases = [c for c, _ in picked]
         arena = Arena()
         layout = decode_layout(cases, [[len(s)] for _, s in picked],
-                                [{"dataset": c.dataset, "n": c.n, "eb": c.eb, "capacity": c.capacity} for c in cases], arena)
+                               [CaseLayout(c.dataset, c.n, c.eb, c.capacity, []) for c in cases], arena)
         arena.create()
         try:
             for (case, stream), entry in zip(picked, layout):
-                names = entry["rounds"][0]
-                arena.view(names["src"])[: len(stream)] = np.frombuffer(stream, np.uint8)
-                arena.view(names["src"])[len(stream):] = checks.BYTE_POISON
-                checks.poison(arena.view(names["dst"], case.data.dtype))
-            report = self.launch.run({"role": "decompress", "cases": layout, "bench": []}, arena)
+                names = entry.rounds[0]
+                arena.view(names.src)[: len(stream)] = np.frombuffer(stream, np.uint8)
+                arena.view(names.src)[len(stream):] = checks.BYTE_POISON
+                checks.poison(arena.view(names.dst, case.data.dtype))
+            report = self.launch.run("decompress", arena, cases=layout)
             self._account(report, "fresh decode")
             _, failure = self.decode_checks(cases, report, arena, layout)
         finally:
@@ -181,10 +181,10 @@ class _Evaluation:
                                f"never saw another call, the stream is wrong: {f.detail}", **self._common(rc))
 
     def _common(self, *reports: ChildReport) -> dict[str, Any]:
-        last = [r for r in reports if r.outcome is not None]
-        signal = next((r.outcome.signal for r in last if r.outcome.signal), None)  # type: ignore[union-attr]
+        outcomes = [r.outcome for r in reports if r.outcome is not None]
+        signal = next((o.signal for o in outcomes if o.signal), None)
         return {"wall_seconds": self.wall, "stderr_tail": tail("\n".join(self.stderr)), "signal": signal,
-                "isolation": last[0].outcome.isolation if last else None}  # type: ignore[union-attr]
+                "isolation": outcomes[0].isolation if outcomes else None}
 
     def _validation(self, cases: list[Case], results: list[dict[str, Any]], failure: tuple[int, Failure] | None,
                     rc: ChildReport, rd: ChildReport) -> ValidationResult:

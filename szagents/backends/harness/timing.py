@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from szagents.backends.child.claims import Done
+
 __all__ = ["Allowance", "repetition_times", "timing_summary", "claimed_number", "handshake_phases", "SLACK_FRACTION",
            "EXCESS_CAP", "PACKING", "BATCH"]
 
@@ -80,19 +82,19 @@ def claimed_number(value: Any) -> float | None:
     return number if np.isfinite(number) and number >= 0 else None
 
 
-def _claim(done: Any) -> float:
-    value = claimed_number(done.get("seconds")) if isinstance(done, dict) else None
-    return 0.0 if value is None else value  # a missing or absurd claim counts as none: the floor decides
+def _claim(done: Done) -> float:
+    value = claimed_number(done.seconds)
+    return 0.0 if value is None else value  # an absurd claim counts as none: the floor decides
 
 
-def _claims(done: Sequence[dict[str, Any]], spans: Sequence[Any] | None) -> list[float]:
+def _claims(done: Sequence[Done], spans: Sequence[Any] | None) -> list[float]:
     """The trace's spans where there is one per repetition, else each `done`'s own figure."""
     if spans is not None and len(spans) == len(done):
         return [0.0 if (v := claimed_number(x)) is None else v for x in spans]
     return [_claim(m) for m in done]
 
 
-def repetition_times(walls: Sequence[float], done: Sequence[dict[str, Any]], allowance: Allowance,
+def repetition_times(walls: Sequence[float], done: Sequence[Done], allowance: Allowance,
                      spans: Sequence[Any] | None = None, packing: float | None = None,
                      batches: Sequence[int] | None = None) -> tuple[list[float], list[float], list[float], float, str]:
     """(reported, claimed, bound seconds per repetition, the floor on the median, the time source).
@@ -119,7 +121,7 @@ def repetition_times(walls: Sequence[float], done: Sequence[dict[str, Any]], all
 PHASES = ("wake", "flush", "call", "settle", "between", "reply")
 
 
-def handshake_phases(sent: Sequence[float], walls: Sequence[float], done: Sequence[Any],
+def handshake_phases(sent: Sequence[float], walls: Sequence[float], done: Sequence[Done],
                      batches: Sequence[int] | None = None) -> dict[str, float] | None:
     """Median microseconds of each part of a go -> done round trip: the child reading `go` (wake), its cache
     flush, the call, its device-wide synchronize (settle), in a batch the time from one call's synchronize to
@@ -134,7 +136,7 @@ def handshake_phases(sent: Sequence[float], walls: Sequence[float], done: Sequen
     i = 0
     while i < len(done):
         group = range(i, min(i + max(int(sizes[i]), 1), len(done)))
-        marks = [m.get("marks") if isinstance(m, dict) else None for m in (done[j] for j in group)]
+        marks = [done[j].marks for j in group]
         if any(not isinstance(m, list) or len(m) != 4 or any(claimed_number(x) is None for x in m) for m in marks):
             return None
         points = [[float(x) for x in m] for m in marks]
@@ -152,7 +154,7 @@ def handshake_phases(sent: Sequence[float], walls: Sequence[float], done: Sequen
     return {name: round(float(np.median(v)) * 1e6, 1) for name, v in parts.items() if v}
 
 
-def timing_summary(walls: Sequence[float], done: Sequence[dict[str, Any]], allowance: Allowance,
+def timing_summary(walls: Sequence[float], done: Sequence[Done], allowance: Allowance,
                    verified: int, spans: Sequence[Any] | None = None, packing: float | None = None,
                    warmup_calls: int | None = None, batches: Sequence[int] | None = None) -> dict[str, Any]:
     """The Timing fields of one direction of one benchmark case (handshake_seconds: the allowance of a call in

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from szagents.backends.child import checks
+from szagents.backends.child.claims import CallReport
 
 __all__ = ["Failure", "compress_failure", "decode_failure", "status_name"]
 
@@ -33,18 +34,13 @@ def status_name(code: int) -> str:
     return f"{code} ({_STATUS[code]})" if code in _STATUS else str(code)
 
 
-def _int(call: dict[str, Any], key: str) -> int:
-    value = call.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else -1
-
-
-def compress_failure(call: dict[str, Any], capacity: int, dst: np.ndarray, src: np.ndarray, after: np.ndarray,
+def compress_failure(call: CallReport, capacity: int, dst: np.ndarray, src: np.ndarray, after: np.ndarray,
                      expected: bytes | None) -> Failure | None:
     """The first broken rule of one compress call, or None."""
-    status, nbytes = _int(call, "status"), _int(call, "out_bytes")
+    status, nbytes = call.status, call.out_bytes
     if status != 0:
         return Failure("error_status", f"sz_compress returned {status_name(status)} on valid input")
-    if call.get("settled") is not True:
+    if not call.settled:
         return Failure("cheat_detected", "sz_compress returned while work hidden on another stream was still "
                        "writing its output; order all work on the stream the ABI passes")
     if not 0 < nbytes <= capacity:
@@ -75,17 +71,17 @@ def _surely_within(original: np.ndarray, decoded: np.ndarray, eb: float) -> bool
         return bool((diff <= original.dtype.type(eb * (1 - 2.0 ** -20))).all())
 
 
-def decode_failure(call: dict[str, Any], out: np.ndarray, original: np.ndarray, eb: float,
+def decode_failure(status: int, settled: bool, out: np.ndarray, original: np.ndarray, eb: float,
                    earlier: np.ndarray | None, stats: dict[str, float] | None = None) -> Failure | None:
-    """The first broken rule of one decompress call (out: n values + guard), or None.
+    """The first broken rule of one decompress call (its status; settled: its output was final when the ABI's
+    stream finished; out: n values + guard), or None.
 
     stats, when given, receives max_abs_error and max_error_over_eb of a correct decode.
     """
     n = int(original.size)
-    status = _int(call, "status")
     if status != 0:
         return Failure("error_status", f"sz_decompress returned {status_name(status)} on the stream sz_compress wrote")
-    if call.get("settled") is not True:
+    if not settled:
         return Failure("cheat_detected", "sz_decompress returned while work hidden on another stream was still "
                        "writing its output; order all work on the stream the ABI passes")
     uint = np.uint32 if original.dtype == np.float32 else np.uint64

@@ -69,7 +69,7 @@ def test_step_median_covers_the_agents_own_benchmark(real_runs):
     """A step the agent benchmarked itself before submitting has two measurements and their median in the table."""
     step = real_runs.revisions[(real_runs.revisions["run"] == "mix") & (real_runs.revisions["number"] == 2)].iloc[0]
     benches = [e for e in _events(real_runs, "mix", "benchmark") if e.cases]
-    values = [e.cases[0]["compress_gbps"] for e in benches[1:3]]  # the tool's, then the validator's
+    values = [e.cases[0].compress_gbps for e in benches[1:3]]  # the tool's, then the validator's
     assert step["measurements"] == 2
     assert step["compress_gbps_median"] == pytest.approx(statistics.median(values))
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from szagents.trajectory import BenchmarkCase, BenchmarkEvent, CaseResult, RevisionEvent, ValidationEvent, Verdict
 from szagents.trajectory.reader import TrajectoryWarning, read_run
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -41,6 +42,22 @@ def test_every_recorded_event_reads_typed(old_run):
         events = read_run(run)
     assert {e.format_version for e in events} == {version}
     assert {type(e).__name__ for e in events} >= {"RunStart", "ValidationEvent", "BenchmarkEvent", "RevisionEvent", "RunEnd"}
+
+
+def test_the_recorded_results_read_as_typed_results(old_run):
+    """The plain dicts and strings the old writer logged come back as CaseResult, BenchmarkCase, Environment and
+    Verdict: the last validation's failed case with its first bound violation, each benchmark with its timings."""
+    run, _ = old_run
+    events = read_run(run)
+    validations = [e for e in events if isinstance(e, ValidationEvent)]
+    assert all(isinstance(c, CaseResult) and isinstance(c.verdict, Verdict) for e in validations for c in e.cases)
+    failed = [c for c in validations[-1].cases if c.verdict is Verdict.bound_violation]
+    assert validations[-1].verdict is Verdict.bound_violation and failed[0].violation.count > 0
+    benchmarks = [e for e in events if isinstance(e, BenchmarkEvent)]
+    assert benchmarks and all(e.verdict is Verdict.ok and e.environment.backend == "cpu" for e in benchmarks)
+    assert all(isinstance(c, BenchmarkCase) and c.compress.median_seconds > 0 for e in benchmarks for c in e.cases)
+    revisions = [e.verdict for e in events if isinstance(e, RevisionEvent)]
+    assert revisions == [Verdict.ok, Verdict.ok, Verdict.compile_error, Verdict.bound_violation]
 
 
 def test_the_recorded_run_reports(old_run):

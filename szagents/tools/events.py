@@ -21,8 +21,8 @@ def compile_event(result: CompileResult, *, run_id: str, by: str, log_chars: int
 def validation_event(result: ValidationResult, *, run_id: str, by: str) -> ValidationEvent:
     """A ValidationEvent with every case."""
     return ValidationEvent(
-        run_id=run_id, by=by, verdict=result.verdict.value, detail=result.detail,
-        cases=[c.model_dump(mode="json") for c in result.cases], wall_seconds=result.wall_seconds,
+        run_id=run_id, by=by, verdict=result.verdict, detail=result.detail, cases=list(result.cases),
+        wall_seconds=result.wall_seconds,
         sdk_version=result.sdk_version, isolation=result.isolation,
     )
 
@@ -30,8 +30,6 @@ def validation_event(result: ValidationResult, *, run_id: str, by: str) -> Valid
 def benchmark_event(result: BenchmarkResult, *, run_id: str, by: str) -> BenchmarkEvent:
     """A BenchmarkEvent with every case and the environment."""
     return BenchmarkEvent(
-        run_id=run_id, by=by, verdict=result.verdict.value,
-        cases=[c.model_dump(mode="json") for c in result.cases],
-        environment=result.environment.model_dump(mode="json") if result.environment else None,
+        run_id=run_id, by=by, verdict=result.verdict, cases=list(result.cases), environment=result.environment,
         sdk_version=result.sdk_version, isolation=result.isolation,
     )

@@ -1,7 +1,12 @@
-"""Typed trajectory events, their JSONL writer and reader, and the LangGraph checkpointer setup."""
+"""Typed trajectory events, their JSONL writer and reader, and the LangGraph checkpointer setup.
+
+The harness results the events carry (Verdict, CaseResult, BenchmarkCase, ...) are re-exported here, so that
+readers of the logs (analysis) need nothing from the backends that wrote them.
+"""
 
 from __future__ import annotations
 
+from szagents.backends.results import BenchmarkCase, BoundViolation, CaseResult, Environment, Timing, Verdict
 from szagents.trajectory.checkpoint import CHECKPOINT_FILENAME, open_checkpointer
 from szagents.trajectory import events
 from szagents.trajectory.events import *  # noqa: F403 - the event models are part of this API
@@ -24,4 +29,10 @@ __all__ = [
     "CandidateResult",
     "MigrationEvent",
     "SEARCH_EVENT_TYPES",
+    "Verdict",
+    "CaseResult",
+    "BoundViolation",
+    "BenchmarkCase",
+    "Timing",
+    "Environment",
 ]

@@ -2,7 +2,9 @@
 
 Every event carries `event` (the discriminator), `format_version`, `run_id`, `seq` (0, 1, 2, ...
 within a run, continued across resumes) and `ts` (UTC ISO-8601). Analysis reads only these.
-Adding an optional field keeps FORMAT_VERSION; renaming or removing one bumps it.
+Harness results are carried as the typed results of `szagents.backends.results` (cases, environment,
+verdicts). Adding an optional field, to an event or to a result it carries, keeps FORMAT_VERSION;
+renaming or removing one bumps it. How older formats are read: `trajectory.upgrade`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from datetime import datetime, timezone
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from szagents.backends.results import BenchmarkCase, CaseResult, Environment, Verdict
 
 __all__ = [
     "FORMAT_VERSION",
@@ -30,11 +34,18 @@ __all__ = [
     "RouteEvent",
     "ErrorEvent",
     "RateLimitWait",
+    "RevisionVerdict",
     "Event",
     "EVENT_TYPES",
 ]
 
-FORMAT_VERSION = 2  # 2: search strategies (candidate on every event; trajectory.search_events)
+FORMAT_VERSION = 3
+"""2: search strategies (candidate_id on every event; trajectory.search_events). 3: validation and benchmark
+events carry typed results (cases as CaseResult / BenchmarkCase, environment as Environment) and every harness
+verdict is a Verdict, where format 2 declared free dicts and strings (the same JSON as its writers wrote)."""
+
+RevisionVerdict = Union[Verdict, Literal["unevaluated"]]
+"""A revision's verdict: the harness's (or ratio_regression), or unevaluated (workspace.revisions: no evaluation)."""
 
 
 def _now() -> str:
@@ -158,22 +169,22 @@ class ValidationEvent(EventBase):
 
     event: Literal["validation"] = "validation"
     by: str
-    verdict: str
+    verdict: Verdict
     detail: str = ""
-    cases: list[dict[str, Any]] = Field(default_factory=list)
+    cases: list[CaseResult] = Field(default_factory=list)
     wall_seconds: float = 0.0
     sdk_version: str | None = None  # cerebras: the SDK that ran it
     isolation: str | None = None  # "bwrap" or "rlimits-only": how the untrusted work was confined
 
 
 class BenchmarkEvent(EventBase):
-    """A harness benchmark result; cases are BenchmarkCase dumps."""
+    """A harness benchmark result: every case and where it was measured."""
 
     event: Literal["benchmark"] = "benchmark"
     by: str
-    verdict: str
-    cases: list[dict[str, Any]] = Field(default_factory=list)
-    environment: dict[str, Any] | None = None
+    verdict: Verdict
+    cases: list[BenchmarkCase] = Field(default_factory=list)
+    environment: Environment | None = None
     sdk_version: str | None = None  # cerebras: the SDK that ran it
     isolation: str | None = None  # "bwrap" or "rlimits-only": how the untrusted work was confined
 
@@ -187,7 +198,7 @@ class RevisionEvent(EventBase):
     action: str
     sha256: str
     files: list[str]
-    verdict: str  # ok or the failure verdict
+    verdict: RevisionVerdict  # ok or the failure verdict
     correct: bool
     compress_gbps: float | None = None
     decompress_gbps: float | None = None

@@ -4,7 +4,8 @@ A line that is not a JSON object (a write cut short by a kill, or garbage) is sk
 `TrajectoryWarning`. An event type this version does not know, or a `format_version` newer than
 `FORMAT_VERSION`, is kept as a plain `EventBase` (its fields as extras) and warned about once per
 read, so logs written by a newer szagents still load. Floats the writer stored as "inf", "-inf"
-or "nan" come back as floats in float-typed fields (pydantic parses those strings).
+or "nan" come back as floats in float-typed fields (pydantic parses those strings). Events of older
+formats are read through `upgrade.upgrade`, the one place that knows what their writers wrote.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pydantic import ValidationError
 
 from szagents.trajectory.events import EVENT_TYPES, FORMAT_VERSION, EventBase
 from szagents.trajectory.search_events import SEARCH_EVENT_TYPES
+from szagents.trajectory.upgrade import upgrade
 
 __all__ = ["TRAJECTORY_FILENAME", "TrajectoryWarning", "iter_events", "read_events", "read_run"]
 
@@ -75,7 +77,7 @@ def _to_event(record: dict[str, Any], path: Path, lineno: int, warned: set[str])
     newer = base.format_version > FORMAT_VERSION
     if cls is not None and not newer:
         try:
-            return cls.model_validate(record)
+            return cls.model_validate(upgrade(record, cls))
         except ValidationError as exc:
             _warn(f"{path}:{lineno}: {base.event!r} event does not match its schema ({_first_error(exc)}), "
                   "kept as plain EventBase")

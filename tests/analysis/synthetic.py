@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from szagents.tiers import TIERS
-from szagents.trajectory import TRAJECTORY_FILENAME, TrajectoryWriter
+from szagents.trajectory import TRAJECTORY_FILENAME, BenchmarkCase, Environment, Timing, TrajectoryWriter
 from szagents.trajectory.events import (
     BenchmarkEvent, CompileEvent, LlmCall, RevisionEvent, RunEnd, RunStart, ToolCall, ValidationEvent,
 )
@@ -80,19 +81,32 @@ def _source(spec: SyntheticRun, number: int, action: str) -> str:
     return body + "\n" + "x" * max(0, spec.payload_chars - len(body)) + "\n"
 
 
-def _case(spec: SyntheticRun, step: SyntheticStep, tc: float | None) -> dict[str, Any]:
-    """One benchmark case dump with Tc (and Td scaled alike), ratio and optional extras."""
+def _timing(seconds: float) -> Timing:
+    """Timings whose median is seconds (the rest is not read by the analysis)."""
+    return Timing(median_seconds=seconds, min_seconds=seconds, max_seconds=seconds, iqr_seconds=0.0, repetitions=3)
+
+
+def _case(spec: SyntheticRun, step: SyntheticStep, tc: float | None) -> BenchmarkCase:
+    """One benchmark case with Tc (and Td scaled alike; NaN where the step has none), ratio and optional extras.
+
+    A Cerebras step's execution time is what its backend records: cycle-counted compress and decompress
+    timings (half each) with their cycles.
+    """
     td = None if step.td is None or tc is None or step.tc is None else step.td * tc / step.tc
-    case = {"dataset": "climate@rel=0.001", "n": 6480000, "dtype": "float32", "eb": 0.1, "input_bytes": 25920000,
-            "compressed_bytes": int(25920000 / (step.ratio or 1.0)), "ratio": step.ratio, "compress_gbps": tc,
-            "decompress_gbps": td}
-    if step.bandwidth_fraction is not None:
-        case.update(compress_bandwidth_fraction=step.bandwidth_fraction, decompress_bandwidth_fraction=step.bandwidth_fraction)
-    if step.exec_time_s is not None:
-        case["exec_time_s"] = step.exec_time_s
-    if step.joules_per_gb is not None:
-        case.update(compress_joules_per_gb=step.joules_per_gb[0], decompress_joules_per_gb=step.joules_per_gb[1])
-    return case
+    tc_gbps, td_gbps = (math.nan if v is None else v for v in (tc, td))
+    halves = None if step.exec_time_s is None else step.exec_time_s / 2
+    fraction = step.bandwidth_fraction
+    return BenchmarkCase(
+        dataset="climate@rel=0.001", n=6480000, dtype="float32", eb=0.1, input_bytes=25920000,
+        compressed_bytes=int(25920000 / (step.ratio or 1.0)), ratio=math.nan if step.ratio is None else step.ratio,
+        compress=_timing(25920000 / tc_gbps / 1e9 if halves is None else halves),
+        decompress=_timing(25920000 / td_gbps / 1e9 if halves is None else halves),
+        compress_gbps=tc_gbps, decompress_gbps=td_gbps, psnr_db=80.0, nrmse=1e-4, max_error_over_eb=0.9,
+        compress_bandwidth_fraction=fraction, decompress_bandwidth_fraction=fraction,
+        compress_cycles=None if halves is None else round(halves * 850e6),
+        decompress_cycles=None if halves is None else round(halves * 850e6), clock_hz=None if halves is None else 850e6,
+        compress_joules_per_gb=step.joules_per_gb[0] if step.joules_per_gb else None,
+        decompress_joules_per_gb=step.joules_per_gb[1] if step.joules_per_gb else None)
 
 
 def _harness(w: TrajectoryWriter, clock: _Clock, spec: SyntheticRun, step: SyntheticStep, by: str, number: int,
@@ -109,7 +123,7 @@ def _harness(w: TrajectoryWriter, clock: _Clock, spec: SyntheticRun, step: Synth
     w.emit(ValidationEvent(run_id=rid, ts=clock.tick(), by=by, verdict="ok" if validated else step.verdict,
                            detail="" if validated else f"synthetic {step.verdict}", sdk_version=sdk))
     if validated:
-        env = {"backend": spec.target, "device": f"synthetic {spec.target}", "memory_bandwidth_gbps": None}
+        env = Environment(backend=spec.target, device=f"synthetic {spec.target}")
         w.emit(BenchmarkEvent(run_id=rid, ts=clock.tick(), by=by, verdict=step.verdict,
                               cases=[_case(spec, step, tc)], environment=env, sdk_version=sdk))
 

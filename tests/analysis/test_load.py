@@ -11,7 +11,7 @@ import pytest
 
 from szagents.analysis.loading.runs import find_run_dirs, load_runs
 from szagents.analysis.loading.taxonomy import exec_time_s
-from szagents.trajectory import TrajectoryWarning, read_run
+from szagents.trajectory import BenchmarkCase, Timing, TrajectoryWarning, read_run
 
 
 def _events(runs, run, kind):
@@ -69,7 +69,7 @@ def test_step_median_covers_the_agents_own_benchmark(real_runs):
     """A step the agent benchmarked itself before submitting has two measurements and their median in the table."""
     step = real_runs.revisions[(real_runs.revisions["run"] == "mix") & (real_runs.revisions["number"] == 2)].iloc[0]
     benches = [e for e in _events(real_runs, "mix", "benchmark") if e.cases]
-    values = [e.cases[0]["compress_gbps"] for e in benches[1:3]]  # the tool's, then the validator's
+    values = [e.cases[0].compress_gbps for e in benches[1:3]]  # the tool's, then the validator's
     assert step["measurements"] == 2
     assert step["compress_gbps_median"] == pytest.approx(statistics.median(values))
 
@@ -127,9 +127,19 @@ def test_missing_fields_become_nan(golden_runs):
     assert math.isnan(row["best_tc_gbps"]) and math.isnan(row["tc_bandwidth_fraction"])
 
 
+def _case(compress_s: float, decompress_s: float, cycles: int | None) -> BenchmarkCase:
+    def timing(seconds: float) -> Timing:
+        return Timing(median_seconds=seconds, min_seconds=seconds, max_seconds=seconds, iqr_seconds=0.0, repetitions=1)
+
+    return BenchmarkCase(dataset="d", n=1, dtype="float32", eb=0.1, input_bytes=4, compressed_bytes=2, ratio=2.0,
+                         compress=timing(compress_s), decompress=timing(decompress_s), compress_gbps=1.0,
+                         decompress_gbps=1.0, psnr_db=80.0, nrmse=0.0, max_error_over_eb=0.5, compress_cycles=cycles)
+
+
 def test_exec_time_from_explicit_field_or_cycle_counted_timings():
-    """An exec_time_s-like field wins; else Cerebras cases (compress_cycles) give compress + decompress medians."""
-    cycles = {"compress_cycles": 1000, "compress": {"median_seconds": 0.25}, "decompress": {"median_seconds": 0.5}}
+    """An exec_time_s-like field an event carries wins; else Cerebras cases (compress_cycles) give compress +
+    decompress medians; a case without cycles gives none."""
+    cycles = _case(0.25, 0.5, cycles=1000)
     assert exec_time_s(cycles) == 0.75
-    assert exec_time_s({"execution_time_s": 134}, cycles) == 134.0
-    assert math.isnan(exec_time_s({"compress": {"median_seconds": 1.0}}, None))
+    assert exec_time_s(cycles, {"execution_time_s": 134}) == 134.0
+    assert math.isnan(exec_time_s(_case(1.0, 1.0, cycles=None), None))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from szagents.run.graph_run import resume_run, start_run
-from szagents.trajectory import read_run
+from szagents.trajectory import FORMAT_VERSION, read_run
 from tests.strategies.runs import calls_of, code_by_candidate, killed_after, lineage, search_config
 
 pytestmark = pytest.mark.slow
@@ -58,4 +58,4 @@ def test_evolve_logs_parents_inspirations_results_and_migrations(tmp_path):
     assert all(pid in ids and (source + 1) % 2 == target for m in migrations for pid, source, target in m.moves)
     screened = [e for e in events if e.event == "benchmark" and e.by == "screen"]
     assert screened, "correct children are screened before the full benchmark"
-    assert all(e.format_version == 2 for e in events)
+    assert all(e.format_version == FORMAT_VERSION for e in events)

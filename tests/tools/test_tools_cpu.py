@@ -31,7 +31,7 @@ def test_correct_kernel_validates_and_emits_events(tools, cpu_ctx):
     events = cpu_ctx.sink.events
     assert [e.event for e in events] == ["compile", "validation"]
     assert all(e.by == "tool" and e.run_id == "test-run" for e in events)
-    assert events[1].verdict == "ok" and events[1].cases[0]["verdict"] == "ok"
+    assert events[1].verdict == "ok" and events[1].cases[0].verdict == "ok"
 
 
 @pytest.mark.slow

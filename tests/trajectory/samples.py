@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
-from szagents.trajectory import EventBase, events
+from szagents.trajectory import BenchmarkCase, BoundViolation, CaseResult, Environment, EventBase, Timing, events
 
 RUN_ID = "szp-cuda-translate-0001"
+
+
+def _timing(median_seconds: float) -> Timing:
+    return Timing(median_seconds=median_seconds, min_seconds=median_seconds * 0.9, max_seconds=median_seconds * 1.2,
+                  iqr_seconds=median_seconds * 0.1, repetitions=10, cv=0.04, coverage="cupti")
+
+
+def sample_case() -> CaseResult:
+    """A failed validation case with its first bound violation."""
+    return CaseResult(dataset="cesm", n=1_000_000, dtype="float32", eb=1e-3, verdict="bound_violation",
+                      detail="max |x-x'| 2e-3 > eb 1e-3", max_abs_error=2e-3, max_error_over_eb=2.0,
+                      violation=BoundViolation(index=17, value=1.0, reconstructed=1.002, abs_error=2e-3,
+                                               error_over_eb=2.0, count=3))
+
+
+def sample_benchmark_case() -> BenchmarkCase:
+    """A measured benchmark case (cuda, with energy)."""
+    return BenchmarkCase(dataset="cesm", n=1_000_000, dtype="float32", eb=1e-3, input_bytes=4_000_000,
+                         compressed_bytes=800_000, ratio=5.0, compress=_timing(1.9e-5), decompress=_timing(1.7e-5),
+                         compress_gbps=210.0, decompress_gbps=235.3, psnr_db=float("inf"), nrmse=0.0,
+                         max_error_over_eb=0.5, compress_joules_per_gb=1.5, decompress_joules_per_gb=1.25)
 
 
 def sample_events(run_id: str = RUN_ID) -> dict[str, EventBase]:
@@ -33,11 +54,11 @@ def sample_events(run_id: str = RUN_ID) -> dict[str, EventBase]:
                             log_excerpt="kernel.cu(12): error: identifier \"x\" is undefined"),
         events.ValidationEvent(run_id=run_id, by="validator", verdict="bound_violation",
                                detail="max |x-x'| 2e-3 > eb 1e-3",
-                               cases=[{"dataset": "cesm", "eb": 1e-3, "max_abs_error": 2e-3}],
+                               cases=[sample_case()],
                                wall_seconds=2.0),
         events.BenchmarkEvent(run_id=run_id, by="validator", verdict="ok",
-                              cases=[{"dataset": "cesm", "compress_gbps": 210.0, "spread": [200.0, 215.5]}],
-                              environment={"gpu": "H100", "driver": "550.54"}),
+                              cases=[sample_benchmark_case()],
+                              environment=Environment(backend="cuda", device="H100", memory_bandwidth_gbps=3350.0)),
         events.RevisionEvent(run_id=run_id, number=4, role="optimizer", action="fuse prefix sum",
                              sha256="cd" * 32, files=["kernel.cu"], verdict="ok", correct=True,
                              compress_gbps=212.3, decompress_gbps=240.1, ratio=5.25, is_best=True,

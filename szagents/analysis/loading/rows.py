@@ -10,9 +10,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from szagents.analysis.loading.taxonomy import as_float, call_action, exec_time_s, failure_mode
-from szagents.trajectory import read_run
-from szagents.trajectory.events import EventBase
+from szagents.analysis.loading.taxonomy import as_float, call_action, exec_time_s, failure_mode, verdict_text
+from szagents.trajectory import BenchmarkEvent, EventBase, RevisionEvent, ValidationEvent, Verdict, read_run
 
 __all__ = ["RunRows", "collect_run"]
 
@@ -124,31 +123,31 @@ def _isolation(walk: _Walk, e: Any) -> None:
             versions.append(sdk)
 
 
-def _on_validation(walk: _Walk, e: Any) -> None:
+def _on_validation(walk: _Walk, e: ValidationEvent) -> None:
     """Keep the validator's result for the next revision, or move the phase."""
     _isolation(walk, e)
     if e.by == "validator":
         walk.pending["validation"] = e
     else:
-        _after_own_check(walk, e.verdict == "ok")
+        _after_own_check(walk, e.verdict is Verdict.ok)
 
 
-def _on_benchmark(walk: _Walk, e: Any) -> None:
+def _on_benchmark(walk: _Walk, e: BenchmarkEvent) -> None:
     """One measurement row per case; the validator's is kept for the next revision."""
-    env = e.environment or {}
+    env = e.environment
     if e.by == "validator":
         walk.pending["benchmark"] = e
     for index, case in enumerate(e.cases):
         row = dict(
-            step=len(walk.rows.revisions) + 1, by=e.by, verdict=e.verdict, content_sha256=walk.last_hash,
-            case=index, dataset=case.get("dataset", ""), compress_gbps=as_float(case.get("compress_gbps")),
-            decompress_gbps=as_float(case.get("decompress_gbps")), ratio=as_float(case.get("ratio")),
-            compress_bandwidth_fraction=as_float(case.get("compress_bandwidth_fraction")),
-            decompress_bandwidth_fraction=as_float(case.get("decompress_bandwidth_fraction")),
-            compress_joules_per_gb=as_float(case.get("compress_joules_per_gb")),
-            decompress_joules_per_gb=as_float(case.get("decompress_joules_per_gb")),
-            exec_time_s=exec_time_s(case), backend=env.get("backend"), device=env.get("device"),
-            memory_bandwidth_gbps=as_float(env.get("memory_bandwidth_gbps")),
+            step=len(walk.rows.revisions) + 1, by=e.by, verdict=verdict_text(e.verdict), content_sha256=walk.last_hash,
+            case=index, dataset=case.dataset, compress_gbps=as_float(case.compress_gbps),
+            decompress_gbps=as_float(case.decompress_gbps), ratio=as_float(case.ratio),
+            compress_bandwidth_fraction=as_float(case.compress_bandwidth_fraction),
+            decompress_bandwidth_fraction=as_float(case.decompress_bandwidth_fraction),
+            compress_joules_per_gb=as_float(case.compress_joules_per_gb),
+            decompress_joules_per_gb=as_float(case.decompress_joules_per_gb),
+            exec_time_s=exec_time_s(case), backend=env.backend if env else None, device=env.device if env else None,
+            memory_bandwidth_gbps=as_float(env.memory_bandwidth_gbps if env else None),
         )
         walk.rows.benchmarks.append(row)
         walk.step.append(row)
@@ -156,8 +155,8 @@ def _on_benchmark(walk: _Walk, e: Any) -> None:
 
 def _step_medians(walk: _Walk) -> dict[str, Any]:
     """Medians over every measurement of this step's code (validator and the agent's own) on the primary case."""
-    bench = walk.pending.get("benchmark")
-    primary = bench.cases[0].get("dataset", "") if bench is not None and bench.cases else None
+    bench: BenchmarkEvent | None = walk.pending.get("benchmark")
+    primary = bench.cases[0].dataset if bench is not None and bench.cases else None
     compiled = walk.pending.get("compile")
     same = [m for m in walk.step if m["dataset"] == primary and m["verdict"] == "ok"
             and (compiled is None or m["content_sha256"] == compiled.content_sha256)]
@@ -169,11 +168,11 @@ def _step_medians(walk: _Walk) -> dict[str, Any]:
     first = bench.cases[0] if bench is not None and bench.cases else None
     validation = walk.pending.get("validation")
     out["exec_time_s"] = exec_time_s(first, getattr(validation, "model_extra", None))
-    out["device"] = (bench.environment or {}).get("device") if bench is not None else None
+    out["device"] = bench.environment.device if bench is not None and bench.environment else None
     return out
 
 
-def _own_measurement(measured: dict[str, Any], e: Any) -> dict[str, Any]:
+def _own_measurement(measured: dict[str, Any], e: RevisionEvent) -> dict[str, Any]:
     """Step medians; where the step has no benchmark of its code (a reused result), the revision's own numbers."""
     if measured["measurements"]:
         return measured
@@ -186,15 +185,15 @@ def _on_comparison(walk: _Walk, e: Any) -> None:
     walk.pending["comparison"] = e
 
 
-def _on_revision(walk: _Walk, e: Any) -> None:
+def _on_revision(walk: _Walk, e: RevisionEvent) -> None:
     """One revision row with the step's medians, failure mode and cost so far."""
     measured = _own_measurement(_step_medians(walk), e)
     exec_time = measured.pop("exec_time_s")
-    exec_time = exec_time_s(e.model_extra) if math.isnan(exec_time) else exec_time
+    exec_time = exec_time_s(None, e.model_extra) if math.isnan(exec_time) else exec_time
     runnable = bool(e.correct) and exec_time != 0
     validation = walk.pending.get("validation")
     walk.rows.revisions.append(dict(
-        number=e.number, role=e.role, action=e.action, verdict=e.verdict, correct=bool(e.correct),
+        number=e.number, role=e.role, action=e.action, verdict=verdict_text(e.verdict), correct=bool(e.correct),
         runnable=runnable, failure=failure_mode(e.verdict, exec_time), is_best=e.is_best,
         compress_gbps=as_float(e.compress_gbps), decompress_gbps=as_float(e.decompress_gbps), ratio=as_float(e.ratio),
         **measured, exec_time_s=exec_time, detail=e.detail or getattr(validation, "detail", "") or "",

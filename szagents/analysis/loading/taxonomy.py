@@ -7,11 +7,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from szagents.tiers import TIERS
+from szagents.trajectory import BenchmarkCase, Verdict
 
 __all__ = [
     "FAILURE_MODES",
     "PHASES",
     "failure_mode",
+    "verdict_text",
     "call_action",
     "exec_time_s",
     "as_float",
@@ -45,11 +47,16 @@ _EDIT_TOOLS = {"write_file", "edit_file", "replace_in_file", "apply_patch", "cre
 _BUILD_TOOLS = {"compile", "validate", "benchmark", "profile", "shell", "run"}
 
 
-def failure_mode(verdict: str | None, exec_time: float = math.nan) -> str | None:
+def verdict_text(verdict: Verdict | str) -> str:
+    """A verdict as its plain name ("ok", "compile_error"; a revision's "unevaluated"), as the tables show it."""
+    return verdict.value if isinstance(verdict, Verdict) else str(verdict)
+
+
+def failure_mode(verdict: Verdict | str | None, exec_time: float = math.nan) -> str | None:
     """The failure mode of a revision verdict (None when it passed and ran for a non-zero time)."""
     if verdict in (None, "", "ok"):
         return "zero execution time" if exec_time == 0 else None
-    return _VERDICT_MODES.get(str(verdict), "other")
+    return _VERDICT_MODES.get(verdict_text(verdict), "other")
 
 
 def call_action(tool_names: Iterable[str]) -> str:
@@ -81,18 +88,17 @@ def as_float(value: Any) -> float:
         return math.nan
 
 
-def exec_time_s(*sources: Mapping[str, Any] | None) -> float:
-    """The device execution time (s) in the given dicts: an explicit field, else cycle-counted timings; NaN if none.
+def exec_time_s(case: BenchmarkCase | None, *extras: Mapping[str, Any] | None) -> float:
+    """The device execution time (s): a field an event carries beyond its schema (extras, first found wins), else
+    the case's cycle-counted timings; NaN if neither.
 
     Cerebras benchmark cases carry `compress_cycles` and the compress/decompress timings made from
     them; their medians add up to the execution time of one compress + decompress.
     """
-    present = [s for s in sources if s]
-    for source in present:
+    for source in extras:
         for key in _EXEC_KEYS:
-            if source.get(key) is not None:
+            if source and source.get(key) is not None:
                 return as_float(source[key])
-    for source in present:
-        if source.get("compress_cycles") is not None:
-            return sum(as_float((source.get(k) or {}).get("median_seconds")) for k in ("compress", "decompress"))
+    if case is not None and case.compress_cycles is not None:
+        return as_float(case.compress.median_seconds) + as_float(case.decompress.median_seconds)
     return math.nan

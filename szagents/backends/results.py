@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,8 +20,9 @@ __all__ = [
 ]
 
 
-class Verdict(str, Enum):
-    """Classification of one harness outcome; only `ok` means correct."""
+class Verdict(StrEnum):
+    """Classification of one harness outcome; only `ok` means correct. A StrEnum: it prints and formats as its
+    value (`f"{Verdict.ok}"` is `ok`), as the logs and the progress lines spell it."""
 
     ok = "ok"
     compile_error = "compile_error"

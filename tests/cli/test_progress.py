@@ -7,7 +7,8 @@ import io
 from rich.console import Console
 
 from szagents.cli.progress import ProgressPrinter
-from szagents.trajectory.events import ToolCall
+from szagents.trajectory import Verdict
+from szagents.trajectory.events import RevisionEvent, ToolCall
 
 SUMMARY = ("Fix constant-block test (radius <= eb); single-threaded chunked encoder with a sizing pass and a "
            "prefix sum over the chunk sizes")
@@ -36,3 +37,10 @@ def test_a_long_first_line_is_cut_with_an_ellipsis():
     text = _printed(_call("read_file", "kernel.c: " + "x" * 200 + "\nmore"))
     line = text.strip()
     assert line.startswith("read_file: kernel.c: xxx") and line.endswith("...") and len(line) == len("read_file: ") + 100
+
+
+def test_a_revision_line_spells_its_verdict_as_the_logs_do():
+    """A typed verdict prints as its value ("bound_violation"), not as the enum's name."""
+    text = _printed(RevisionEvent(run_id="r", number=2, role="optimizer", action="submit", sha256="0" * 64,
+                                  files=["kernel.c"], verdict=Verdict.bound_violation, correct=False))
+    assert "revision 2 bound_violation:" in text and "Verdict" not in text

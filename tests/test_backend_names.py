@@ -5,6 +5,10 @@ built-in backends to a user) are not code. Every other string and identifier of 
 backends/ is checked for the names cpu, cuda and cerebras, as a word of its own or as part of a
 name (`_on_cuda`, `CEREBRAS`, `f"cuda{i}"`). Task ids such as "szx-optimize-cpu" are data (the
 kernels' task.toml files), so a string that is exactly a task id passes.
+
+The Jinja templates of szagents/ outside backends/ (the prompts, the workspace README) are checked
+too, prose included and in any case ('CUDA', `cudaStream_t`): what agents are told about one
+backend is that backend's own text, which it names in its Requirements.guidance.
 """
 
 from __future__ import annotations
@@ -121,3 +125,24 @@ def test_every_exception_is_still_needed():
     for module, name in ALLOWED:
         tree = ast.parse((PACKAGE / module).read_text())
         assert any(name in _identifiers(node) for node in ast.walk(tree)), f"{module} no longer uses {name}"
+
+
+def template_names_in(text: str) -> list[str]:
+    """'line: name' for each backend name in a template's text, in any case or spelling."""
+    return [f"{number}: {name}" for number, line in enumerate(text.splitlines(), 1)
+            for name in sorted(_words(line) & NAMES)]
+
+
+def test_the_template_check_finds_backend_names_in_any_spelling():
+    """The template check is real: a test of the target's name, a backend's prose and its identifiers are found."""
+    text = ('{% if target == "cerebras" %}\n## GPU guidance (CUDA)\n`stream` is a `cudaStream_t`\n'
+            'Pointers are host pointers (cuSZp format, OpenMP).\n')
+    assert template_names_in(text) == ["1: cerebras", "2: cuda", "3: cuda"]
+
+
+def test_no_template_outside_backends_names_a_backend():
+    """No Jinja template of szagents/ outside backends/ names cpu, cuda or cerebras, in its logic or its prose."""
+    offenders = [f"{path.relative_to(PACKAGE)}:{hit}"
+                 for path in sorted(PACKAGE.rglob("*.j2")) if path.relative_to(PACKAGE).parts[0] != "backends"
+                 for hit in template_names_in(path.read_text(encoding="utf-8"))]
+    assert not offenders, "\n".join(offenders)

@@ -22,7 +22,9 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from szagents.backends.protocol import Availability, Backend, BenchSettings, KernelSpec, Problem, Requirements
+from szagents.backends.protocol import (
+    Availability, Backend, BenchSettings, Guidance, KernelSpec, Problem, Requirements,
+)
 from szagents.backends.registry import get_backend, requirements
 from szagents.backends.results import BenchmarkResult, CompileResult, ValidationResult, Verdict
 
@@ -97,6 +99,15 @@ def check_requirements(subject: Subject, workdir: Path) -> None:
              f"reference sources must be distinct source roles such as 'reference_c', got {roles}")
 
 
+def check_guidance(subject: Subject, workdir: Path) -> None:
+    """Every template the guidance names is a file at an absolute path (the prompts and the README render it from
+    there); a backend that names none gets the generic text."""
+    guidance = subject.backend.requirements.guidance
+    _require(isinstance(guidance, Guidance), f"requirements.guidance is {type(guidance).__name__}, not Guidance")
+    for slot, path in guidance.templates().items():
+        _require(path.is_absolute() and path.is_file(), f"guidance.{slot}: {path} is not a file at an absolute path")
+
+
 def check_compile_error_is_a_result(subject: Subject, workdir: Path) -> None:
     """Sources that do not compile give ok=False with a log, never an exception; validating it says compile_error."""
     build = _compiled(subject, subject.broken, workdir / "broken")
@@ -155,7 +166,7 @@ def check_registered(name: str, cls: type) -> None:
 
 
 CHECKS: list[Callable[[Subject, Path], None]] = [
-    check_protocol, check_requirements, check_compile_error_is_a_result, check_good_kernel_validates,
+    check_protocol, check_requirements, check_guidance, check_compile_error_is_a_result, check_good_kernel_validates,
     check_wrong_kernel_fails, check_benchmark,
 ]
 CHECK_NAMES = [c.__name__.removeprefix("check_") for c in CHECKS]

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from szagents.backends.results import BenchmarkResult, CompileResult, ValidationResult
 
-__all__ = ["Availability", "Material", "Requirements", "Problem", "KernelSpec", "BenchSettings", "QUICK_BENCH", "Backend"]
+__all__ = ["Availability", "Material", "Guidance", "Requirements", "Problem", "KernelSpec", "BenchSettings", "QUICK_BENCH", "Backend"]
 
 
 class Availability(BaseModel):
@@ -36,10 +36,29 @@ class Material(BaseModel):
     fresh_only: bool = False  # True: only into a new workspace (a starting skeleton a resumed run keeps)
 
 
+class Guidance(BaseModel):
+    """What a backend tells agents about its target, in the prompts and the workspace README: Jinja templates
+    (package data, rendered above the backends with the task's facts) and flags. A template left None gets the
+    generic text: a C ABI on host pointers, broad architecture advice, memory-bound tuning."""
+
+    model_config = ConfigDict(frozen=True)
+
+    architecture: Path | None = None  # the expert tier's architecture guidance: a section of its own
+    abi: Path | None = None  # the prompts' ABI constraint: the first bullets of their Constraints
+    tuning: Path | None = None  # the expert tier's last tuning bullet: what to compare the measure with
+    readme_abi: Path | None = None  # the body of the workspace README's ABI section
+    headers: bool = True  # headers the agent adds (.h, .cuh, .hpp) are compiled with the target files
+    out_buffers: bool = True  # compress reports out_bytes into a buffer the harness bounds and poisons
+
+    def templates(self) -> dict[str, Path]:
+        """The templates the backend provides, by slot."""
+        return {slot: value for slot, value in self if isinstance(value, Path)}
+
+
 class Requirements(BaseModel):
     """What a backend needs from the layers above it: the files agents write, how to describe the target, the
-    further modules compiled, whether it needs a GPU, what else goes into a workspace, its profiler, and which of
-    a kernel's sources are its references."""
+    further modules compiled, whether it needs a GPU, what else goes into a workspace, its profiler, which of
+    a kernel's sources are its references, and what the prompts and README tell agents about it."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -50,6 +69,7 @@ class Requirements(BaseModel):
     material: tuple[Material, ...] = ()
     profiler: str | None = None  # a built-in profiler tool by name ("ncu"); a backend's own profile() hook wins
     reference_sources: tuple[str, ...] = ()  # source roles of a kernel's task.toml it runs as references, in order
+    guidance: Guidance = Guidance()
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import jinja2
 from szagents.errors import UnknownSpecError
 from szagents.tasks.task import Task
 from szagents.tiers import TIERS
+from szagents.workspace.guidance import template_loader
 from szagents.workspace.layout import task_context
 
 __all__ = ["TIERS", "ROLES", "TEAMS", "TEMPLATES", "prompt_environment", "render_template", "render_prompt",
@@ -32,7 +33,7 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 def prompt_environment() -> jinja2.Environment:
     """The Jinja2 environment of the prompt templates (StrictUndefined, no HTML escaping)."""
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
+        loader=template_loader(TEMPLATES), undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False,
     )
 

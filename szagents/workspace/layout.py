@@ -6,6 +6,7 @@ from pathlib import Path
 
 from szagents.backends.registry import requirements
 from szagents.tasks.task import Mode, Task
+from szagents.workspace.guidance import guidance_context
 from szagents.workspace.workspace import Workspace
 
 __all__ = ["HEADER_SUFFIXES", "target_files", "starting_file", "target_sources", "KERNEL_TITLES", "task_context"]
@@ -50,5 +51,5 @@ def task_context(task: Task) -> dict[str, object]:
         "defines": dict(variant.defines), "source_name": kernel.source_path(task.source).name,
         "start_file": starting_file(task), "targets": list(target_files(task)),
         "validation": kernel.validation, "benchmark": kernel.benchmark, "budgets": task.budgets,
-        "format_check": kernel.validation.format_check,
+        "format_check": kernel.validation.format_check, "guidance": guidance_context(requirements(task.target).guidance),
     }

@@ -10,6 +10,7 @@ import jinja2
 from szagents.backends.registry import requirements
 from szagents.paths import kernels_dir
 from szagents.tasks.task import Task
+from szagents.workspace.guidance import template_loader
 from szagents.workspace.layout import starting_file, target_files, task_context
 from szagents.workspace.workspace import Workspace
 
@@ -21,7 +22,7 @@ _TEMPLATES = Path(__file__).resolve().parent / "templates"
 def render_readme(task: Task) -> str:
     """The workspace README.md of task: goal, files, ABI, rules, budgets, how to submit."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(_TEMPLATES), undefined=jinja2.StrictUndefined,
+        loader=template_loader(_TEMPLATES), undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True, autoescape=False,
     )
     return env.get_template("README.md.j2").render(**task_context(task))

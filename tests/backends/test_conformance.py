@@ -9,7 +9,7 @@ import pytest
 from szagents.backends import conformance
 from szagents.backends.cpu import CpuBackend, CpuConfig
 from szagents.backends.cuda import CudaBackend, CudaConfig
-from szagents.backends.protocol import KernelSpec
+from szagents.backends.protocol import Guidance, KernelSpec
 from szagents.backends.results import Verdict
 from szagents.backends.sandbox import Limits
 
@@ -43,6 +43,21 @@ def test_the_suite_catches_a_backend_that_breaks_the_contract(tmp_path):
                                   subject.spec, subject.problems)
     with pytest.raises(conformance.ConformanceError, match="validated ok"):
         conformance.check_wrong_kernel_fails(lenient, tmp_path)
+
+
+def test_the_suite_catches_a_guidance_template_that_is_not_there(tmp_path):
+    """A backend whose guidance names a missing template fails the guidance check; one naming none passes it."""
+    subject = _cpu_subject()
+
+    class Misguided(CpuBackend):
+        requirements = CpuBackend.requirements.model_copy(update={"guidance": Guidance(tuning=tmp_path / "gone.md.j2")})
+
+    misguided = conformance.Subject(Misguided(subject.backend.config), subject.good, subject.broken, subject.wrong,
+                                    subject.spec, subject.problems)
+    with pytest.raises(conformance.ConformanceError, match="guidance.tuning: .*gone.md.j2 is not a file"):
+        conformance.check_guidance(misguided, tmp_path)
+    Misguided.requirements = CpuBackend.requirements.model_copy(update={"guidance": Guidance()})
+    conformance.check_guidance(misguided, tmp_path)
 
 
 @pytest.mark.parametrize(("name", "cls"), [("cpu", CpuBackend), ("cuda", CudaBackend)])

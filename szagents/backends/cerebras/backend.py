@@ -11,12 +11,16 @@ from szagents.backends.cerebras.config import CerebrasConfig
 from szagents.backends.cerebras.conventions import cap_words, host_params
 from szagents.backends.cerebras.launch import run_harness
 from szagents.backends.cerebras.outcome import to_benchmark, to_validation
-from szagents.backends.protocol import Availability, BenchSettings, KernelSpec, Material, Problem, Requirements
+from szagents.backends.protocol import (
+    Availability, BenchSettings, Guidance, KernelSpec, Material, Problem, Requirements,
+)
 from szagents.backends.results import BenchmarkResult, CompileResult, Environment, ValidationResult, Verdict
 from szagents.errors import ToolchainError
 from szagents.paths import data_root
 
 __all__ = ["CerebrasBackend"]
+
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 class CerebrasBackend:
@@ -35,6 +39,9 @@ class CerebrasBackend:
             target_files=("layout.csl", "pe.csl"), description="CSL on the Cerebras WSE", module_suffixes=(".csl",),
             material=(Material(source=material / "README.md", name="CEREBRAS.md"),
                       *(Material(source=material / "skeleton" / n, name=n, fresh_only=True) for n in ("layout.csl", "pe.csl"))),
+            guidance=Guidance(architecture=_TEMPLATES / "architecture.md.j2", abi=_TEMPLATES / "abi.md.j2",
+                              tuning=_TEMPLATES / "tuning.md.j2", readme_abi=_TEMPLATES / "readme_abi.md.j2",
+                              headers=False, out_buffers=False),  # the CSL programs import no headers; memcpy moves the data
         )
 
     def availability(self) -> Availability:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from szagents.backends.build.library import LibraryBackend
-from szagents.backends.protocol import Availability, Requirements
+from szagents.backends.protocol import Availability, Guidance, Requirements
 from szagents.backends.sandbox import Limits
 
 __all__ = ["CpuConfig", "CpuBackend"]
 
 _GIB = 1 << 30
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 class CpuConfig(BaseModel):
@@ -36,7 +38,8 @@ class CpuBackend(LibraryBackend):
     device = "cpu"
     compiled_suffixes = frozenset({".c", ".cc", ".cpp"})
     requirements = Requirements(target_files=("kernel.c",), description="C on the CPU, OpenMP allowed",
-                                reference_sources=("serial_c", "reference_c"))
+                                reference_sources=("serial_c", "reference_c"),
+                                guidance=Guidance(architecture=_TEMPLATES / "architecture.md.j2"))
 
     def __init__(self, config: CpuConfig | None = None) -> None:
         self.config = config or CpuConfig()

@@ -13,10 +13,12 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from szagents.backends.build.library import LibraryBackend
-from szagents.backends.protocol import Availability, Requirements
+from szagents.backends.protocol import Availability, Guidance, Requirements
 from szagents.backends.sandbox import Limits
 
 __all__ = ["CudaConfig", "CudaBackend", "find_nvcc", "gpu_arch"]
+
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 class CudaConfig(BaseModel):
@@ -66,7 +68,9 @@ class CudaBackend(LibraryBackend):
     device = "cuda"
     compiled_suffixes = frozenset({".cu"})
     requirements = Requirements(target_files=("kernel.cu",), description="CUDA", gpu=True, profiler="ncu",
-                                reference_sources=("baseline_cu", "reference_cu"))
+                                reference_sources=("baseline_cu", "reference_cu"),
+                                guidance=Guidance(architecture=_TEMPLATES / "architecture.md.j2", abi=_TEMPLATES / "abi.md.j2",
+                                                  readme_abi=_TEMPLATES / "readme_abi.md.j2"))
 
     def __init__(self, config: CudaConfig | None = None) -> None:
         self.config = config or CudaConfig()

@@ -92,3 +92,17 @@ def test_workspace_conventions_come_from_the_plugin(toy_site):
 
     task = get_task("szx-optimize-cpu").model_copy(update={"target": "toy"})
     assert target_files(task) == ("kernel.py",)
+
+
+def test_a_plugin_without_guidance_gets_the_generic_text(toy_site):
+    """The plug-in names no templates: its task's prompts and README carry the generic ABI, guidance and tuning."""
+    from szagents.prompts import render_prompt
+    from szagents.tasks.catalog import get_task
+    from szagents.workspace.materialize import render_readme
+
+    task = get_task("szx-optimize-cpu").model_copy(update={"target": "toy"})
+    prompt = render_prompt("single", "expert", task)
+    assert "Pointers are host pointers and `stream` is NULL." in prompt
+    assert "## Architecture guidance" in prompt and "memory-bound when done well" in prompt
+    assert "`kernel.py` is what gets compiled, with any headers" in prompt
+    assert "Pointers are host pointers; `stream` is NULL." in render_readme(task)

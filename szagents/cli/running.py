@@ -35,6 +35,9 @@ def _guard(console: Console, run_dir: Path, go: Any) -> int:
     except KeyboardInterrupt as exc:
         if not run_dir.exists():
             raise
+        # The signal may have landed inside one of the progress view's prints, leaving that console buffering for
+        # good (Rich writes its buffer when the print's context exits): say how to resume on a console of its own.
+        console = Console(file=console.file, highlight=False)
         why = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
         console.print(f"[yellow]{why}[/yellow]: the run stopped at its last checkpoint; continue with:", highlight=False)
         console.print(f"  {_resume_hint(run_dir)}", soft_wrap=True, highlight=False)  # a command to copy: never wrapped

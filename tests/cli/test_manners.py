@@ -188,3 +188,25 @@ def test_missing_key_is_a_failed_start_without_a_run_folder(tmp_path):
     done = szagents("run", "--task", "szx-optimize-cpu", "--model", "openai:gpt-4o", "--runs-dir", str(tmp_path), env=env)
     assert done.returncode == 2 and "OPENAI_API_KEY" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert not list(tmp_path.iterdir())
+
+
+def test_the_resume_line_is_written_even_when_the_signal_cut_a_print_short(tmp_path):
+    """SIGTERM inside one of the progress view's prints leaves Rich's console buffering (the print's context never
+    exits); the resume command still reaches the terminal."""
+    import io
+
+    from rich.console import Console
+
+    from szagents.cli.errors import Terminated
+    from szagents.cli.running import _guard
+
+    out = io.StringIO()
+    console = Console(file=out, width=200)
+    console.begin_capture()  # what a print cut short by the signal leaves behind: the console's buffer entered
+
+    def go():
+        console.print("optimizer #1 -> read_file")
+        raise Terminated()
+
+    assert _guard(console, tmp_path, go) == 143
+    assert f"szagents resume {tmp_path}" in out.getvalue()

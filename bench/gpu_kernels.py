@@ -300,17 +300,14 @@ class Timing:
 def time_call(fn, stream, flush, reps: int, runs: int, warmup: int = 3, wait_for_flush: bool = False) -> Timing:
     """CUDA events on the ABI stream around fn(); 128 MB written before each rep (L2 flush).
 
-    fn may take the repetition's index (to rotate buffers). wait_for_flush: the host waits for the flush
-    before it records the start and calls, as the harness does (the call's launch latency is then inside the
-    window); by default the call is queued behind the flush, as Triton's do_bench and nvbench time."""
-    import inspect
-
+    wait_for_flush: the host waits for the flush before it records the start and calls, as the harness does
+    (the call's launch latency is then inside the window); by default the call is queued behind the flush, as
+    Triton's do_bench and nvbench time."""
     import cupy as cp
 
-    call = fn if inspect.signature(fn).parameters else (lambda _: fn())
     start, end = cp.cuda.Event(), cp.cuda.Event()
-    for i in range(warmup):
-        call(i)
+    for _ in range(warmup):
+        fn()
     stream.synchronize()
     timing = Timing()
     for run in range(runs):
@@ -320,7 +317,7 @@ def time_call(fn, stream, flush, reps: int, runs: int, warmup: int = 3, wait_for
             if wait_for_flush:
                 stream.synchronize()
             start.record(stream)
-            call(run * reps + rep)
+            fn()
             end.record(stream)
             end.synchronize()
             times.append(cp.cuda.get_elapsed_time(start, end))

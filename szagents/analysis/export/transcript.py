@@ -22,7 +22,6 @@ from inspect_ai.model import (ChatCompletionChoice, ChatMessage, ChatMessageAssi
 from inspect_ai.scorer import Score
 from inspect_ai.tool import ToolCall, ToolCallError
 
-from szagents.analysis.loading.taxonomy import verdict_text
 from szagents.trajectory.events import EventBase, RevisionEvent
 
 __all__ = ["Transcript", "build_transcript", "inspect_model", "revision_value"]
@@ -154,7 +153,7 @@ class _Builder:
         detail = f": {e.detail}" if e.detail else ""
         reused = f" (the files of revision {e.reused_from}: its result reused)" if e.reused_from else ""
         score = Score(value=revision_value(e.correct, e.compress_gbps, e.decompress_gbps, e.ratio), answer=e.action,
-                      explanation=f"revision {e.number} by {e.role}: {verdict_text(e.verdict)}{detail}{reused}"
+                      explanation=f"revision {e.number} by {e.role}: {e.verdict}{detail}{reused}"
                                   + (" (best so far)" if e.is_best else ""),
                       metadata=e.model_dump(mode="json", exclude={"event", "format_version", "run_id", "seq", "ts"}))
         self.out.events.append(ScoreEvent(score=score, intermediate=True, scorer="szagents_validator",

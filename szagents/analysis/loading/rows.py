@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from szagents.analysis.loading.taxonomy import as_float, call_action, exec_time_s, failure_mode, verdict_text
+from szagents.analysis.loading.taxonomy import as_float, call_action, exec_time_s, failure_mode
 from szagents.trajectory import BenchmarkEvent, EventBase, RevisionEvent, ValidationEvent, Verdict, read_run
 
 __all__ = ["RunRows", "collect_run"]
@@ -139,7 +139,7 @@ def _on_benchmark(walk: _Walk, e: BenchmarkEvent) -> None:
         walk.pending["benchmark"] = e
     for index, case in enumerate(e.cases):
         row = dict(
-            step=len(walk.rows.revisions) + 1, by=e.by, verdict=verdict_text(e.verdict), content_sha256=walk.last_hash,
+            step=len(walk.rows.revisions) + 1, by=e.by, verdict=str(e.verdict), content_sha256=walk.last_hash,
             case=index, dataset=case.dataset, compress_gbps=as_float(case.compress_gbps),
             decompress_gbps=as_float(case.decompress_gbps), ratio=as_float(case.ratio),
             compress_bandwidth_fraction=as_float(case.compress_bandwidth_fraction),
@@ -193,7 +193,7 @@ def _on_revision(walk: _Walk, e: RevisionEvent) -> None:
     runnable = bool(e.correct) and exec_time != 0
     validation = walk.pending.get("validation")
     walk.rows.revisions.append(dict(
-        number=e.number, role=e.role, action=e.action, verdict=verdict_text(e.verdict), correct=bool(e.correct),
+        number=e.number, role=e.role, action=e.action, verdict=str(e.verdict), correct=bool(e.correct),
         runnable=runnable, failure=failure_mode(e.verdict, exec_time), is_best=e.is_best,
         compress_gbps=as_float(e.compress_gbps), decompress_gbps=as_float(e.decompress_gbps), ratio=as_float(e.ratio),
         **measured, exec_time_s=exec_time, detail=e.detail or getattr(validation, "detail", "") or "",

@@ -13,7 +13,6 @@ __all__ = [
     "FAILURE_MODES",
     "PHASES",
     "failure_mode",
-    "verdict_text",
     "call_action",
     "exec_time_s",
     "as_float",
@@ -47,16 +46,11 @@ _EDIT_TOOLS = {"write_file", "edit_file", "replace_in_file", "apply_patch", "cre
 _BUILD_TOOLS = {"compile", "validate", "benchmark", "profile", "shell", "run"}
 
 
-def verdict_text(verdict: Verdict | str) -> str:
-    """A verdict as its plain name ("ok", "compile_error"; a revision's "unevaluated"), as the tables show it."""
-    return verdict.value if isinstance(verdict, Verdict) else str(verdict)
-
-
 def failure_mode(verdict: Verdict | str | None, exec_time: float = math.nan) -> str | None:
     """The failure mode of a revision verdict (None when it passed and ran for a non-zero time)."""
     if verdict in (None, "", "ok"):
         return "zero execution time" if exec_time == 0 else None
-    return _VERDICT_MODES.get(verdict_text(verdict), "other")
+    return _VERDICT_MODES.get(str(verdict), "other")  # a Verdict (StrEnum) is its value
 
 
 def call_action(tool_names: Iterable[str]) -> str:

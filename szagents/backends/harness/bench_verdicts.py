@@ -229,7 +229,7 @@ def _describe_off_clock(example: OffClockWork) -> str:
     """One piece of off-the-clock device work, as the trace described it."""
     after, rep, duration = example.after_window_s, example.repetition, example.duration_s
     call = "a warm-up call" if rep is None else f"timed repetition {rep}"
-    if not isinstance(after, (int, float)) or isinstance(after, bool) or not math.isfinite(after):
+    if after is None or not math.isfinite(after):
         when = "before the first call"
     elif after < 0:
         when = f"left running past the end of {call}"

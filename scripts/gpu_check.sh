@@ -66,7 +66,7 @@ xdist=(); python3 -c "import xdist" 2>/dev/null && xdist=(-n "$workers")
 suite() {
     local name=$1 log=$2; shift 2
     local t0=$(date +%s)
-    python3 -m pytest -p no:cacheprovider -q "$@" > "$OUT/$log" 2>&1 || status=1
+    python3 -m pytest -p no:cacheprovider -q --durations=15 "$@" > "$OUT/$log" 2>&1 || status=1
     summary+=("$name: $(tail -n 1 "$OUT/$log" | sed 's/=//g;s/^ *//') [$(( $(date +%s) - t0 )) s wall]")
 }
 targets=("$@")

@@ -41,8 +41,12 @@ def browser():
 def _open(browser, path):
     """Load a file and return its SEVERE console messages."""
     browser.get_log("browser")  # drop messages of earlier pages
+    from selenium.webdriver.support.wait import WebDriverWait  # selenium is there: browser() skips without it
+
     browser.get(path.as_uri())
-    assert browser.execute_script("return document.readyState") == "complete"
+    # get() usually returns after the load event, but not always (a busy machine, 2026-12-06: 'loading' once in
+    # about 20 suites): wait for it, as long as a slow machine needs
+    WebDriverWait(browser, 60).until(lambda b: b.execute_script("return document.readyState") == "complete")
     return [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
 
 

@@ -4,9 +4,8 @@ For the SZp (plain) and SZx CUDA references at REL 1e-3 on the 25.9 MB climate f
 smooth GRF, each measured as `szagents validate --bench` measures (the cuda backend's benchmark with its
 default settings), in two separate processes; then, in this process, the same build called kernel
 against kernel: CUDA events on one stream around each call, the same L2 flush (a memset of twice the
-L2) before it, as bench/gpu_kernels.py times, and two variants of it: the host waits for the flush before the
-call (what the harness did until 2026-12-06: it timed the launch on an idle GPU), and 16 buffer pairs used in
-turn (the harness lays out a fresh pair per repetition). Prints per case the two runs' medians (GB/s), their CV,
+L2) before it, as bench/gpu_kernels.py times, and two variants of it that mirror what the harness does
+differently (the host waits for the flush before the call; 16 buffer pairs used in turn). Prints per case the two runs' medians (GB/s), their CV,
 how far apart they are, and their ratio to the kernel-vs-kernel median; then PASS or FAIL against
 issue 21's goals (CV <= 3 %, runs within 3 % of each other, within 10 % of kernel-vs-kernel).
 

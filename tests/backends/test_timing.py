@@ -69,15 +69,10 @@ def test_work_packed_into_one_call_gains_at_most_the_packing_factor():
     assert sorted(reported)[10] >= 50 * US / PACKING * 0.999
 
 
-def test_a_claim_is_the_larger_of_the_trace_span_and_the_childs_own_figure():
-    """Where the trace has one span per repetition, each claim is the larger of the span (work hidden on other
-    streams) and the child's events (gaps the call's host side leaves on the ABI stream); a trace of the wrong
-    length is ignored."""
-    own = _done([12 * US, 8 * US, 10 * US])
-    _, claimed, _, _, _ = repetition_times([28 * US] * 3, own, NULL, spans=[9 * US, 9 * US, 30 * US])
-    assert claimed == [12 * US, 9 * US, 30 * US]
-    _, claimed, _, _, _ = repetition_times([28 * US] * 3, own, NULL, spans=[90 * US] * 2)
-    assert claimed == [12 * US, 8 * US, 10 * US]
+def test_trace_spans_replace_the_childs_figures():
+    """Where the trace has one span per repetition, the spans are the claims."""
+    reported, claimed, _, _, _ = repetition_times([28 * US] * 3, _done([1.0] * 3), NULL, spans=[9 * US] * 3)
+    assert claimed == [9 * US] * 3 and reported == claimed
 
 
 def _row(kind, start_us, end_us, stream=7):

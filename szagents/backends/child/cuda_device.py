@@ -132,19 +132,14 @@ class CudaDevice:
         self._checks.synchronize()
 
     def flush_cache(self) -> None:
-        """Overwrite twice the L2 size so the next timed call reads its input from HBM (a memset: no kernel to
-        compile). Queued, never waited for: the next call is ordered after it (stream()), so its launch is queued
-        while the flush runs and its time starts when the flush ends, as kernel-against-kernel timing (Triton's
-        do_bench, nvbench) measures. A host that waited for the flush timed the call's launch on an idle GPU:
-        14-26 % slower figures for a 25.9 MB call (bench/gpu_steadiness.py, H200, 2026-12-06)."""
+        """Overwrite twice the L2 size so the next timed call reads its input from HBM (a memset: no kernel to compile)."""
         self._flips ^= 1
         cp.cuda.runtime.memsetAsync(self._scratch.data.ptr, self._flips, self._scratch.nbytes, self._checks.ptr)
+        self._checks.synchronize()
 
     def time_call(self, call: Callable[[], int]) -> tuple[int, float]:
-        """CUDA events on the ABI stream around call, the start ordered after the harness's queued work (the
-        flush), then a device-wide synchronize."""
+        """CUDA events on the ABI stream around call, then a device-wide synchronize."""
         start, end = cp.cuda.Event(), cp.cuda.Event()
-        self.stream()
         start.record(self._abi_stream)
         status = call()
         end.record(self._abi_stream)

@@ -7,9 +7,8 @@ median round trip is the allowance (a repetition pays a typical handshake, not t
 half its interquartile range the typical excess. A repetition's bound is its wall time less the
 allowance. The floor is taken on the median: the median bound less 5 % and less the typical excess
 (capped at a quarter of it). The child's own
-figures are the per-repetition claims: on a GPU the larger of the CUPTI span of all device work in the
-repetition's window (where a trace exists) and CUDA events on the ABI stream from the end of the cache flush
-to the call's return; on a cpu the host clock around the call; where
+figures (CUPTI spans of all device work in each repetition's window where a trace exists, else CUDA
+events on the ABI stream or the host clock around the call) are the per-repetition claims; where
 their median falls below the floor, every claim is raised in proportion, so the median reported is
 never below what the parent's clock allows, and a rare slow handshake (host noise) raises nothing.
 On a GPU, where every repetition's input is on the device before the first `go`, work of several
@@ -89,14 +88,10 @@ def _claim(done: Done) -> float:
 
 
 def _claims(done: Sequence[Done], spans: Sequence[Any] | None) -> list[float]:
-    """Per repetition the larger of the trace's span (where there is one per repetition) and the `done`'s own
-    figure. The span holds device work on every stream but not the gaps before, between and after it that the
-    call's host side leaves (a compressor reading its size back, a launch queued late); the child's CUDA events
-    on the ABI stream hold those, as kernel-against-kernel timing does, but not work on other streams."""
-    own = [_claim(m) for m in done]
+    """The trace's spans where there is one per repetition, else each `done`'s own figure."""
     if spans is not None and len(spans) == len(done):
-        return [max(0.0 if (v := claimed_number(x)) is None else v, o) for x, o in zip(spans, own)]
-    return own
+        return [0.0 if (v := claimed_number(x)) is None else v for x in spans]
+    return [_claim(m) for m in done]
 
 
 def repetition_times(walls: Sequence[float], done: Sequence[Done], allowance: Allowance,
@@ -129,8 +124,7 @@ PHASES = ("wake", "flush", "call", "settle", "between", "reply")
 def handshake_phases(sent: Sequence[float], walls: Sequence[float], done: Sequence[Done],
                      batches: Sequence[int] | None = None) -> dict[str, float] | None:
     """Median microseconds of each part of a go -> done round trip: the child reading `go` (wake), its cache
-    flush (on a GPU only queued: the device runs it while the call is launched), the call, its device-wide
-    synchronize (settle), in a batch the time from one call's synchronize to
+    flush, the call, its device-wide synchronize (settle), in a batch the time from one call's synchronize to
     the next one's start (between: its `done` sent), and the last answer leaving it (reply; reaching the
     parent where the channel has no timestamps). The child's marks are claims on the shared monotonic clock:
     a diagnosis of where the wall time goes, never a figure the reported time rests on. None where the child

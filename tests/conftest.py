@@ -3,10 +3,7 @@ cache and folder shared by every pytest-xdist worker, and the real scripted runs
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pickle
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +12,7 @@ import numpy as np
 import pytest
 
 from szagents.paths import SHIPPED_VECTORS, vectors_dir
+from tests.sharing import once_per_run, run_folder
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -63,18 +61,12 @@ def vector_case(request) -> VectorCase:
     return request.param
 
 
-def _run_folder(tmp_path_factory) -> Path:
-    """This test run's folder, the same for every xdist worker (a worker's base temp is <run folder>/popen-gwN)."""
-    base = tmp_path_factory.getbasetemp()
-    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-
-
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache(tmp_path_factory):
     """Every test run builds and caches into its own folder, never the user's cache; its xdist workers share it,
     so each kernel is compiled and each dataset generated once per run (stores are atomic: compiler.py, _cache.py)."""
     if "SZAGENTS_CACHE" not in os.environ:
-        folder = _run_folder(tmp_path_factory) / "szagents-cache"
+        folder = run_folder(tmp_path_factory) / "szagents-cache"
         folder.mkdir(exist_ok=True)
         os.environ["SZAGENTS_CACHE"] = str(folder)
     yield
@@ -91,23 +83,6 @@ def _one_thread_kernels():
     """
     os.environ["OMP_NUM_THREADS"] = "1"
     yield
-
-
-def once_per_run(folder: Path, name: str, make: Callable[[Path], object]) -> object:
-    """make(folder / name)'s result, computed by the first xdist worker that asks and read back by the others.
-
-    A file lock serializes the workers; the result is pickled beside the folder, which readers must not change.
-    """
-    target, result = folder / name, folder / f"{name}.pickle"
-    with open(folder / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not result.exists():
-            shutil.rmtree(target, ignore_errors=True)
-            target.mkdir()
-            value = make(target)
-            result.write_bytes(pickle.dumps(value))
-            return value
-    return pickle.loads(result.read_bytes())
 
 
 def _real_run(name: str) -> Callable[[Path], object]:
@@ -137,7 +112,7 @@ def real_runs_made(tmp_path_factory) -> dict:
     demo: every route, really compiled, validated and benchmarked) and "mix" (see _real_run). Each is made by the
     first xdist worker that asks for it; odd workers ask in the other order, so two workers make the two at once
     instead of one waiting for the other to make both."""
-    folder = _run_folder(tmp_path_factory) / "real-runs"
+    folder = run_folder(tmp_path_factory) / "real-runs"
     folder.mkdir(exist_ok=True)
     names = ["demo", "mix"]
     if int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0) % 2:

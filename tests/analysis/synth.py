@@ -8,6 +8,10 @@ from tests.analysis.synthetic import SyntheticRun, SyntheticStep, write_run
 
 GPT, GEMINI = "openai:gpt-5.1-codex", "google_genai:gemini-2.5-pro"
 
+# Reference numbers the reports are written with (made up: only their place in a report is tested).
+REFERENCE = [{"kernel": "szx", "backend": "cuda", "compress_gbps": 1500.0, "decompress_gbps": 1000.0, "label": "cuSZx"},
+             {"kernel": "szp", "backend": "cuda", "compress_gbps": 100.0, "decompress_gbps": 800.0, "label": "cuSZp"}]
+
 # The study's Table II (Cu-SZx optimization trace): Tc, Td, ratio, action.
 TABLE_II = [
     (886.0, 975.2, 3.50, "Baseline"), (1110.0, 866.3, 4.75, "Initial GPU parallelism"),

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import shutil
 
-import pandas as pd
 import pytest
 from PIL import Image
 
-from szagents.analysis.loading.runs import Runs
-from szagents.analysis.report.write import write_report
-from tests.analysis.test_report import REFERENCE
 
-pytestmark = pytest.mark.slow  # a headless Chromium on a report of the shared real runs (real_runs_made): 50 s
+# A headless Chromium on the shared report (both_report): 50 s. One worker runs them all (make test's --dist
+# loadgroup), so the browser starts once per test run, not once per worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,1000")
@@ -58,10 +56,9 @@ def _rendered(browser, selector):
 
 
 @pytest.fixture(scope="module")
-def page(golden_runs, real_runs, tmp_path_factory):
-    """A report on the golden and the real runs together, with reference numbers."""
-    both = Runs.concat([golden_runs, real_runs])
-    return write_report(both, tmp_path_factory.mktemp("html"), reference=pd.DataFrame(REFERENCE))
+def page(both_report):
+    """The report on the golden and the real runs together, with reference numbers (shared: only read)."""
+    return both_report
 
 
 def test_report_loads_without_console_errors_and_figures_render(browser, page):

@@ -22,7 +22,8 @@ from szagents.run import RunConfig, start_run  # noqa: E402
 from szagents.tasks.task import Budgets  # noqa: E402
 from szagents.trajectory import read_run  # noqa: E402
 
-pytestmark = pytest.mark.slow  # its module fixtures make a real cpu run, an MCP run and a study: 3-12 s a test
+# Its module fixtures make a real cpu run, an MCP run and a study (3-12 s a test): one worker runs the module.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("export")]
 
 ROOT = Path(__file__).parents[2]
 SCRIPT = ROOT / "tests" / "studies" / "one_submission.json"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 from matplotlib.text import Text
@@ -17,17 +16,19 @@ from szagents.analysis.figures.plotting import new_figure
 from szagents.analysis.loading.runs import Runs, load_runs
 from szagents.analysis.report.write import write_report
 from tests.analysis.synthetic import SyntheticRun, SyntheticStep, write_run
-from tests.analysis.test_report import REFERENCE
 
 MIN_DPI = 150
 
 
+# Its module fixture writes a report on 24 crowded runs: one worker runs the module (make test's --dist loadgroup), so it is written once.
+pytestmark = pytest.mark.xdist_group("figures")
+
+
 @pytest.fixture(scope="module")
-def made(golden_runs, real_runs, tmp_path_factory) -> dict[str, dict]:
+def made(both_report, tmp_path_factory) -> dict[str, dict]:
     """Figure name -> FigureFile for the golden and real runs together ('both'), and for 24 runs of 8 models x 3
     tiers ('crowded': more groups than fit side by side)."""
-    both = write_report(Runs.concat([golden_runs, real_runs]), tmp_path_factory.mktemp("figs"),
-                        reference=pd.DataFrame(REFERENCE))
+    both = both_report
     root = tmp_path_factory.mktemp("crowded-runs")
     for i in range(24):
         steps = (SyntheticStep("Baseline", tc=100.0 + i, td=200.0, ratio=3.0, calls=0),

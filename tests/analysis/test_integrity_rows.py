@@ -12,7 +12,8 @@ from szagents.analysis.tables.trace import trace_data
 from szagents.roles.team import Team
 from szagents.run import RunConfig, start_run
 
-pytestmark = pytest.mark.slow  # its module fixture makes two real runs: 6-9 s a test
+# Its module fixture makes two real runs (6-9 s a test): one worker runs the module.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("integrity-rows")]
 
 ROLE_SCRIPTS = Path(__file__).parents[1] / "roles" / "scripts"
 

@@ -13,9 +13,12 @@ from szagents.analysis.loading.runs import load_runs
 from szagents.analysis.loading.reference import load_reference, reference_fractions, reference_from_runs
 from szagents.analysis.report.write import write_report
 from szagents.errors import InputError
+from tests.analysis.synth import REFERENCE
 
-REFERENCE = [{"kernel": "szx", "backend": "cuda", "compress_gbps": 1500.0, "decompress_gbps": 1000.0, "label": "cuSZx"},
-             {"kernel": "szp", "backend": "cuda", "compress_gbps": 100.0, "decompress_gbps": 800.0, "label": "cuSZp"}]
+
+
+# Its module fixture writes a full report: one worker runs the module (make test's --dist loadgroup), so it is written once.
+pytestmark = pytest.mark.xdist_group("report")
 
 
 @pytest.fixture(scope="module")

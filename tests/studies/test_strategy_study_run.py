@@ -17,7 +17,9 @@ from szagents.studies.plan import plan_study
 from tests.analysis.test_browser import _open, _rendered, browser  # noqa: F401 - browser: the headless Chromium fixture
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "strategies_study.toml"
-pytestmark = pytest.mark.slow  # four real runs (every revision compiled, validated, benchmarked), then a report: ~40 s
+# Four real runs (every revision compiled, validated, benchmarked), then a report: ~40 s. One worker runs both tests
+# (make test's --dist loadgroup), so the study is run once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("strategy-study")]
 
 
 @pytest.fixture(scope="module")

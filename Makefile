@@ -13,7 +13,9 @@ CACHE := $(or $(SZAGENTS_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/szagents)
 # two workers per core); then those marked `serial` (they time something or need a quiet machine), one at a time.
 # Two per core because most tests spend much of their time waiting (sandboxed children starting, daemons, the
 # scripted models' latency): on an idle 2-core machine the parallel pass took 517 s with 4 workers against
-# 615-690 s with 2 (2026-12-06).
+# 615-690 s with 2 (2026-12-06). --dist loadgroup: the tests of a module marked with one xdist_group (a costly module
+# fixture: a browser, a report, a study's real runs) run on one worker, so the fixture is made once (pytest < 9.2:
+# tests/test_xdist_groups.py).
 CORES ?= $(shell nproc 2>/dev/null || echo 1)
 JOBS ?= $(shell echo $$(( 2 * $(CORES) )))
 PYTEST := $(BIN)/python -m pytest

@@ -14,7 +14,6 @@ from tests.analysis.synth import REFERENCE, write_golden_runs
 from tests.sharing import once_per_run, run_folder
 
 
-
 @pytest.fixture(scope="session")
 def real_root(real_runs_made) -> Path:
     """Two real runs of szx-optimize-cpu in one folder: the bundled demo and the mix script (tests/conftest.py)."""

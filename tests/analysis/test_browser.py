@@ -8,7 +8,6 @@ import shutil
 import pytest
 from PIL import Image
 
-
 # A headless Chromium on the shared report (both_report): 50 s. One worker runs them all (make test's --dist
 # loadgroup), so the browser starts once per test run, not once per worker.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
@@ -38,9 +37,9 @@ def browser():
 
 def _open(browser, path):
     """Load a file and return its SEVERE console messages."""
-    browser.get_log("browser")  # drop messages of earlier pages
     from selenium.webdriver.support.wait import WebDriverWait  # selenium is there: browser() skips without it
 
+    browser.get_log("browser")  # drop messages of earlier pages
     browser.get(path.as_uri())
     # get() usually returns after the load event, but not always (a busy machine, 2026-12-06: 'loading' once in
     # about 20 suites): wait for it, as long as a slow machine needs
@@ -55,17 +54,11 @@ def _rendered(browser, selector):
     return browser.execute_script(script, selector)
 
 
-@pytest.fixture(scope="module")
-def page(both_report):
-    """The report on the golden and the real runs together, with reference numbers (shared: only read)."""
-    return both_report
-
-
-def test_report_loads_without_console_errors_and_figures_render(browser, page):
+def test_report_loads_without_console_errors_and_figures_render(browser, both_report):
     """No SEVERE console message; every inlined figure decodes and is displayed with a non-zero size."""
-    assert _open(browser, page.html) == []
+    assert _open(browser, both_report.html) == []
     images = _rendered(browser, "figure img")
-    assert len(images) == len(page.figures) == 8
+    assert len(images) == len(both_report.figures) == 8
     assert all(natural > 0 and width > 0 and height > 0 for natural, width, height in images), images
 
 
@@ -79,23 +72,23 @@ _OVERFLOW = ("return [document.documentElement.scrollWidth, document.documentEle
              "document.documentElement.clientWidth).map(t => t.className)];")
 
 
-def test_figures_are_shown_at_print_resolution(browser, page):
+def test_figures_are_shown_at_print_resolution(browser, both_report):
     """Each figure's PNG has >= 150 pixels per inch of the size the page shows the figure at, and no figure is
     shown larger than drawn (an SVG blown up past its size) or wider than the window."""
     browser.set_window_size(WIDTHS[0], 1000)
-    _open(browser, page.html)
+    _open(browser, both_report.html)
     shown = _rendered(browser, "figure img")
-    for figure, (natural, width, _) in zip(page.figures, shown):
+    for figure, (natural, width, _) in zip(both_report.figures, shown):
         with Image.open(figure.png) as png:
             assert png.width >= width / CSS_PX_PER_INCH * PRINT_DPI, (figure.name, png.width, width)
         assert width <= natural + 2.5 and width <= WIDTHS[0], (figure.name, natural, width)  # + 1 px border
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_wide_tables_fit_without_a_scrollbar(browser, page, width):
+def test_wide_tables_fit_without_a_scrollbar(browser, both_report, width):
     """At a desktop and a laptop width the page never scrolls sideways and no table overflows its box."""
     browser.set_window_size(width, 1000)
-    _open(browser, page.html)
+    _open(browser, both_report.html)
     try:
         scroll_width, client_width, overflowing = browser.execute_script(_OVERFLOW)
     finally:
@@ -103,10 +96,10 @@ def test_wide_tables_fit_without_a_scrollbar(browser, page, width):
     assert overflowing == [] and scroll_width <= client_width, (width, overflowing, scroll_width, client_width)
 
 
-def test_overflow_check_catches_unwrapped_tables(browser, page):
+def test_overflow_check_catches_unwrapped_tables(browser, both_report):
     """Negative control: with cells forbidden to wrap, the same check finds overflowing tables at laptop width."""
     browser.set_window_size(WIDTHS[1], 1000)
-    _open(browser, page.html)
+    _open(browser, both_report.html)
     browser.execute_script("const s = document.createElement('style'); "
                            "s.textContent = 'th, td { white-space: nowrap !important; }'; document.head.append(s);")
     try:
@@ -116,9 +109,9 @@ def test_overflow_check_catches_unwrapped_tables(browser, page):
     assert overflowing
 
 
-def test_failure_link_opens_the_revision_in_the_drill_down(browser, page):
+def test_failure_link_opens_the_revision_in_the_drill_down(browser, both_report):
     """Following a failure-mode example link scrolls to that revision, inside its opened run section."""
-    _open(browser, page.html)
+    _open(browser, both_report.html)
     link = browser.find_element("css selector", 'table.t-failures a[href="#run-csl-gem-1-rev-1"]')
     link.click()
     target = browser.find_element("id", "run-csl-gem-1-rev-1")

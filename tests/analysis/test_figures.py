@@ -17,18 +17,17 @@ from szagents.analysis.loading.runs import Runs, load_runs
 from szagents.analysis.report.write import write_report
 from tests.analysis.synthetic import SyntheticRun, SyntheticStep, write_run
 
-MIN_DPI = 150
-
-
-# Its module fixture writes a report on 24 crowded runs: one worker runs the module (make test's --dist loadgroup), so it is written once.
+# Its module fixture writes a report on 24 crowded runs: one worker runs the module (make test's --dist loadgroup),
+# so it is written once.
 pytestmark = pytest.mark.xdist_group("figures")
+
+MIN_DPI = 150
 
 
 @pytest.fixture(scope="module")
 def made(both_report, tmp_path_factory) -> dict[str, dict]:
     """Figure name -> FigureFile for the golden and real runs together ('both'), and for 24 runs of 8 models x 3
     tiers ('crowded': more groups than fit side by side)."""
-    both = both_report
     root = tmp_path_factory.mktemp("crowded-runs")
     for i in range(24):
         steps = (SyntheticStep("Baseline", tc=100.0 + i, td=200.0, ratio=3.0, calls=0),
@@ -38,7 +37,7 @@ def made(both_report, tmp_path_factory) -> dict[str, dict]:
         write_run(root, SyntheticRun(run_id, steps, model=f"openai:model-{i % 8}-with-a-long-name", tier=tier,
                                      target="cuda"))
     crowded = write_report(load_runs([root]), tmp_path_factory.mktemp("crowded"))
-    return {"both": {f.name: f for f in both.figures}, "crowded": {f.name: f for f in crowded.figures}}
+    return {"both": {f.name: f for f in both_report.figures}, "crowded": {f.name: f for f in crowded.figures}}
 
 
 def _every(made):

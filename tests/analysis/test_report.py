@@ -15,9 +15,8 @@ from szagents.analysis.report.write import write_report
 from szagents.errors import InputError
 from tests.analysis.synth import REFERENCE
 
-
-
-# Its module fixture writes a full report: one worker runs the module (make test's --dist loadgroup), so it is written once.
+# Its module fixture writes a full report: one worker runs the module (make test's --dist loadgroup), so it is
+# written once.
 pytestmark = pytest.mark.xdist_group("report")
 
 

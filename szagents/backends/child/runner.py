@@ -56,9 +56,10 @@ class _Channel:
         send_line(self._sock, (json.dumps(claim.to_wire()) + "\n").encode())
 
     def receive(self, kind: type[O], spin: bool = False) -> O:
-        """The next line, which must be a kind (MessageError: the parent said something else). spin: poll awake for up to SPIN_SECONDS before blocking, so a timed `go` finds this
-        process running rather than asleep (waking a blocked reader took 100-200 us after the parent's pauses
-        between repetitions, against about 10 us back to back: the null handshakes' pace)."""
+        """The next line, which must be a kind (MessageError: the parent said something else). spin: poll awake
+        for up to SPIN_SECONDS before blocking, so a timed `go` finds this process running rather than asleep
+        (waking a blocked reader took 100-200 us after the parent's pauses between repetitions, against about
+        10 us back to back: the null handshakes' pace)."""
         spun = time.perf_counter() + (SPIN_SECONDS if spin else 0.0)
         while b"\n" not in self._buffer:
             if spin and time.perf_counter() < spun and not select.select([self._sock], [], [], 0)[0]:

@@ -31,3 +31,11 @@ def test_a_config_module_loads_without_the_agent_stack():
     probe = "import sys, szagents.strategies.config, szagents.run.budgets; print('langgraph' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_an_in_process_run_does_not_load_the_mcp_sdk():
+    """Wiring a run (what every `szagents run` and study worker imports) loads MCP only for `--tools mcp`."""
+    probe = ("import sys, szagents.run.wiring; "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('mcp', 'langchain_mcp_adapters')))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -24,7 +24,6 @@ from szagents import __version__
 from szagents.backends.protocol import Backend
 from szagents.backends.registry import configured_backend
 from szagents.errors import ToolchainError
-from szagents.mcp.bridge import mcp_tools
 from szagents.models.replay import check_replay_task
 from szagents.prompts.render import render_template, system_prompt
 from szagents.roles.context import RunContext
@@ -152,8 +151,12 @@ def open_team_run(config: RunConfig, task: Task, run_dir: Path, stack: ExitStack
     acting = {"role": "agent"}
     opened = open_run(config, task, run_dir, stack, backend=backend, observer=observer, role=lambda: acting["role"])
     waits.sink = opened.sink
-    tools = (stack.enter_context(mcp_tools(opened.tools, shell=config.shell)) if config.tools == "mcp"
-             else make_tools(opened.tools, shell=config.shell))
+    if config.tools == "mcp":  # the MCP SDK (about 0.5 s of imports) loads only for the runs that use it
+        from szagents.mcp.bridge import mcp_tools
+
+        tools = stack.enter_context(mcp_tools(opened.tools, shell=config.shell))
+    else:
+        tools = make_tools(opened.tools, shell=config.shell)
     for spec in config.team.models().values():
         check_replay_task(spec, task.id)
     bound = {role: model if role == "validator" else model.bind_tools(tools) for role, model in models.items()}

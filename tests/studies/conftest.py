@@ -93,9 +93,11 @@ def assert_benchmarks_never_overlap(runs: Path, holds: list[dict], at_least: int
 
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def cluster():
-    """A local Ray cluster: one head node with 3 worker CPUs, its processes children of this test, shut down after."""
+    """A local Ray cluster: one head node with 3 worker CPUs, shut down at the end of the session. Its tests share
+    it (each study runs in a namespace of its own) and are marked xdist_group("ray"), so it starts once (about
+    7 CPU-seconds a start)."""
     cluster_utils = pytest.importorskip("ray.cluster_utils", reason="needs the ray extra")
     made = cluster_utils.Cluster(initialize_head=True, head_node_args={"num_cpus": 3, "include_dashboard": False})
     try:

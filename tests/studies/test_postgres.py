@@ -49,6 +49,7 @@ def postgres():
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.mark.xdist_group("ray")  # one Ray cluster for the session (conftest.cluster)
 def test_runs_move_from_the_local_executor_to_ray_through_postgres(tmp_path: Path, postgres: str, cluster: str):
     """8 runs checkpoint to Postgres (no SQLite in their folders); killed locally, finished on Ray."""
     study = write_study(tmp_path, repeats=2, concurrency=4, tiers=("user",), extra=f'checkpoint = "{postgres}"')

@@ -197,6 +197,7 @@ def test_cli_names_a_bad_rate_and_shows_good_ones_in_the_dry_run(tmp_path: Path)
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("ray")  # one Ray cluster for the session (conftest.cluster)
 def test_ray_workers_share_the_limit(tmp_path: Path, cluster: str):
     """4 runs on a local Ray cluster (3 worker processes) limited to 2 calls per second: their calls never
     crowd more than 2 into 0.9 s, though each worker process opened the shared window on its own."""

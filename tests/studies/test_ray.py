@@ -12,7 +12,7 @@ from tests.studies.conftest import assert_benchmarks_never_overlap, events, read
 
 pytest.importorskip("ray", reason="needs the ray extra")
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ray")]  # one Ray cluster for the session
 
 
 def test_ray_executor_runs_a_study_on_a_local_cluster(tmp_path: Path, cluster: str):

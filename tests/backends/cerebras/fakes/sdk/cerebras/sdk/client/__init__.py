@@ -75,7 +75,10 @@ class SdkCompiler:
         return None
 
     def compile(self, app_path: str, csl_main: str, options: str, out_path: str) -> str:
-        worker = Path(tempfile.mkdtemp(prefix="fake-worker-")) / "cs_job"
+        with tempfile.TemporaryDirectory(prefix="fake-worker-") as remote:  # the cluster's job folder, gone after
+            return self._compile(Path(remote) / "cs_job", app_path, csl_main, options, out_path)
+
+    def _compile(self, worker: Path, app_path: str, csl_main: str, options: str, out_path: str) -> str:
         shutil.copytree(app_path, worker, ignore=lambda _, names: [n for n in names if n.endswith(".json")])
         log, here = io.StringIO(), os.getcwd()
         os.chdir(worker)

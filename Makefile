@@ -15,7 +15,8 @@ CACHE := $(or $(SZAGENTS_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/szagents)
 # scripted models' latency): on an idle 2-core machine the parallel pass took 517 s with 4 workers against
 # 615-690 s with 2 (2026-12-06). --dist loadgroup: the tests of a module marked with one xdist_group (a costly module
 # fixture: a browser, a report, a study's real runs) run on one worker, so the fixture is made once (pytest < 9.2:
-# tests/test_xdist_groups.py).
+# tests/test_xdist_groups.py); --no-loadscope-reorder: units start in collection order, which tests/conftest.py
+# arranges (the groups that make the shared runs first, beside long groups that need none).
 CORES ?= $(shell nproc 2>/dev/null || echo 1)
 JOBS ?= $(shell echo $$(( 2 * $(CORES) )))
 PYTEST := $(BIN)/python -m pytest
@@ -52,7 +53,7 @@ demo: $(BIN)/.base sandbox
 	$(BIN)/szagents demo
 
 test: $(BIN)/.installed sandbox
-	$(PYTEST) -n $(JOBS) --dist loadgroup -m '$(NOT_HERE) and not serial'
+	$(PYTEST) -n $(JOBS) --dist loadgroup --no-loadscope-reorder -m '$(NOT_HERE) and not serial'
 	$(PYTEST) -m '$(NOT_HERE) and serial'
 
 # The edit loop: everything not marked slow or serial, one worker per core (these tests compute more than they wait:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from szagents.paths import SHIPPED_VECTORS, vectors_dir
-from tests.sharing import once_per_run, run_folder
+from tests.sharing import each_once_per_run, run_folder
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -109,18 +109,32 @@ def _real_run(name: str) -> Callable[[Path], object]:
 @pytest.fixture(scope="session")
 def real_runs_made(tmp_path_factory) -> dict:
     """name -> RunOutcome of two real runs, made once per test run and only read by the tests: "demo" (the scripted
-    demo: every route, really compiled, validated and benchmarked) and "mix" (see _real_run). Each is made by the
-    first xdist worker that asks for it; odd workers ask in the other order, so two workers make the two at once
-    instead of one waiting for the other to make both."""
+    demo: every route, really compiled, validated and benchmarked) and "mix" (see _real_run). A worker makes the one
+    no other worker is making (each_once_per_run), so two workers that ask together make the two at once."""
     folder = run_folder(tmp_path_factory) / "real-runs"
     folder.mkdir(exist_ok=True)
-    names = ["demo", "mix"]
-    if int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0) % 2:
-        names.reverse()
-    return {name: once_per_run(folder, name, _real_run(name)) for name in names}
+    return each_once_per_run(folder, {name: _real_run(name) for name in ("demo", "mix")})
 
 
 @pytest.fixture(scope="session")
 def demo_run(real_runs_made):
     """The scripted demo's RunOutcome (shared: read it, never resume or change it)."""
     return real_runs_made["demo"]
+
+
+# The parallel pass hands out work units in collection order (make test: --dist loadgroup --no-loadscope-reorder).
+# First the two groups that need both shared real runs (their two workers make the two at once, real_runs_made),
+# then two long groups that need neither (so the other workers never start by waiting on the runs' locks), then the
+# other groups, then every other test as collected.
+FIRST_GROUPS = ("figures", "browser", "ray", "strategy-study")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        marker = item.get_closest_marker("xdist_group")
+        if marker is None:
+            return len(FIRST_GROUPS) + 1
+        name = marker.args[0] if marker.args else marker.kwargs.get("name")
+        return FIRST_GROUPS.index(name) if name in FIRST_GROUPS else len(FIRST_GROUPS)
+
+    items.sort(key=rank)  # stable: the collection order within a rank

@@ -3,11 +3,9 @@
 For the SZp (plain) and SZx CUDA references at REL 1e-3 on the 25.9 MB climate field and a 256 MiB
 smooth GRF, each measured as `szagents validate --bench` measures (the cuda backend's benchmark with its
 default settings), in two separate processes; then, in this process, the same build called kernel
-against kernel: CUDA events on one stream around each call, the harness's L2 flush (a memset of FLUSH_BYTES,
-at least twice the L2) before it, as bench/gpu_kernels.py times, and two variants of it that mirror what the harness does
-differently (the host waits for the flush before the call; 16 buffer pairs used in turn), and the child's timed
-loop run in one process without the parent (CUPTI spans and events; the flush queued, and waited for). Prints
-per case the two runs' medians (GB/s), their CV,
+against kernel: CUDA events on one stream around each call, the same L2 flush (a memset of twice the
+L2) before it, as bench/gpu_kernels.py times, and two variants of it that mirror what the harness does
+differently (the host waits for the flush before the call; 16 buffer pairs used in turn). Prints per case the two runs' medians (GB/s), their CV,
 how far apart they are, and their ratio to the kernel-vs-kernel median; then PASS or FAIL against
 issue 21's goals (CV <= 3 %, runs within 3 % of each other, within 10 % of kernel-vs-kernel).
 
@@ -80,10 +78,8 @@ def kernel_vs_kernel(library: str, kernel: str, variant: str | None, dataset: st
     codec = GpuCodec(Path(library), Variant(kernel, "reference", variant or ("ra" if kernel == "szx" else "plain")))
     x = cp.asarray(problem.data)
     stream = cp.cuda.Stream(non_blocking=True)
-    from szagents.backends.child.cuda_device import FLUSH_BYTES
-
     l2 = int(cp.cuda.runtime.getDeviceProperties(0)["l2CacheSize"])
-    flush = cp.empty(max(2 * l2, FLUSH_BYTES), cp.uint8)  # the harness's flush
+    flush = cp.empty(2 * l2, cp.uint8)
     out = cp.empty(codec.capacity(x.size), cp.uint8)
     status, nbytes = codec.compress(x, eb, out, stream)
     stream.synchronize()
@@ -114,79 +110,12 @@ def kernel_vs_kernel(library: str, kernel: str, variant: str | None, dataset: st
     return figures
 
 
-def harness_path(library: str, kernel: str, variant: str | None, dataset: str, eb: float, wait: bool,
-                 flush_bytes: int, reps: int = 200) -> dict:
-    """The child's timed loop in this process, without the parent: the harness's CudaDevice (its CUPTI trace,
-    its flush, its events) around calls of the build, one buffer pair per repetition as the harness lays out.
-    wait: the host waits for each flush before the call (the harness before 2026-12-07); flush_bytes: the
-    flush's size (0: twice the L2, the harness before 2026-12-07; -1: the harness's FLUSH_BYTES). Per direction the median GB/s and CV of the
-    CUPTI spans (the harness's claims) and of the CUDA events."""
-    import types
-
-    sys.path.insert(0, str(HERE))
-    from gpu_kernels import GpuCodec, Variant
-
-    from szagents.backends.child import cuda_device
-    from szagents.tasks.evaluate import build_problems
-    from szagents.tasks.task import Suite
-
-    if flush_bytes >= 0:  # -1: the harness's own
-        cuda_device.FLUSH_BYTES = flush_bytes
-    dev = cuda_device.CudaDevice()  # first: its trace sees every context
-    import cupy as cp
-
-    (problem,) = build_problems(Suite(datasets=(dataset,), relative_bounds=(1e-3,)))
-    codec = GpuCodec(Path(library), Variant(kernel, "reference", variant or ("ra" if kernel == "szx" else "plain")))
-    xs = [cp.asarray(problem.data) for _ in range(8)]
-    outs = [cp.empty(codec.capacity(xs[0].size), cp.uint8) for _ in xs]
-    ys = [cp.empty_like(xs[0]) for _ in xs]
-    sizes = []
-    for x, out in zip(xs, outs):
-        sizes.append(codec.compress(x, eb, out, types.SimpleNamespace(ptr=dev.stream()))[1])
-    dev.sync_all()
-    gb = xs[0].nbytes / 1e9
-    figures: dict = {"wait": wait, "flush_bytes": dev._scratch.nbytes}
-    for direction in ("compress", "decompress"):
-        dev.begin_case()
-
-        def call(i: int) -> int:
-            stream = types.SimpleNamespace(ptr=dev.stream())
-            if direction == "compress":
-                return codec.compress(xs[i], eb, outs[i], stream)[0]
-            return codec.decompress(outs[i], sizes[i], xs[i].size, eb, ys[i], stream)
-
-        events = []
-        for r in range(-20, reps):  # 20 warm-up calls, outside every window
-            i = r % len(xs)
-            dev.open_window()
-            dev.flush_cache()
-            if wait:
-                cp.cuda.runtime.deviceSynchronize()
-            events.append(dev.time_call(lambda: call(i))[1])
-            dev.sync_all()
-            dev.close_window(r if r >= 0 else None)
-        spans = np.asarray(dev.trace_report(reps).get("spans") or [np.nan])
-        ev = np.asarray(events[20:])
-        for name, t in (("span", spans), ("events", ev)):
-            figures[f"{direction}_{name}_gbps"] = gb / float(np.median(t))
-            figures[f"{direction}_{name}_cv"] = float(np.std(t) / np.mean(t))
-            figures[f"{direction}_{name}_p10_p90_us"] = [round(float(v) * 1e6, 1) for v in np.percentile(t, [10, 90])]
-    return figures
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS))
     parser.add_argument("--json", type=Path)
     parser.add_argument("--one", nargs=3, metavar=("KERNEL", "VARIANT", "DATASET"), help=argparse.SUPPRESS)
-    parser.add_argument("--path", nargs=7, metavar=("LIB", "KERNEL", "VARIANT", "DATASET", "EB", "WAIT", "FLUSH"),
-                        help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.path:
-        lib, kernel, variant, dataset, eb, wait, flush = args.path
-        print(json.dumps(harness_path(lib, kernel, None if variant == "-" else variant, dataset, float(eb),
-                                      wait == "1", int(flush))))
-        return 0
     if args.one:
         kernel, variant, dataset = args.one
         print(json.dumps(harness_run(kernel, None if variant == "-" else variant, dataset)))
@@ -205,15 +134,7 @@ def main() -> int:
                 failed += 1
                 continue
             ref = kernel_vs_kernel(runs[0]["library"], kernel, variant, dataset, runs[0]["eb"])
-            paths = {}
-            # the child's loop in one process: as now (the FLUSH_BYTES flush queued), as before (twice the L2,
-            # waited for), and twice the L2 queued
-            for key, wait, flush in (("now", "0", -1), ("before", "1", 0), ("small queued", "0", 0)):
-                done = subprocess.run([sys.executable, __file__, "--path", runs[0]["library"], kernel, variant or "-",
-                                       dataset, repr(runs[0]["eb"]), wait, str(flush)], capture_output=True, text=True)
-                lines = done.stdout.strip().splitlines()
-                paths[key] = json.loads(lines[-1]) if done.returncode == 0 and lines else {"error": done.stderr[-800:]}
-            row = {"kernel": kernel, "dataset": dataset, "runs": runs, "kernel_vs_kernel": ref, "harness_path": paths}
+            row = {"kernel": kernel, "dataset": dataset, "runs": runs, "kernel_vs_kernel": ref}
             rows.append(row)
             failed += _print_row(row)
     if args.json:
@@ -241,15 +162,6 @@ def _print_row(row: dict) -> int:
         kvk = row["kernel_vs_kernel"]
         print(f"{'':>41} kernel-vs-kernel variants: host waits for the flush {kvk[f'{direction}_gbps_wait']:7.1f}, "
               f"{ROTATE} buffer pairs in turn {kvk[f'{direction}_gbps_rotate']:7.1f} GB/s")
-        for key, path in row["harness_path"].items():
-            if "error" in path:
-                print(f"{'':>41} in-process harness path ({key}): {path['error']}")
-                continue
-            print(f"{'':>41} in-process harness path, {key} ({path['flush_bytes'] >> 20} MiB flush "
-                  f"{'waited for' if path['wait'] else 'queued'}): "
-                  f"spans {path[f'{direction}_span_gbps']:7.1f} GB/s CV {path[f'{direction}_span_cv']:.1%} "
-                  f"p10/p90 {path[f'{direction}_span_p10_p90_us']} us; events {path[f'{direction}_events_gbps']:7.1f} "
-                  f"CV {path[f'{direction}_events_cv']:.1%} p10/p90 {path[f'{direction}_events_p10_p90_us']} us")
         phases = row["runs"][0]["phases_us"][0 if direction == "compress" else 1]
         if phases:
             print(f"{'':>41} round trip, median us (wake/flush/call/settle/reply): calls {phases['calls']}, "

@@ -18,10 +18,6 @@ from szagents.backends.child.device_trace import MARKER_BYTES, DeviceTrace
 __all__ = ["CudaDevice"]
 
 _COPY_BYTES = 1 << 30  # size of the device-to-device copy that measures memory bandwidth
-# The L2 flush writes at least this much (and at least twice the L2): 110-180 us on an H200/H100, so the flush
-# outlasts the child's host path from queueing it to the call's first launch (about 40 us of Python and ctypes)
-# and the call starts the moment the flush ends, on a device that never went idle in between.
-FLUSH_BYTES = 512 << 20
 
 
 class CudaDevice:
@@ -39,7 +35,7 @@ class CudaDevice:
         self._checks_done = cp.cuda.Event(block=False, disable_timing=True)
         props = cp.cuda.runtime.getDeviceProperties(cp.cuda.Device().id)
         self._props = props
-        self._scratch = cp.zeros(max(2 * int(props["l2CacheSize"]), FLUSH_BYTES) // 4, dtype=cp.int32)
+        self._scratch = cp.zeros(2 * max(int(props["l2CacheSize"]), 1 << 20) // 4, dtype=cp.int32)
         # The marker that names the checks stream in the trace: all of the harness's own device work runs there.
         cp.cuda.runtime.memsetAsync(self._scratch.data.ptr, 0, MARKER_BYTES, self._checks.ptr)
         self._checks.synchronize()
@@ -136,19 +132,14 @@ class CudaDevice:
         self._checks.synchronize()
 
     def flush_cache(self) -> None:
-        """Overwrite the scratch (FLUSH_BYTES, at least twice the L2) so the next timed call reads its input from
-        HBM (a memset: no kernel to compile). Queued, not waited for: the call is ordered behind it (stream()) and
-        starts as it ends, as Triton's do_bench and nvbench queue theirs. A host that waited let the device idle
-        before every call (kernel-against-kernel events: 10-13 % slower at 25.9 MB on an H100, 2026-12-06)."""
+        """Overwrite twice the L2 size so the next timed call reads its input from HBM (a memset: no kernel to compile)."""
         self._flips ^= 1
         cp.cuda.runtime.memsetAsync(self._scratch.data.ptr, self._flips, self._scratch.nbytes, self._checks.ptr)
+        self._checks.synchronize()
 
     def time_call(self, call: Callable[[], int]) -> tuple[int, float]:
-        """CUDA events on the ABI stream around call, then a device-wide synchronize. The ABI stream is ordered
-        behind the checks stream's queued work (the flush) before the start is recorded: the events time the
-        call, not the flush."""
+        """CUDA events on the ABI stream around call, then a device-wide synchronize."""
         start, end = cp.cuda.Event(), cp.cuda.Event()
-        self.stream()
         start.record(self._abi_stream)
         status = call()
         end.record(self._abi_stream)

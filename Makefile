@@ -21,6 +21,10 @@ CORES ?= $(shell nproc 2>/dev/null || echo 1)
 JOBS ?= $(shell echo $$(( 2 * $(CORES) )))
 PYTEST := $(BIN)/python -m pytest
 NOT_HERE := not gpu and not cerebras
+# The files that hold the `serial` tests: the serial pass collects only these, not the whole suite again (that
+# collection took about 9 s of the pass); tests/conftest.py stops a run in which a serial test lives elsewhere.
+SERIAL := tests/backends/test_adversarial_redteam.py tests/backends/test_adversarial_trust.py \
+	tests/strategies/test_concurrency.py
 # The tests start hundreds of Python processes: let them write and reuse bytecode (and pytest its rewritten test
 # modules) even where the environment turns that off.
 unexport PYTHONDONTWRITEBYTECODE
@@ -54,7 +58,7 @@ demo: $(BIN)/.base sandbox
 
 test: $(BIN)/.installed sandbox
 	$(PYTEST) -n $(JOBS) --dist loadgroup --no-loadscope-reorder -m '$(NOT_HERE) and not serial'
-	$(PYTEST) -m '$(NOT_HERE) and serial'
+	$(PYTEST) -m '$(NOT_HERE) and serial' $(SERIAL)
 
 # The edit loop: everything not marked slow or serial, one worker per core (these tests compute more than they wait:
 # about 1,230 tests in 53 s on an idle 2-core machine, 67 s with two workers per core, 2026-12-06; `slow` marks every

@@ -4,7 +4,8 @@ cache and folder shared by every pytest-xdist worker, and the real scripted runs
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,7 +130,25 @@ def demo_run(real_runs_made):
 FIRST_GROUPS = ("figures", "browser", "ray", "strategy-study")
 
 
+def serial_files() -> set[str]:
+    """The files make test's serial pass collects: the Makefile's SERIAL, paths relative to the repository."""
+    found = re.search(r"^SERIAL := (.*)$", (REPO / "Makefile").read_text().replace("\\\n", " "), re.MULTILINE)
+    return set(found.group(1).split()) if found else set()
+
+
+def stray_serial(items: Iterable[pytest.Item], listed: set[str]) -> list[str]:
+    """Node ids of the serial tests make test runs here (not gpu, not cerebras) whose file is not listed."""
+    return [item.nodeid for item in items
+            if item.get_closest_marker("serial") and not any(item.get_closest_marker(m) for m in ("gpu", "cerebras"))
+            and item.path.is_relative_to(REPO) and item.path.relative_to(REPO).as_posix() not in listed]
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    stray = stray_serial(items, serial_files())
+    if stray:  # the parallel pass leaves them out and the serial pass would never collect them
+        raise pytest.UsageError(f"{len(stray)} serial tests (first: {stray[0]}) are in files the Makefile's SERIAL "
+                                "does not list, so make test would skip them: add their files to SERIAL")
+
     def rank(item: pytest.Item) -> int:
         marker = item.get_closest_marker("xdist_group")
         if marker is None:

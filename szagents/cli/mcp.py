@@ -29,11 +29,11 @@ __all__ = ["required_token", "check_address", "mcp_command", "external_run"]
 TRANSPORTS = ("stdio", "streamable-http")
 def _config(task: str, tier: str, target: Optional[str], budget: Optional[str], runs_dir: Path, run_id: str,
             shell: bool, quick: bool) -> tuple[RunConfig, McpBudgets]:
+    if tier not in TIERS:  # before the run machinery loads: a bad option fails at once
+        raise SzAgentsError(f"unknown --tier {tier!r}; use one of {', '.join(TIERS)}")
     from szagents.external.graph import external_team, parse_mcp_budgets
     from szagents.run.config import RunConfig
 
-    if tier not in TIERS:
-        raise SzAgentsError(f"unknown --tier {tier!r}; use one of {', '.join(TIERS)}")
     task_budgets, budgets = parse_mcp_budgets(task, budget)
     config = RunConfig(task=task, team=external_team("mcp"), tier=tier, backend=target, budgets=task_budgets,
                        runs_dir=runs_dir, run_id=run_id, shell=shell, quick=quick)
@@ -118,6 +118,11 @@ def mcp_command(
     target: Annotated[Optional[str], typer.Option(help="backend to run on (default: the task's target)")] = None,
 ) -> None:
     """Serve one task run to an MCP client: the agent tools, the brief (prompt) and the workspace (resources)."""
+    if transport not in TRANSPORTS:  # the options first: a bad one fails before the MCP SDK and LangGraph load
+        raise SzAgentsError(f"unknown --transport {transport!r}; use stdio or streamable-http")
+    if transport != "stdio":
+        check_address(host, port)
+    config, budgets = _config(task, tier, target, budget, runs_dir, run_id, shell, quick)
     import anyio
     from rich.console import Console
 
@@ -125,13 +130,8 @@ def mcp_command(
     from szagents.external.run import McpRun
     from szagents.mcp.server import build_server, serve_stdio
 
-    if transport not in TRANSPORTS:
-        raise SzAgentsError(f"unknown --transport {transport!r}; use stdio or streamable-http")
     err = Console(stderr=True)  # stdout belongs to the stdio transport
-    config, budgets = _config(task, tier, target, budget, runs_dir, run_id, shell, quick)
     token, generated = required_token(transport, host, token or os.environ.get("SZAGENTS_MCP_TOKEN"))
-    if transport != "stdio":
-        check_address(host, port)
     if generated:  # the token on a line of its own, never wrapped, so it can be copied
         err.print("bound off loopback: clients must send this header:", highlight=False)
         err.print(f"Authorization: Bearer {token}", highlight=False, markup=False, soft_wrap=True)
@@ -156,13 +156,13 @@ def external_run(console: Console, *, task: str, command: Optional[str], tier: s
 
     external serves the run over HTTP on loopback; external-stdio lets the agent start the server itself.
     """
+    if not command:
+        raise SzAgentsError("--agent external needs --command '<agent command line>' (README, section MCP, has recipes)")
+    config, budgets = _config(task, tier, target, budget, runs_dir, run_id, shell, quick)
     from szagents.cli.progress import ProgressPrinter
     from szagents.external.runner import run_external
     from szagents.external.runner_stdio import run_external_stdio
 
-    if not command:
-        raise SzAgentsError("--agent external needs --command '<agent command line>' (README, section MCP, has recipes)")
-    config, budgets = _config(task, tier, target, budget, runs_dir, run_id, shell, quick)
     runner = run_external_stdio if stdio else run_external
     outcome = runner(config, budgets, command, observer=ProgressPrinter(console))
     console.print(f"run folder: {outcome.run_dir} (the agent's output is in agent/)")

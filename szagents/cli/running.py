@@ -161,6 +161,7 @@ def run_command(
 ) -> None:
     """Run an agent (or a team) on a task, with a live progress view."""
     from szagents.run.budgets import parse_budgets
+    from szagents.run.run_id import check_run_id
     from szagents.tasks.catalog import get_task
 
     choice("--tier", tier, TIERS)
@@ -172,6 +173,11 @@ def run_command(
     if model is None:
         raise SzAgentsError("--model is required with --agent graph (e.g. --model scripted:demo)")
     budgets = parse_budgets(budget, get_task(task).budgets)
+    options = _run_options(base_url, api, timeout, call_timeout, retry_seconds)
+    try:
+        check_run_id(run_id)
+    except ValueError as exc:
+        raise SzAgentsError(str(exc)) from None
     search = _strategy(team, strategy)
     team_spec = _team(model, search.inner if search is not None and search.kind == "best-of-n" else team,
                       optimizer_model, reviewer_model)
@@ -179,7 +185,7 @@ def run_command(
 
     config = RunConfig(task=task, team=team_spec, strategy=search, tier=tier, backend=target, budgets=budgets,
                        runs_dir=runs_dir, run_id=run_id, checkpoint=checkpoint, shell=shell, quick=quick, preflight=preflight,
-                       tools=tools, **_run_options(base_url, api, timeout, call_timeout, retry_seconds))
+                       tools=tools, **options)
     raise typer.Exit(drive(make_console(), config))
 
 

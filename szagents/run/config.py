@@ -13,6 +13,7 @@ from szagents.backends.protocol import QUICK_BENCH, BenchSettings
 from szagents.models.ratelimit import RateLimit
 from szagents.roles.context import Policy
 from szagents.roles.team import Team
+from szagents.run.run_id import RUN_ID_PATTERN, check_run_id
 from szagents.strategies.config import StrategyConfig
 from szagents.tasks.catalog import get_task
 from szagents.tasks.task import Budgets, Task
@@ -21,7 +22,6 @@ from szagents.tiers import Tier
 __all__ = ["RunConfig", "RUN_FILE", "RUN_ID_PATTERN"]
 
 RUN_FILE = "run.json"
-RUN_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}"
 
 
 class RunConfig(BaseModel):
@@ -53,10 +53,7 @@ class RunConfig(BaseModel):
     @field_validator("run_id")
     @classmethod
     def _run_id_is_a_name(cls, value: str) -> str:
-        if value and (not re.fullmatch(RUN_ID_PATTERN, value) or ".." in value):
-            raise ValueError(f"run id {value!r} is not a folder name: use letters, digits, '_', '-' and '.' "
-                             "(no '/' or '..'), starting with a letter or digit")
-        return value
+        return check_run_id(value)
 
     def resolved_run_id(self) -> str:
         """The run id: given, or task-team-tier-UTC timestamp."""

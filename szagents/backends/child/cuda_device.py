@@ -71,6 +71,10 @@ class CudaDevice:
     def to_host(self, array: Any) -> np.ndarray:
         return cp.asnumpy(array)
 
+    def view(self, arena: Any, name: str) -> np.ndarray:
+        """Region name of the arena as a numpy array (the host side of copy_in and copy_out)."""
+        return arena.view(name)
+
     def alloc(self, nbytes: int) -> Any:
         """A device byte buffer the kernel may use."""
         return cp.empty(nbytes, dtype=cp.uint8)

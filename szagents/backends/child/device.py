@@ -1,7 +1,9 @@
 """Memory, kernel-call and timing operations the child-side harness needs, for host memory.
 
 Everything is imported at module level: the runner drops privileges before the kernel runs,
-and the interpreter's files may not be readable afterwards.
+and the interpreter's files may not be readable afterwards. Standard library only: the cpu
+child validates and benchmarks with raw addresses and ctypes copies, and never imports numpy
+(about 0.1 CPU-s of every child's start; the diagnosis child's numpy device is in diagnosis.py).
 
 The harness logic (diagnosis.py) is written against this small surface so that the cuda backend
 plugs in CuPy arrays, device pointers, a stream and CUDA-event timing without copying it.
@@ -10,15 +12,19 @@ plugs in CuPy arrays, device pointers, a stream and CUDA-event timing without co
 from __future__ import annotations
 
 import ctypes
+import mmap
 import os
 import platform
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
-__all__ = ["Device", "HostDevice", "KernelLibrary"]
+    from szagents.backends.child.arena import Arena
+
+__all__ = ["Device", "HostBuffer", "HostDevice", "KernelLibrary"]
 
 
 class Device(Protocol):
@@ -40,6 +46,7 @@ class Device(Protocol):
     def bandwidth_gbps(self) -> float | None: ...
     def describe(self) -> dict[str, Any]: ...
     def alloc(self, nbytes: int) -> Any: ...
+    def view(self, arena: Arena, name: str) -> Any: ...  # region name of arena as this device's host buffer
     def copy_in(self, dst: Any, src: np.ndarray) -> None: ...
     def copy_out(self, dst: np.ndarray, src: Any) -> None: ...
     def sync_all(self) -> None: ...
@@ -50,11 +57,28 @@ class Device(Protocol):
     def trace_report(self, repetitions: int) -> dict[str, Any] | None: ...
 
 
+class HostBuffer:
+    """nbytes of host memory at an address, kept mapped by owner: an arena region or an allocation."""
+
+    __slots__ = ("address", "size", "_owner")
+
+    def __init__(self, address: int, size: int, owner: Any) -> None:
+        self.address, self.size, self._owner = address, size, owner
+
+    def __getitem__(self, part: slice) -> HostBuffer:
+        start, stop, step = part.indices(self.size)
+        if step != 1:
+            raise ValueError("a host buffer slices contiguously")
+        return HostBuffer(self.address + start, max(stop - start, 0), self._owner)
+
+    def tobytes(self) -> bytes:
+        return ctypes.string_at(self.address, self.size)
+
+
 class HostDevice:
-    """Host memory with wall-clock timing: the cpu backend."""
+    """Host memory with wall-clock timing: the cpu backend's validation and benchmark."""
 
     name = "cpu"
-    xp = np
     fault_types: tuple[type[BaseException], ...] = ()
 
     def settled(self, buffer: Any) -> bool:
@@ -72,20 +96,22 @@ class HostDevice:
         """Nothing: the cpu child's warm-up runs warm (its times only size the repetition count), and the
         trusted parent evicts each timed repetition's input and output itself (harness/eviction.py)."""
 
-    def to_device(self, host: np.ndarray) -> np.ndarray:
-        return np.array(host, copy=True, order="C")
+    def view(self, arena: Arena, name: str) -> HostBuffer:
+        return HostBuffer(arena.address(name), arena.regions[name][1], arena)
 
-    def alloc(self, nbytes: int) -> np.ndarray:
-        """A byte buffer the kernel may use."""
-        return np.empty(nbytes, dtype=np.uint8)
+    def alloc(self, nbytes: int) -> HostBuffer:
+        """A byte buffer the kernel may use: fresh pages of an anonymous mapping (page-aligned)."""
+        pages = mmap.mmap(-1, max(nbytes, 1))
+        pin = ctypes.c_char.from_buffer(pages)
+        return HostBuffer(ctypes.addressof(pin), nbytes, (pages, pin))
 
-    def copy_in(self, dst: np.ndarray, src: np.ndarray) -> None:
+    def copy_in(self, dst: HostBuffer, src: HostBuffer) -> None:
         """Host bytes into a buffer of the same size."""
-        np.copyto(dst, src)
+        _copy(dst, src)
 
-    def copy_out(self, dst: np.ndarray, src: np.ndarray) -> None:
+    def copy_out(self, dst: HostBuffer, src: HostBuffer) -> None:
         """A buffer's bytes into host memory of the same size."""
-        np.copyto(dst, src)
+        _copy(dst, src)
 
     def sync_all(self) -> None:
         """Host calls are synchronous."""
@@ -107,11 +133,8 @@ class HostDevice:
         """No device trace on the host."""
         return None
 
-    def to_host(self, array: np.ndarray) -> np.ndarray:
-        return array
-
-    def pointer(self, array: np.ndarray) -> int:
-        return int(array.ctypes.data)
+    def pointer(self, buffer: HostBuffer) -> int:
+        return buffer.address
 
     def stream(self) -> int:
         return 0
@@ -130,6 +153,12 @@ class HostDevice:
         return {"device": _cpu_model(), "threads": threads, "omp_num_threads": os.environ.get("OMP_NUM_THREADS")}
 
 
+def _copy(dst: HostBuffer, src: HostBuffer) -> None:
+    if dst.size != src.size:
+        raise ValueError(f"copy of {src.size} bytes into a buffer of {dst.size}")
+    ctypes.memmove(dst.address, src.address, src.size)
+
+
 def _cpu_model() -> str:
     try:
         with open("/proc/cpuinfo") as f:
@@ -144,8 +173,8 @@ def _cpu_model() -> str:
 class KernelLibrary:
     """The ABI symbols of a loaded kernel library, called with raw pointers."""
 
-    def __init__(self, lib: ctypes.CDLL, dtype: np.dtype) -> None:
-        suffix = "" if dtype == np.float32 else "_f64"
+    def __init__(self, lib: ctypes.CDLL, dtype: np.dtype | str) -> None:  # a numpy dtype or its name
+        suffix = "" if str(dtype) == "float32" else "_f64"
         self.compress_fn = getattr(lib, f"sz_compress{suffix}")
         self.decompress_fn = getattr(lib, f"sz_decompress{suffix}")
         size_t, vp = ctypes.c_size_t, ctypes.c_void_p

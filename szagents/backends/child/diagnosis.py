@@ -16,9 +16,37 @@ from typing import Any
 import numpy as np
 
 from szagents.backends.child import checks
-from szagents.backends.child.device import Device, KernelLibrary
+from szagents.backends.child.arena import Arena
+from szagents.backends.child.device import Device, HostDevice, KernelLibrary
 
-__all__ = ["Case", "Harness", "failure_fields"]
+__all__ = ["Case", "Harness", "HostArrays", "failure_fields"]
+
+
+class HostArrays(HostDevice):
+    """The host device with numpy arrays for buffers: what the diagnosis ladder's array checks need."""
+
+    xp = np
+
+    def view(self, arena: Arena, name: str) -> np.ndarray:
+        return arena.view(name)
+
+    def to_device(self, host: np.ndarray) -> np.ndarray:
+        return np.array(host, copy=True, order="C")
+
+    def to_host(self, array: np.ndarray) -> np.ndarray:
+        return array
+
+    def alloc(self, nbytes: int) -> np.ndarray:  # type: ignore[override]
+        return np.empty(nbytes, dtype=np.uint8)
+
+    def copy_in(self, dst: np.ndarray, src: np.ndarray) -> None:  # type: ignore[override]
+        np.copyto(dst, src)
+
+    def copy_out(self, dst: np.ndarray, src: np.ndarray) -> None:  # type: ignore[override]
+        np.copyto(dst, src)
+
+    def pointer(self, array: np.ndarray) -> int:  # type: ignore[override]
+        return int(array.ctypes.data)
 
 _STATUS = {1: "SZ_ERR_ARGUMENT", 2: "SZ_ERR_CAPACITY", 3: "SZ_ERR_RANGE", 4: "SZ_ERR_FORMAT", 5: "SZ_ERR_DEVICE"}
 

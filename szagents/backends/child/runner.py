@@ -8,8 +8,8 @@ this process's whole tree is dead. A "diagnose" child runs the in-process harnes
 whose verdicts only refine the message of a failure the parent has already found.
 
 Descriptors: 3 = control socket (typed messages as JSON lines both ways: orders.py in, claims.py out), 4 = arena,
-5 = the kernel library.
-Everything is imported before the library is loaded; the kernel's prints go to stderr.
+5 = the kernel library. Everything is imported before the library is loaded; the kernel's prints go to stderr. A cpu
+child imports numpy only to diagnose (numpy's import was three quarters of a child's start), a cuda child CuPy.
 """
 
 from __future__ import annotations
@@ -24,13 +24,11 @@ import time
 import traceback
 from typing import Any, TypeVar
 
-import numpy as np
-
 from szagents.backends.child.arena import Arena
 from szagents.backends.child.claims import (AbiError, CallReport, Described, Diagnosed, DiagnosisClaim, Done, Fault,
                                             Finished, Loaded, Machine, Progress, Ready, Stored, Trace, Validated, Warm)
-from szagents.backends.child.device import HostDevice, KernelLibrary
-from szagents.backends.child.diagnosis import Case, Harness, failure_fields
+from szagents.backends.child.device import KernelLibrary
+from szagents.backends.child.devices import make_device
 from szagents.backends.child.orders import BenchCase, CaseLayout, Go, Null, Regions, Repetitions, Request, StartBench
 from szagents.backends.child.schema import Message
 from szagents.backends.child.wire import PACKET, send_line
@@ -75,15 +73,13 @@ class _Channel:
         return kind.from_wire(json.loads(line))
 
 
-def _make_device(name: str) -> Any:
-    if name == "cpu":
-        return HostDevice()
-    from szagents.backends.child.cuda_device import CudaDevice  # only a cuda child needs CuPy
-
-    return CudaDevice()
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def _load(dtype: np.dtype) -> KernelLibrary:
+def _load(dtype: str) -> KernelLibrary:
     """The kernel library from its descriptor (OSError: the loader refused it; AttributeError: a symbol is missing)."""
     return KernelLibrary(ctypes.CDLL(f"/proc/self/fd/{LIBRARY_FD}"), dtype)
 
@@ -93,10 +89,14 @@ class _Child:
 
     def __init__(self, request: Request, channel: _Channel) -> None:
         self.req, self.ch = request, channel
-        self.dtype = np.dtype(request.dtype)
+        self.dtype = request.dtype
         self.arena = Arena.attach(ARENA_FD, request.arena)
-        self.dev = _make_device(request.device)
+        self.dev = make_device(request.device, request.role)
         self.lib: KernelLibrary | None = None
+        if request.role == "diagnose":  # the ladder (and numpy), imported before the library is loaded
+            from szagents.backends.child import diagnosis
+
+            self.ladder: Any = diagnosis
 
     # ----- the kernel call ------------------------------------------------------------------
     def _call(self, role: str, src: Any, size: int, n: int, eb: float, dst: Any, capacity: int) -> tuple[int, int]:
@@ -138,19 +138,19 @@ class _Child:
                 self._round(role, case, index, rnd, src, dst)
 
     def _round(self, role: str, case: CaseLayout, index: int, rnd: Regions, src: Any, dst: Any) -> None:
-        host_src, host_dst = self.arena.view(rnd.src), self.arena.view(rnd.dst)
+        host_src, host_dst = self.dev.view(self.arena, rnd.src), self.dev.view(self.arena, rnd.dst)
         self.dev.copy_in(src[:host_src.size], host_src)
         self.dev.copy_in(dst[:host_dst.size], host_dst)  # the parent's poison
         self.ch.send(Progress(role))
         status, nbytes = self._call(role, src, rnd.size, case.n, case.eb, dst, case.capacity)
         self.dev.synchronize()
         self.dev.copy_out(host_dst, dst[:host_dst.size])  # what the ABI stream finished
-        snapshot = host_dst.copy()
+        snapshot = host_dst.tobytes()
         self.dev.sync_all()
         self.dev.copy_out(host_dst, dst[:host_dst.size])  # what every stream finished
-        settled = bool(np.array_equal(snapshot, host_dst))
+        settled = snapshot == host_dst.tobytes()
         if role == "compress" and rnd.after is not None:
-            self.dev.copy_out(self.arena.view(rnd.after), src[:host_src.size])  # did it write its input?
+            self.dev.copy_out(self.dev.view(self.arena, rnd.after), src[:host_src.size])  # did it write its input?
         self.ch.send(CallReport(role, case.dataset, index, int(status), int(nbytes), settled))
 
     # ----- benchmark ------------------------------------------------------------------------
@@ -158,7 +158,7 @@ class _Child:
         """Warm up on the base input, then time the repetitions the parent starts one by one."""
         role = self.req.role
         self.ch.send(Described(Machine(**self.dev.describe())))  # measured before this case's kernel calls
-        base_src, base_dst = self.arena.view(bench.base.src), self.arena.view(bench.base.dst)
+        base_src, base_dst = self.dev.view(self.arena, bench.base.src), self.dev.view(self.arena, bench.base.dst)
         src, dst = self.dev.alloc(base_src.size), self.dev.alloc(base_dst.size)
         self.dev.copy_in(src, base_src)
         self.dev.copy_in(dst, base_dst)
@@ -191,7 +191,7 @@ class _Child:
             if status != 0 or time.perf_counter() - started >= cap or len(claims) >= _WARM_MAX_CALLS:
                 return status, claims
             if len(claims) >= 2 * batch:
-                before, now = float(np.median(claims[-2 * batch:-batch])), float(np.median(claims[-batch:]))
+                before, now = _median(claims[-2 * batch:-batch]), _median(claims[-batch:])
                 if abs(now - before) <= agreement * max(before, 1e-12):
                     return status, claims
 
@@ -202,7 +202,7 @@ class _Child:
         device_side = self.req.device != "cpu"
         buffers = []
         for rep in reps:  # cpu: the arena itself (distinct addresses); cuda: distinct device buffers
-            hs, hd = arena.view(rep.src), arena.view(rep.dst)
+            hs, hd = self.dev.view(arena, rep.src), self.dev.view(arena, rep.dst)
             if device_side:
                 s, d = self.dev.alloc(hs.size), self.dev.alloc(hd.size)
                 self.dev.copy_in(s, hs)
@@ -217,7 +217,7 @@ class _Child:
         trace = self.dev.trace_report(len(reps))  # after the last `done`: reading the trace is never timed
         if device_side:
             for rep, (s, d) in zip(reps, buffers):
-                self.dev.copy_out(arena.view(rep.dst), d)
+                self.dev.copy_out(self.dev.view(arena, rep.dst), d)
         self.ch.send(Stored(len(reps), None if trace is None else Trace.from_wire(trace)))
 
     def _repetition(self, role: str, bench: BenchCase, rep: Regions, buffers: tuple[Any, Any], r: int,
@@ -248,11 +248,11 @@ class _Child:
         if spec is None:
             raise ValueError("a diagnose request without the case to diagnose")
         data = self.arena.view(spec.data, self.dtype)[: spec.n].copy()
-        harness = Harness(self.dev, self.lib, lambda phase: self.ch.send(Progress(phase)))  # type: ignore[arg-type]
+        harness = self.ladder.Harness(self.dev, self.lib, lambda phase: self.ch.send(Progress(phase)))
         try:
-            result = harness.validate(Case(spec.dataset, data, spec.eb, spec.capacity))
+            result = harness.validate(self.ladder.Case(spec.dataset, data, spec.eb, spec.capacity))
         except Exception as exc:  # noqa: BLE001 - a classified failure or a device fault: either way, a claim
-            fields = failure_fields(exc) or {"verdict": "crash", "detail": str(exc)}
+            fields = self.ladder.failure_fields(exc) or {"verdict": "crash", "detail": str(exc)}
             result = {"verdict": fields["verdict"], "detail": fields["detail"]}
         verdict, detail = result.get("verdict"), result.get("detail", "")
         self.ch.send(Diagnosed(DiagnosisClaim(verdict if isinstance(verdict, str) else None, str(detail))))

@@ -63,6 +63,7 @@ def validate(
     dataset: Annotated[Optional[list[str]], typer.Option(help="dataset spec (repeatable); default: the kernel's validation suite")] = None,
     rel: Annotated[Optional[list[float]], typer.Option(help="relative error bound in (0, 1) (repeatable)")] = None,
     bench: Annotated[bool, typer.Option("--bench/--no-bench", help="also benchmark on the kernel's benchmark suite")] = False,
+    bench_dataset: Annotated[Optional[list[str]], typer.Option(help="benchmark on this dataset spec instead of the kernel's benchmark suite (repeatable; implies --bench)")] = None,
     format_check: Annotated[bool, typer.Option(help="require streams byte-identical to the reference codec")] = False,
     workdir: Annotated[Optional[Path], typer.Option(help="workspace for staging files (default: a temporary folder)")] = None,
     timeout: Annotated[Optional[float], typer.Option(help=TIMEOUT_HELP)] = None,
@@ -76,9 +77,13 @@ def validate(
     info = load_kernel(kernel)
     suite = info.validation.model_copy(update={k: tuple(v) for k, v in (("datasets", dataset), ("relative_bounds", rel)) if v})
     suite = Suite.model_validate(suite.model_dump())
+    benchmark = None
+    if bench or bench_dataset:
+        benchmark = Suite.model_validate(info.benchmark.model_copy(
+            update={"datasets": tuple(bench_dataset)} if bench_dataset else {}).model_dump())
     chosen = configured_backend(backend or DEFAULT_BACKEND, positive("--timeout", timeout))
     _usable(chosen, run=True)
-    ok = run_validate(make_console(), chosen, info, files, suite, variant, format_check, workdir, bench)
+    ok = run_validate(make_console(), chosen, info, files, suite, variant, format_check, workdir, benchmark)
     raise typer.Exit(EXIT_OK if ok else EXIT_INCORRECT)
 
 

@@ -20,8 +20,9 @@ def _what(suite: Any, bench: bool, limit_s: float | None) -> str:
 
 
 def run_validate(console: Console, backend: Any, info: Any, files: list[Path], suite: Any, variant: str | None,
-                 format_check: bool, workdir: Path | None, bench: bool) -> bool:
-    """Evaluate files on backend, print the tables; True when correct (and the benchmark, if any, ran)."""
+                 format_check: bool, workdir: Path | None, benchmark: Any | None) -> bool:
+    """Evaluate files on backend (and benchmark them on the benchmark suite, if any), print the tables; True when
+    correct (and the benchmark, if any, ran)."""
     from szagents.tasks.evaluate import build_problems, evaluate, kernel_spec
 
     spec = kernel_spec(info, variant, format_check)
@@ -30,9 +31,9 @@ def run_validate(console: Console, backend: Any, info: Any, files: list[Path], s
     with tempfile.TemporaryDirectory(prefix="szagents-") as tmp:
         folder = workdir or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        with _progress(console, _what(suite, bench, limit)):
+        with _progress(console, _what(suite, benchmark is not None, limit)):
             result = evaluate(backend, files, spec, folder, problems,
-                              build_problems(info.benchmark, info.dtype) if bench else ())
+                              build_problems(benchmark, info.dtype) if benchmark is not None else ())
         render.print_compile(console, result.build)
         if result.validation is not None:
             render.print_validation(console, result.validation)  # a crash names its case (the harness tracks it)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from szagents.backends.child.claims import Done
-from szagents.backends.child.device_trace import EDGE_NS, summarize
+from szagents.backends.child.device_trace import EDGE_NS, END_BYTES, START_BYTES, summarize
 from szagents.backends.harness.timing import (BATCH, EXCESS_CAP, PACKING, SLACK_FRACTION, Allowance,
                                             handshake_phases, repetition_times)
 
@@ -75,8 +75,8 @@ def test_trace_spans_replace_the_childs_figures():
     assert claimed == [9 * US] * 3 and reported == claimed
 
 
-def _row(kind, start_us, end_us, stream=7):
-    return (kind, stream, 1, int(start_us * 1000), int(end_us * 1000), 0)
+def _row(kind, start_us, end_us, stream=7, nbytes=0):
+    return (kind, stream, 1, int(start_us * 1000), int(end_us * 1000), nbytes)
 
 
 def test_spans_cover_every_stream_inside_a_window():
@@ -85,6 +85,36 @@ def test_spans_cover_every_stream_inside_a_window():
     rows = [_row("concurrent_kernel", 10, 40), _row("memcpy", 30, 70, stream=9), _row("memset", 210, 215)]
     summary = summarize(rows, windows, 2)
     assert summary["spans"] == pytest.approx([60 * US, 5 * US])
+    assert summary["outside"]["count"] == 0
+
+
+def test_a_span_runs_from_the_start_marker_to_the_end_marker_or_past_them():
+    """The call starts where its start marker ended and ends no earlier than its end marker started (a compressor
+    that waits for its size and returns later pays until it returned); work on any stream before or after the
+    markers still counts from its own start to its own end, and a kernel's own marker-sized memsets only widen."""
+    windows = [(0, 1_000_000, 0), (1_000_000, 2_000_000, 1), (2_000_000, 3_000_000, 2)]
+    start, end = (lambda a, b, **kw: _row("memset", a, b, nbytes=START_BYTES, **kw),
+                  lambda a, b, **kw: _row("memset", a, b, nbytes=END_BYTES, **kw))
+    rows = [start(100, 101), _row("concurrent_kernel", 102, 140), _row("memcpy", 141, 142), end(150, 151),
+            # repetition 1: work hidden on another stream began during the flush and outlasted the end marker
+            _row("memcpy", 1050, 1400, stream=9), start(1100, 1101), _row("concurrent_kernel", 1102, 1110),
+            end(1120, 1121),
+            # repetition 2: the kernel's own marker-sized memsets, late start and early end, change nothing
+            start(2100, 2101), _row("concurrent_kernel", 2102, 2130), start(2120, 2121), end(2125, 2126),
+            end(2140, 2141)]
+    assert summarize(rows, windows, 3)["spans"] == pytest.approx([49 * US, 350 * US, 39 * US])
+
+
+def test_work_at_the_end_of_a_call_is_that_calls_when_the_next_window_opens_microseconds_later():
+    """A batch's calls run back to back, their windows microseconds apart: the copy and the end marker that finish
+    one call belong to it, not to the next call (whose span would then start before its flush and take it in)."""
+    windows = [(0, 300_000, 0), (305_000, 600_000, 1)]
+    rows = [_row("memset", 200, 201, nbytes=START_BYTES), _row("concurrent_kernel", 201, 280),
+            _row("memcpy", 290, 291), _row("memset", 296, 297, nbytes=END_BYTES),
+            _row("memset", 500, 501, nbytes=START_BYTES), _row("concurrent_kernel", 501, 580),
+            _row("memset", 590, 591, nbytes=END_BYTES)]
+    summary = summarize(rows, windows, 2)
+    assert summary["spans"] == pytest.approx([95 * US, 89 * US])
     assert summary["outside"]["count"] == 0
 
 

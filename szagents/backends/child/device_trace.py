@@ -8,6 +8,14 @@ times with) and every piece of work that ran outside all windows (off the clock:
 call, by another host thread between calls, or left running past one). The harness's own work runs on
 its checks stream, found by a marker memset of a size no kernel is given a reason to use.
 
+A repetition's span runs from when the call could start on the device to when its last work ended, the way
+CUDA events around a call time it: two more marker memsets on the ABI stream bracket the call, one queued
+behind the cache flush before the call (START_BYTES: the call's start is where it ends) and one after the call
+returned (END_BYTES: the call's end is at least where it starts). So a call that waits for the device and
+returns later (a compressor reading its size back) pays the time until it returned, as kernel-against-kernel
+events charge it, and work hidden on any stream still counts from its own start to its own end. A kernel can
+only lengthen its span with memsets of these sizes: the earliest start marker and the latest end marker count.
+
 Where CUPTI cannot be had (no `cupti-python`, or CUPTI refuses), `DeviceTrace.start` returns None and
 the result says timing covered the ABI stream only. Like every child figure, a trace is a claim: the
 trusted parent still bounds the reported time by its own clock.
@@ -19,9 +27,10 @@ import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DeviceTrace", "MARKER_BYTES", "EDGE_NS", "summarize"]
+__all__ = ["DeviceTrace", "MARKER_BYTES", "START_BYTES", "END_BYTES", "EDGE_NS", "summarize"]
 
 MARKER_BYTES = 4093  # the checks stream's marker memset: a prime byte count
+START_BYTES, END_BYTES = 4091, 4079  # the ABI stream's markers before and after each timed call (primes too)
 EDGE_NS = 20_000  # CUPTI normalizes device timestamps to the host's: allow 20 us of skew at a window's edges
 _EXAMPLES = 8
 
@@ -97,18 +106,32 @@ class DeviceTrace:
         return summarize(kernel_rows, self._windows, repetitions) | {"source": "cupti", "records": len(rows)}
 
 
+def _home(windows: list[tuple[int, int, int | None]], at: int, start: int, end: int) -> tuple | None:
+    """The window work lies in: the last one opened before it started (at), if it started and ended by that
+    window's close give or take the skew, else the next one, if it started at most the skew before that one
+    opened. Windows are often microseconds apart (a batch's calls back to back): the work at the end of one
+    call is that call's, never the next one's, however close the next window opens."""
+    if at >= 0 and max(start, end) <= windows[at][1] + EDGE_NS:
+        return windows[at]
+    following = windows[at + 1] if at + 1 < len(windows) else None
+    if following is not None and start >= following[0] - EDGE_NS and end <= following[1] + EDGE_NS:
+        return following
+    return None
+
+
 def summarize(rows: list[tuple[str, int, int, int, int, int]], windows: list[tuple[int, int, int | None]],
               repetitions: int) -> dict[str, Any]:
-    """spans: seconds from the first start to the last end of the work inside each repetition's window;
+    """spans: seconds from the first start to the last end of the work inside each repetition's window, the start
+    at the latest where its start marker ended and the end at the earliest where its end marker started;
     outside: the work that lies in no window (count, device seconds, a few examples)."""
     first: list[int | None] = [None] * repetitions
     last: list[int | None] = [None] * repetitions
     outside, outside_ns, examples = 0, 0, []
     windows = sorted(windows)
-    opens = [w[0] - EDGE_NS for w in windows]
+    opens = [w[0] for w in windows]
     for kind, stream, context, start, end, nbytes in sorted(rows, key=lambda r: r[3]):
         at = bisect.bisect_right(opens, start) - 1
-        home = windows[at] if at >= 0 and end <= windows[at][1] + EDGE_NS else None
+        home = _home(windows, at, start, end)
         if home is None:
             outside += 1
             outside_ns += end - start
@@ -121,7 +144,10 @@ def summarize(rows: list[tuple[str, int, int, int, int, int]], windows: list[tup
             continue
         r = home[2]
         if r is not None and 0 <= r < repetitions:
-            first[r] = start if first[r] is None else min(first[r], start)
-            last[r] = end if last[r] is None else max(last[r], end)
-    spans = [((b - a) / 1e9 if a is not None and b is not None else 0.0) for a, b in zip(first, last)]
+            marker = kind == "memset" and nbytes in (START_BYTES, END_BYTES)
+            since = end if marker and nbytes == START_BYTES else start  # a call starts where its start marker ends
+            until = start if marker and nbytes == END_BYTES else end  # and ends no earlier than its end marker starts
+            first[r] = since if first[r] is None else min(first[r], since)
+            last[r] = until if last[r] is None else max(last[r], until)
+    spans = [(max(b - a, 0) / 1e9 if a is not None and b is not None else 0.0) for a, b in zip(first, last)]
     return {"spans": spans, "outside": {"count": outside, "seconds": outside_ns / 1e9, "examples": examples}}

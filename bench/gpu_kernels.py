@@ -296,6 +296,11 @@ class Timing:
     def run_medians_ms(self) -> list[float]:
         return [float(np.median(r)) for r in self.runs_ms]
 
+    def cv(self) -> float:
+        """Standard deviation over mean of every repetition (the harness's CV)."""
+        values = np.concatenate([np.asarray(r) for r in self.runs_ms])
+        return float(values.std() / values.mean())
+
 
 def time_call(fn, stream, flush, reps: int, runs: int, warmup: int = 3, wait_for_flush: bool = False) -> Timing:
     """CUDA events on the ABI stream around fn(); 128 MB written before each rep (L2 flush).

@@ -100,11 +100,15 @@ class _Child:
 
     # ----- the kernel call ------------------------------------------------------------------
     def _call(self, role: str, src: Any, size: int, n: int, eb: float, dst: Any, capacity: int) -> tuple[int, int]:
+        """The ABI call; the device hears that it returned before anything else runs (its end on the clock)."""
         ptr, stream = self.dev.pointer, self.dev.stream()
         if role == "compress":
             status = self.lib.compress(ptr(src), n, eb, ptr(dst), capacity, stream)  # type: ignore[union-attr]
+            self.dev.returned()
             return status, self.lib.out_bytes  # type: ignore[union-attr]
-        return self.lib.decompress(ptr(src), size, n, eb, ptr(dst), stream), 0  # type: ignore[union-attr]
+        status = self.lib.decompress(ptr(src), size, n, eb, ptr(dst), stream)  # type: ignore[union-attr]
+        self.dev.returned()
+        return status, 0
 
     def calibrate(self) -> None:
         """Null handshakes before the library is loaded: the parent measures its own round-trip allowance (one

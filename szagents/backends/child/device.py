@@ -177,7 +177,10 @@ def _cpu_model() -> str:
 class KernelLibrary:
     """The ABI symbols of a loaded kernel library, called with raw pointers."""
 
-    def __init__(self, lib: ctypes.CDLL, dtype: np.dtype | str) -> None:  # a numpy dtype or its name
+    def __init__(self, lib: ctypes.CDLL, dtype: np.dtype | str,  # a numpy dtype or its name
+                 returned: Callable[[], None] = lambda: None) -> None:
+        """returned: called the moment each ABI call comes back, before anything else runs (Device.returned)."""
+        self._returned = returned
         suffix = "" if str(dtype) == "float32" else "_f64"
         self.compress_fn = getattr(lib, f"sz_compress{suffix}")
         self.decompress_fn = getattr(lib, f"sz_decompress{suffix}")
@@ -190,7 +193,9 @@ class KernelLibrary:
     def compress(self, src: int, n: int, eb: float, dst: int, capacity: int, stream: int) -> int:
         """Call sz_compress; the reported size is in .out_bytes afterwards."""
         self._out_bytes.value = 0
-        return self.compress_fn(src, n, eb, dst, capacity, ctypes.byref(self._out_bytes), stream or None)
+        status = self.compress_fn(src, n, eb, dst, capacity, ctypes.byref(self._out_bytes), stream or None)
+        self._returned()
+        return status
 
     @property
     def out_bytes(self) -> int:
@@ -198,4 +203,6 @@ class KernelLibrary:
 
     def decompress(self, src: int, nbytes: int, n: int, eb: float, dst: int, stream: int) -> int:
         """Call sz_decompress."""
-        return self.decompress_fn(src, nbytes, n, eb, dst, stream or None)
+        status = self.decompress_fn(src, nbytes, n, eb, dst, stream or None)
+        self._returned()
+        return status

@@ -79,9 +79,9 @@ def _median(values: list[float]) -> float:
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def _load(dtype: str) -> KernelLibrary:
+def _load(dtype: str, returned: Any) -> KernelLibrary:
     """The kernel library from its descriptor (OSError: the loader refused it; AttributeError: a symbol is missing)."""
-    return KernelLibrary(ctypes.CDLL(f"/proc/self/fd/{LIBRARY_FD}"), dtype)
+    return KernelLibrary(ctypes.CDLL(f"/proc/self/fd/{LIBRARY_FD}"), dtype, returned)
 
 
 class _Child:
@@ -100,15 +100,11 @@ class _Child:
 
     # ----- the kernel call ------------------------------------------------------------------
     def _call(self, role: str, src: Any, size: int, n: int, eb: float, dst: Any, capacity: int) -> tuple[int, int]:
-        """The ABI call; the device hears that it returned before anything else runs (its end on the clock)."""
         ptr, stream = self.dev.pointer, self.dev.stream()
         if role == "compress":
             status = self.lib.compress(ptr(src), n, eb, ptr(dst), capacity, stream)  # type: ignore[union-attr]
-            self.dev.returned()
             return status, self.lib.out_bytes  # type: ignore[union-attr]
-        status = self.lib.decompress(ptr(src), size, n, eb, ptr(dst), stream)  # type: ignore[union-attr]
-        self.dev.returned()
-        return status, 0
+        return self.lib.decompress(ptr(src), size, n, eb, ptr(dst), stream), 0  # type: ignore[union-attr]
 
     def calibrate(self) -> None:
         """Null handshakes before the library is loaded: the parent measures its own round-trip allowance (one
@@ -267,7 +263,7 @@ def _run(child: _Child) -> None:
     if child.req.role == "diagnose":  # CuPy's kernels for the in-process checks, compiled before the library
         child.dev.prepare(child.dtype)
     try:
-        child.lib = _load(child.dtype)
+        child.lib = _load(child.dtype, child.dev.returned)
     except (OSError, AttributeError) as exc:
         child.ch.send(AbiError(str(exc)))
         return

@@ -200,7 +200,10 @@ def test_cli_names_a_bad_rate_and_shows_good_ones_in_the_dry_run(tmp_path: Path)
 @pytest.mark.xdist_group("ray")  # one Ray cluster for the session (conftest.cluster)
 def test_ray_workers_share_the_limit(tmp_path: Path, cluster: str):
     """4 runs on a local Ray cluster (3 worker processes) limited to 2 calls per second: their calls never
-    crowd more than 2 into 0.9 s, though each worker process opened the shared window on its own."""
+    crowd more than 2 into 0.9 s, though each worker process opened the shared window on its own. Where no run had
+    to wait, the machine's load spread the calls so far apart that the limit never acted, and there is nothing to
+    tell a shared window from three private ones: the test skips, saying so (on a busy machine, with two CPU hogs
+    beside the suite, 2026-12-07), rather than pass or fail with the load."""
     pytest.importorskip("ray", reason="needs the ray extra")
     study = _study(tmp_path, "latency = { requests_per_minute = 120, window_s = 1 }", 2, models=(LIMITED,))
     proc = study_cli(str(study), "--executor", "ray", "--address", cluster, slots=tmp_path / "unused")
@@ -209,4 +212,6 @@ def test_ray_workers_share_the_limit(tmp_path: Path, cluster: str):
     runs = [p for p in (tmp_path / "runs").iterdir() if (p / "trajectory.jsonl").exists()]
     ends = [ts(c["ts"]).timestamp() for run in runs for c in _calls(run)[0]]
     assert len(runs) == 4 and len(ends) == 12 and _most_in_window(ends, 0.9) <= 2
-    assert any(_calls(run)[1] for run in runs)
+    if not any(_calls(run)[1] for run in runs):
+        pytest.skip(f"no call had to wait: the machine's load spread the 12 calls (at most {_most_in_window(ends, 1.0)} "
+                    "in any second), so the shared limit never acted")

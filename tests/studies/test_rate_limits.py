@@ -210,8 +210,9 @@ def test_ray_workers_share_the_limit(tmp_path: Path, cluster: str):
     output = proc.communicate(timeout=600)[0]
     assert proc.returncode == 0, output
     runs = [p for p in (tmp_path / "runs").iterdir() if (p / "trajectory.jsonl").exists()]
-    ends = [ts(c["ts"]).timestamp() for run in runs for c in _calls(run)[0]]
+    calls = [_calls(run) for run in runs]
+    ends = [ts(c["ts"]).timestamp() for made, _ in calls for c in made]
     assert len(runs) == 4 and len(ends) == 12 and _most_in_window(ends, 0.9) <= 2
-    if not any(_calls(run)[1] for run in runs):
+    if not any(waits for _, waits in calls):
         pytest.skip(f"no call had to wait: the machine's load spread the 12 calls (at most {_most_in_window(ends, 1.0)} "
                     "in any second), so the shared limit never acted")

@@ -111,7 +111,7 @@ def _home(windows: list[tuple[int, int, int | None]], at: int, start: int, end: 
     window's close give or take the skew, else the next one, if it started at most the skew before that one
     opened. Windows are often microseconds apart (a batch's calls back to back): the work at the end of one
     call is that call's, never the next one's, however close the next window opens."""
-    if at >= 0 and max(start, end) <= windows[at][1] + EDGE_NS:
+    if at >= 0 and end <= windows[at][1] + EDGE_NS:  # it started by then too
         return windows[at]
     following = windows[at + 1] if at + 1 < len(windows) else None
     if following is not None and start >= following[0] - EDGE_NS and end <= following[1] + EDGE_NS:

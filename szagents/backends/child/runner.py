@@ -92,6 +92,7 @@ class _Child:
         self.dtype = request.dtype
         self.arena = Arena.attach(ARENA_FD, request.arena)
         self.dev = make_device(request.device, request.role)
+        self._gpu, self._flushed = request.device != "cpu", False  # _flushed: the next call's flush is queued
         self.lib: KernelLibrary | None = None
         if request.role == "diagnose":  # the ladder (and numpy), imported before the library is loaded
             from szagents.backends.child import diagnosis
@@ -108,22 +109,33 @@ class _Child:
 
     def calibrate(self) -> None:
         """Null handshakes before the library is loaded: the parent measures its own round-trip allowance (one
-        null call per `null`, or a batch of them back to back, each answered)."""
-        device_side = self.req.device != "cpu"  # a cpu child must not take a core from the parent: no spin
-        while (message := self.ch.receive(Null, device_side)).null is not None:
-            for _ in range(message.batch):
-                marks = [time.perf_counter()]
-                if device_side:  # the GPU child flushes its L2 inside go -> done: measure it too
-                    self.dev.flush_cache()
-                self.dev.open_window()  # what a repetition does around its call, so the allowance holds it too
-                marks.append(time.perf_counter())
-                status, seconds = self.dev.time_call(  # the cheapest call: a launch (and a size read back), or nothing
-                    lambda: self.dev.null_call(self.req.role == "compress"))
-                marks.append(time.perf_counter())
-                self.dev.sync_all()
-                self.dev.close_window(None)
-                marks.append(time.perf_counter())
+        null call per `null`, or a batch of them back to back, each answered; a cpu child never spins)."""
+        while (message := self.ch.receive(Null, self._gpu)).null is not None:
+            for i in range(message.batch):  # what a repetition does around its call, so the allowance holds it too
+                status, seconds, marks = self._timed(  # the cheapest call: a launch (and a size read back), or nothing
+                    lambda: self.dev.null_call(self.req.role == "compress"), None, i < message.batch - 1)
                 self.ch.send(Done(message.null, seconds, status, marks))
+
+    def _timed(self, call: Any, repetition: int | None, more: bool) -> tuple[int, float, list[float]]:
+        """One timed call (status, claimed seconds, host marks: start, after the flush, the call, the synchronize):
+        its window, the L2 flush (GPU), the call, a device-wide synchronize. more: another call of the batch
+        follows, and its flush is queued now, before this one is answered, so the device flushes while the host
+        answers and loops (host time on the parent's clock while the device idles was 20-30 us a call, and its
+        jitter moved the floor of a 30 us call by a third between two processes: H100, 2026-12-07)."""
+        marks = [time.perf_counter()]
+        self.dev.open_window()
+        if self._gpu and not self._flushed:
+            self.dev.flush_cache()
+        marks.append(time.perf_counter())
+        status, seconds = self.dev.time_call(call)
+        marks.append(time.perf_counter())
+        self.dev.sync_all()
+        self.dev.close_window(repetition)
+        marks.append(time.perf_counter())
+        self._flushed = self._gpu and more
+        if self._flushed:
+            self.dev.flush_cache()
+        return status, seconds, marks
 
     # ----- validation -----------------------------------------------------------------------
     def validate(self) -> None:
@@ -180,13 +192,9 @@ class _Child:
         claims: list[float] = []
         started, status = time.perf_counter(), 0
         while True:
-            for _ in range(batch):
-                self.dev.flush_cache()
-                self.dev.open_window()
-                status, seconds = self.dev.time_call(
-                    lambda: self._call(role, src, size, bench.n, bench.eb, dst, bench.capacity)[0])
-                self.dev.sync_all()
-                self.dev.close_window(None)
+            for i in range(batch):
+                status, seconds, _ = self._timed(
+                    lambda: self._call(role, src, size, bench.n, bench.eb, dst, bench.capacity)[0], None, i < batch - 1)
                 claims.append(seconds)
             if status != 0 or time.perf_counter() - started >= cap or len(claims) >= _WARM_MAX_CALLS:
                 return status, claims
@@ -199,7 +207,7 @@ class _Child:
         message = self.ch.receive(Repetitions)
         reps = message.reps
         arena = Arena.attach(REPS_FD, message.layout)
-        device_side = self.req.device != "cpu"
+        device_side = self._gpu
         buffers = []
         for rep in reps:  # cpu: the arena itself (distinct addresses); cuda: distinct device buffers
             hs, hd = self.dev.view(arena, rep.src), self.dev.view(arena, rep.dst)
@@ -212,8 +220,9 @@ class _Child:
                 buffers.append((hs, hd))
         self.ch.send(Ready(len(reps)))
         while (go := self.ch.receive(Go, device_side)).go is not None:
-            for r in range(go.go, min(go.go + go.batch, len(reps))):  # a batch: back to back, each answered
-                self._repetition(role, bench, reps[r], buffers[r], r, go.token, device_side)
+            last = min(go.go + go.batch, len(reps)) - 1
+            for r in range(go.go, last + 1):  # a batch: back to back, each answered
+                self._repetition(role, bench, reps[r], buffers[r], r, go.token, r < last)
         trace = self.dev.trace_report(len(reps))  # after the last `done`: reading the trace is never timed
         if device_side:
             for rep, (s, d) in zip(reps, buffers):
@@ -221,25 +230,16 @@ class _Child:
         self.ch.send(Stored(len(reps), None if trace is None else Trace.from_wire(trace)))
 
     def _repetition(self, role: str, bench: BenchCase, rep: Regions, buffers: tuple[Any, Any], r: int,
-                    token: str | None, device_side: bool) -> None:
-        """One timed repetition: window open, flush (GPU), the call, a device-wide synchronize, `done`."""
-        marks = [time.perf_counter()]  # when it started, then after the flush, the call, the synchronize
-        self.dev.open_window()
+                    token: str | None, more: bool) -> None:
+        """One timed repetition (_timed), then its `done`."""
         s, d = buffers
-        if device_side:
-            self.dev.flush_cache()
-        marks.append(time.perf_counter())
         holder: dict[str, int] = {}
 
         def call() -> int:
             holder["status"], holder["bytes"] = self._call(role, s, rep.size, bench.n, bench.eb, d, bench.capacity)
             return holder["status"]
 
-        _, seconds = self.dev.time_call(call)
-        marks.append(time.perf_counter())
-        self.dev.sync_all()
-        self.dev.close_window(r)
-        marks.append(time.perf_counter())
+        _, seconds, marks = self._timed(call, r, more)
         self.ch.send(Done(r, seconds, holder["status"], marks, holder["bytes"], token))
 
     def diagnose(self) -> None:

@@ -18,7 +18,8 @@ mean over PACKING.
 Batches (GPU). A 25.9 MB call takes 25-70 us, about what one handshake costs, so a bound that pays a whole
 handshake per call rests mostly on the parent's clock. There one `go` starts BATCH repetitions back to back:
 each still opens its window, flushes the L2, calls, synchronizes the whole device and answers with its own
-`done`; the parent's wall for the batch is shared out equally. The allowance for a call in a batch of k is
+`done` (the next call's flush queued first, so the device flushes while the host answers: runner.py, _timed); the
+parent's wall for the batch is shared out equally. The allowance for a call in a batch of k is
 (the single null handshake's median + (k - 1) x the pace of a null call inside a batch) / k, the pace from
 null batches of the same size measured before the library was loaded, interleaved with the single handshakes;
 its typical excess is that of a single handshake or of a null batch, shared out the same way.

@@ -38,7 +38,7 @@ class BenchVerdicts:
     reps: dict[str, Arena]
     plans: list[RepetitionPlan]
     chosen: list[list[int]]
-    snapshots: dict[tuple[str, int, int], bytes]
+    snapshots: dict[tuple[str, int, int], np.ndarray]
     reveal: bool
     _rc: ChildReport | None
     _host: HostDevice
@@ -115,8 +115,7 @@ class BenchVerdicts:
         chosen = self.chosen[i]
         source, decoded = self.reps["compress"], self.reps["decompress"]
         for (direction, case_index, r), before in self.snapshots.items():
-            if case_index == i and not np.array_equal(self.reps[direction].view(f"b{i}r{r}dst"),
-                                                      np.frombuffer(before, np.uint8)):
+            if case_index == i and not np.array_equal(self.reps[direction].view(f"b{i}r{r}dst"), before):
                 return Failure("cheat_detected", f"the output of timed repetition {r} changed after "
                                f"sz_{direction} returned: work continued outside the timed call")
         for r in chosen:

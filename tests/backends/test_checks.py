@@ -66,3 +66,28 @@ def test_bound_report_of_a_chunk_within_eb_equals_the_full_check(dtype):
     assert checks.bound_report(np, x[:checks._CHUNK], y[:checks._CHUNK], eb) == {  # the shorter path alone
         "max_abs_error": first_chunk, "violations": 0, "max_error_over_eb": first_chunk / eb} and 0 < first_chunk <= eb
     assert report["violations"] == 2 and report["first"]["index"] == n - 3
+
+
+def _quality_whole_field(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """PSNR and NRMSE straight from their definitions, over the finite originals, in one float64 pass."""
+    finite = np.isfinite(x.astype(np.float64))
+    diff = x.astype(np.float64)[finite] - y.astype(np.float64)[finite]
+    mse = float(np.mean(diff * diff))
+    span = float(x[finite].max()) - float(x[finite].min())
+    return 20 * np.log10(span) - 10 * np.log10(mse), np.sqrt(mse) / span
+
+
+def test_quality_chunk_by_chunk_equals_the_whole_field():
+    """PSNR and NRMSE over several chunks, with the range's ends and non-finite originals in different chunks, equal
+    the one-pass definition (to rounding); identical fields are inf dB and a constant field -inf."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(3 * checks._CHUNK + 11).astype(np.float32)
+    x[5], x[2 * checks._CHUNK + 3] = -40.0, 55.0  # the range's ends, two chunks apart
+    x[checks._CHUNK + 1], x[-2] = np.inf, np.nan  # skipped, as their errors are
+    y = (x + rng.uniform(-1e-3, 1e-3, x.size)).astype(np.float32)
+    psnr, nrmse = checks.quality(np, x, y)
+    want_psnr, want_nrmse = _quality_whole_field(x, y)
+    assert psnr == pytest.approx(want_psnr, rel=1e-12) and nrmse == pytest.approx(want_nrmse, rel=1e-12)
+    assert checks.quality(np, x, x.copy()) == (np.inf, 0.0)
+    flat = np.full(checks._CHUNK + 3, 2.5, dtype=np.float32)
+    assert checks.quality(np, flat, flat + np.float32(0.1)) == (-np.inf, np.inf)

@@ -129,14 +129,22 @@ def ulp(xp: Any, values: Any) -> Any:
 
 
 def quality(xp: Any, original: Any, out: Any) -> tuple[float, float]:
-    """(PSNR in dB, NRMSE) over the finite values, relative to the value range."""
-    x = original.astype(np.float64)
-    finite = xp.isfinite(x)
-    diff = xp.where(finite, x - out.astype(np.float64), 0.0)
-    count = max(int(finite.sum()), 1)
-    mse = float((diff * diff).sum()) / count
-    xf = x[finite]
-    value_range = float(xf.max() - xf.min()) if xf.size else 0.0
+    """(PSNR in dB, NRMSE) over the finite values, relative to the value range (float64 math; on the host chunk by
+    chunk, as bound_report: whole-field float64 temporaries took 2.3 times the CPU on 6.5 M values, 2026-12-07)."""
+    step = _CHUNK if xp is np else max(int(original.size), 1)
+    count, squares, low, high = 0, 0.0, math.inf, -math.inf
+    for start in range(0, int(original.size), step):
+        x = original[start:start + step].astype(np.float64)
+        finite = xp.isfinite(x)
+        with np.errstate(invalid="ignore"):  # inf - inf where the original is not finite: masked out
+            diff = xp.where(finite, x - out[start:start + step].astype(np.float64), 0.0)
+        count += int(finite.sum())
+        squares += float((diff * diff).sum())
+        kept = x[finite]
+        if kept.size:
+            low, high = min(low, float(kept.min())), max(high, float(kept.max()))
+    mse = squares / max(count, 1)
+    value_range = high - low if count else 0.0
     if mse == 0.0:
         return math.inf, 0.0
     if value_range == 0.0:

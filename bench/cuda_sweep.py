@@ -124,7 +124,7 @@ VARIANTS: list[SweepVariant] = [
     *_szp("c4-d8-stcs", True, MIN_CTAS=4, DEC_MIN_CTAS=8, STREAM_STORES=1),
     *_szp("b8-d8", BLOCKS_PER_WARP=8, DEC_MIN_CTAS=8),
     *_szx("w4", True, WARPS=4),                 # 8 blocks per warp
-    *_szx("c4", True, MIN_CTAS=4),              # compression kernels: up to 64 registers
+    *_szx("c0", True, MIN_CTAS=0),              # compression kernels unbounded (~75 registers; default until 12-07)
     *_szx("d8", True, DEC_MIN_CTAS=8),          # decode kernel: 32 registers
     *_szx("w16", WARPS=16),                     # 2 blocks per warp
     *_szx("c2", MIN_CTAS=2),                    # compression kernels: up to 128 registers

@@ -47,11 +47,12 @@
  *   SZX_WARPS         warps per CTA (2, 4, 8, 16 or 32; default 8); a tile is always 32 blocks, so
  *                     a warp owns 32 / SZX_WARPS of them
  *   SZX_MIN_CTAS      CTAs per SM the two compression kernels are built for (0: no bound, the
- *                     default; the write kernel then takes ~75 registers)
+ *                     write kernel then takes ~75 registers; default 4: 64, and compression x1.08-1.11
+ *                     at 25.9 MB and 256 MiB, H100, bench/cuda_sweep.py 2026-12-07)
  *   SZX_DEC_MIN_CTAS  the same for the decode kernel (default 0)
  * Each define given on the command line wins; the defaults are the one SZX_DEFAULTS line below, in
  * that order (bench/cuda_sweep.py prints the line of the variant it measured fastest). */
-#define SZX_DEFAULTS 8, 0, 0
+#define SZX_DEFAULTS 8, 4, 0
 #define SZX_DEFAULT(pick) SZX_APPLY(pick, SZX_DEFAULTS)
 #define SZX_APPLY(f, ...) f(__VA_ARGS__)
 #define SZX_DEFAULT_WARPS(w, c, d) w

@@ -48,9 +48,9 @@ def test_defaults_lines_match_the_documented_fields():
 def test_an_adopted_defaults_line_takes_effect(tmp_path):
     src = tmp_path / "reference.cu"
     src.write_text((REPO / "kernels" / "szx" / "reference.cu").read_text())
-    old, _ = sweep.defaults_line(src, "szx")
+    old, values = sweep.defaults_line(src, "szx")
     new = sweep.adopted_line("szx", [["SZX_WARPS", "4"]], src)
-    assert new == "#define SZX_DEFAULTS 4, 0, 0" != old
+    assert new == f"#define SZX_DEFAULTS 4, {values[1]}, {values[2]}" != old  # the other fields as they are
     src.write_text(src.read_text().replace(old + "\n", new + "\n"))
     probe = tmp_path / "probe.cu"
     probe.write_text(f'#include "{src}"\nstatic_assert(kWarps == 4, "the adopted default");\n')
@@ -113,7 +113,8 @@ def test_the_report_recommends_the_fastest_variant_with_identical_bytes(tmp_path
     sweep.variant_table(results, variants, built, ["grf256m"], log)
     rec = sweep.recommend(results, variants, built, ["grf256m"], log)
     assert rec["szp"]["tag"] == "fast" and rec["szp"]["score"] == pytest.approx(4.0)
-    assert rec["szx"]["line"] == "#define SZX_DEFAULTS 4, 0, 0"
+    _, values = sweep.defaults_line(REPO / "kernels" / "szx" / "reference.cu", "szx")
+    assert rec["szx"]["line"] == f"#define SZX_DEFAULTS 4, {values[1]}, {values[2]}"
     goals = sweep.goals(results, rec, ["grf256m"], log)
     assert goals["szp/plain/grf256m/compress/x_cuszp"] == pytest.approx(3.2)
     assert "szp-plain-fast" in (tmp_path / "log.txt").read_text()

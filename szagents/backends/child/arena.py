@@ -12,7 +12,6 @@ import ctypes
 import fcntl
 import mmap
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 from szagents.backends.child.orders import ArenaLayout
@@ -22,15 +21,16 @@ __all__ = ["Arena"]
 _ALIGN = 4096
 
 
-@dataclass
 class Arena:
-    """Named byte regions in one shared mapping."""
+    """Named byte regions in one shared mapping. A plain class, not a dataclass: every harness child imports this
+    module, and `dataclasses` (with `inspect`) was about a quarter of a child's imports."""
 
-    size: int = 0
-    regions: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> (offset, nbytes)
-    fd: int = -1
-    _map: mmap.mmap | None = None
-    _pin: Any = None  # child side: a ctypes view of the mapping, whose address is the arena's base
+    def __init__(self, size: int = 0, regions: dict[str, tuple[int, int]] | None = None, fd: int = -1) -> None:
+        self.size = size
+        self.regions: dict[str, tuple[int, int]] = {} if regions is None else regions  # name -> (offset, nbytes)
+        self.fd = fd
+        self._map: mmap.mmap | None = None
+        self._pin: Any = None  # child side: a ctypes view of the mapping, whose address is the arena's base
 
     def add(self, name: str, nbytes: int) -> None:
         """Reserve nbytes (page-aligned) under name; call before create()."""

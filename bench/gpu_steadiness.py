@@ -79,10 +79,9 @@ def kernel_vs_kernel(library: str, kernel: str, variant: str | None, dataset: st
     codec = GpuCodec(Path(library), Variant(kernel, "reference", variant or ("ra" if kernel == "szx" else "plain")))
     x = cp.asarray(problem.data)
     stream = cp.cuda.Stream(non_blocking=True)
-    from szagents.backends.child.cuda_device import FLUSH_BYTES
+    from szagents.backends.child.cuda_device import flush_bytes
 
-    l2 = int(cp.cuda.runtime.getDeviceProperties(0)["l2CacheSize"])
-    flush = cp.empty(max(2 * l2, FLUSH_BYTES), cp.uint8)  # the harness's flush
+    flush = cp.empty(flush_bytes(int(cp.cuda.runtime.getDeviceProperties(0)["l2CacheSize"])), cp.uint8)  # the harness's
     out = cp.empty(codec.capacity(x.size), cp.uint8)
     status, nbytes = codec.compress(x, eb, out, stream)
     stream.synchronize()

@@ -15,13 +15,18 @@ import numpy as np
 from szagents.backends.child import checks
 from szagents.backends.child.device_trace import END_BYTES, MARKER_BYTES, START_BYTES, DeviceTrace
 
-__all__ = ["CudaDevice"]
+__all__ = ["CudaDevice", "FLUSH_BYTES", "flush_bytes"]
 
 _COPY_BYTES = 1 << 30  # size of the device-to-device copy that measures memory bandwidth
 # The L2 flush writes at least this much (and at least twice the L2): 110-180 us on an H200 or H100, longer than
 # the child's host path from queueing it to the call's first launch (about 40 us of Python and ctypes), so the
 # call is queued by the time the flush ends and starts then, on a device that never went idle in between.
 FLUSH_BYTES = 512 << 20
+
+
+def flush_bytes(l2_bytes: int) -> int:
+    """How much the L2 flush writes on a device with this L2: FLUSH_BYTES, or twice the L2 where that is more."""
+    return max(2 * l2_bytes, FLUSH_BYTES)
 
 
 class CudaDevice:
@@ -39,7 +44,7 @@ class CudaDevice:
         self._checks_done = cp.cuda.Event(block=False, disable_timing=True)
         props = cp.cuda.runtime.getDeviceProperties(cp.cuda.Device().id)
         self._props = props
-        self._scratch = cp.zeros(max(2 * int(props["l2CacheSize"]), FLUSH_BYTES) // 4, dtype=cp.int32)
+        self._scratch = cp.zeros(flush_bytes(int(props["l2CacheSize"])) // 4, dtype=cp.int32)
         self._marks = cp.zeros(2 * 4096, dtype=cp.uint8)  # the ABI stream's start and end markers write here
         self._end_mark = self._marks.data.ptr + 4096
         # The marker that names the checks stream in the trace: all of the harness's own device work runs there.

@@ -22,6 +22,7 @@ import socket
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from szagents.backends.child.arena import Arena
@@ -116,7 +117,7 @@ class _Child:
                     lambda: self.dev.null_call(self.req.role == "compress"), None, i < message.batch - 1)
                 self.ch.send(Done(message.null, seconds, status, marks))
 
-    def _timed(self, call: Any, repetition: int | None, more: bool) -> tuple[int, float, list[float]]:
+    def _timed(self, call: Callable[[], int], repetition: int | None, more: bool) -> tuple[int, float, list[float]]:
         """One timed call (status, claimed seconds, host marks: start, after the flush, the call, the synchronize):
         its window, the L2 flush (GPU), the call, a device-wide synchronize. more: another call of the batch
         follows, and its flush is queued now, before this one is answered, so the device flushes while the host
@@ -207,11 +208,10 @@ class _Child:
         message = self.ch.receive(Repetitions)
         reps = message.reps
         arena = Arena.attach(REPS_FD, message.layout)
-        device_side = self._gpu
         buffers = []
         for rep in reps:  # cpu: the arena itself (distinct addresses); cuda: distinct device buffers
             hs, hd = self.dev.view(arena, rep.src), self.dev.view(arena, rep.dst)
-            if device_side:
+            if self._gpu:
                 s, d = self.dev.alloc(hs.size), self.dev.alloc(hd.size)
                 self.dev.copy_in(s, hs)
                 self.dev.copy_in(d, hd)
@@ -219,12 +219,12 @@ class _Child:
             else:
                 buffers.append((hs, hd))
         self.ch.send(Ready(len(reps)))
-        while (go := self.ch.receive(Go, device_side)).go is not None:
+        while (go := self.ch.receive(Go, self._gpu)).go is not None:
             last = min(go.go + go.batch, len(reps)) - 1
             for r in range(go.go, last + 1):  # a batch: back to back, each answered
                 self._repetition(role, bench, reps[r], buffers[r], r, go.token, r < last)
         trace = self.dev.trace_report(len(reps))  # after the last `done`: reading the trace is never timed
-        if device_side:
+        if self._gpu:
             for rep, (s, d) in zip(reps, buffers):
                 self.dev.copy_out(self.dev.view(arena, rep.dst), d)
         self.ch.send(Stored(len(reps), None if trace is None else Trace.from_wire(trace)))

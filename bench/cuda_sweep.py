@@ -26,7 +26,8 @@ From the repository root, on a GPU machine (about 1-2 minutes on an H200):
    it; writes $OUT/sweep.json, sweep.log, ptxas.txt and the worker logs (OUT defaults to
    /tmp/szagents-sweep);
 5. --ncu NAME,...: profiles those variants (one compression and one decompression of the 256 MiB
-   field) with Nsight Compute, each bounded by --ncu-timeout, into $OUT/ncu/.
+   field) with Nsight Compute, each bounded by --ncu-timeout, into $OUT/ncu/; with --ncu-source also
+   the source counters (executed instructions and stall samples per SASS instruction, NAME.sass.csv).
 A variant that fails to build, mismatches a byte, breaks the bound or faults is reported and left
 out of the recommendation. Once --budget seconds have passed, the variants not yet run are skipped.
 """
@@ -634,8 +635,9 @@ def run_ncu(names: list[str], jobs: dict[str, dict], args, log: Log) -> None:
         job_file.write_text(json.dumps([jobs[name]]))
         sub = argparse.Namespace(**{**vars(args), "sizes": ["grf256m"]})
         report = folder / f"{name}.ncu-rep"
+        sections = NCU_SECTIONS + (("SourceCounters",) if args.ncu_source else ())
         cmd = [ncu, "--target-processes", "all", "-k", "regex:szp_|szx_", "--launch-count", "8",
-               *sum((["--section", s] for s in NCU_SECTIONS), []), "--export", str(report), "--force-overwrite",
+               *sum((["--section", s] for s in sections), []), "--export", str(report), "--force-overwrite",
                *worker_cmd(sub, job_file, profile=True)]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.ncu_timeout)
@@ -646,6 +648,10 @@ def run_ncu(names: list[str], jobs: dict[str, dict], args, log: Log) -> None:
             log(f"ncu {name}: timed out after {args.ncu_timeout:.0f} s")
             continue
         (folder / f"{name}.csv").write_text(csv_text)
+        if args.ncu_source and report.exists():  # per SASS instruction: executed count, stall samples
+            src = subprocess.run([ncu, "--import", str(report), "--csv", "--page", "source", "--print-source", "sass"],
+                                 capture_output=True, text=True, timeout=120)
+            (folder / f"{name}.sass.csv").write_text(src.stdout or src.stderr)
         log(f"\n== ncu {name} (exit {proc.returncode}; {report}, {name}.csv, {name}.log)")
         for line in ncu_summary(csv_text):
             log(line)
@@ -693,6 +699,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--cuszp", type=Path, default=REPO / ".cuszp", help="cuSZp sources (optional)")
     ap.add_argument("--arch", default="", help="nvcc -arch (default: the device's, else sm_90)")
     ap.add_argument("--ncu", default="", help="comma-separated variant names to profile with ncu afterwards")
+    ap.add_argument("--ncu-source", action="store_true",
+                    help="also the source counters: per SASS instruction, into $OUT/ncu/NAME.sass.csv")
     ap.add_argument("--ncu-timeout", type=float, default=90, help="seconds per ncu profile")
     ap.add_argument("--build-only", action="store_true", help="build every variant and stop (no GPU needed)")
     ap.add_argument("--adopt", type=Path, help="write the recommended defaults lines of this sweep.json")

@@ -1,0 +1,98 @@
+"""Does a kernel change bring slow calls? Two sources of one kernel, timed call by call, interleaved.
+
+Standalone (numpy, cupy, ctypes and nvcc; reuses bench/gpu_kernels.py). From the repository root, on a GPU machine:
+
+    python3 bench/kernel_tails.py OLD.cu NEW.cu [--kernel szp] [--mode plain] [--field grf3d] [--reps 300]
+
+Each call gets the 128 MB L2 flush of gpu_kernels.py queued before it and CUDA events around it, as in
+bench/cuszp_compare.py; the two builds take turns call by call, so a drift of the clock or of the machine falls on
+both alike. Per source it prints the median, the 90th and 99th percentiles, the maximum and the CV of the call
+times, and how many calls took over twice the median: a median can hide a rare slow call that a CV shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gpu_kernels import NVCC_FLAGS, GpuCodec, Variant, climate2d, grf3d  # noqa: E402
+
+FIELDS = {"grf3d": grf3d, "climate2d": climate2d}
+
+
+def build(source: Path, variant: Variant, out_dir: Path, tag: str) -> GpuCodec:
+    """One shared library of source, with the variant's defines."""
+    import subprocess
+
+    lib = out_dir / f"lib{tag}.so"
+    cmd = ["nvcc", *NVCC_FLAGS, *variant.defines, str(source), "-o", str(lib)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(f"build of {source} failed:\n{proc.stderr}")
+    return GpuCodec(lib, variant)
+
+
+def summary(times_ms: list[float], gb: float) -> str:
+    t = np.asarray(times_ms)
+    med = float(np.median(t))
+    p90, p99 = np.percentile(t, [90, 99])
+    slow = int((t > 2 * med).sum())
+    return (f"median {gb / (med * 1e-3):7.1f} GB/s ({med * 1e3:7.1f} us)  p90 {p90 * 1e3:7.1f} us  "
+            f"p99 {p99 * 1e3:7.1f} us  max {t.max() * 1e3:8.1f} us  CV {t.std() / t.mean():6.1%}  "
+            f"> 2x median: {slow} of {t.size}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("sources", nargs=2, type=Path, help="two .cu files of one kernel (e.g. before, after)")
+    ap.add_argument("--kernel", default="szp", choices=("szp", "szx"))
+    ap.add_argument("--mode", default="plain", choices=("plain", "outlier", "ra"))
+    ap.add_argument("--field", default="grf3d", choices=sorted(FIELDS))
+    ap.add_argument("--reps", type=int, default=300, help="timed calls per source and direction")
+    args = ap.parse_args(argv)
+
+    import cupy as cp
+
+    variant = Variant(args.kernel, "reference", args.mode)
+    with tempfile.TemporaryDirectory() as tmp:
+        codecs = [build(s, variant, Path(tmp), f"t{i}") for i, s in enumerate(args.sources)]
+        x = cp.asarray(FIELDS[args.field]())
+        eb = 1e-3 * float(x.max() - x.min())
+        stream = cp.cuda.Stream(non_blocking=True)
+        flush = cp.empty(128 << 20, cp.uint8)
+        outs = [cp.empty(c.capacity(x.size), cp.uint8) for c in codecs]
+        ys = [cp.empty_like(x) for _ in codecs]
+        sizes = [c.compress(x, eb, o, stream)[1] for c, o in zip(codecs, outs)]
+        stream.synchronize()
+        if len(set(sizes)) != 1 or not all(bool((o[:sizes[0]] == outs[0][:sizes[0]]).all()) for o in outs):
+            print(f"the two builds' streams differ (sizes {sizes}): compare only like with like")
+            return 1
+        calls = {"compress": lambda i: codecs[i].compress(x, eb, outs[i], stream),
+                 "decompress": lambda i: codecs[i].decompress(outs[i], sizes[i], x.size, eb, ys[i], stream)}
+        start, end = cp.cuda.Event(), cp.cuda.Event()
+        gb = x.nbytes / 1e9
+        print(f"{args.kernel} {args.mode}, {args.field} ({x.nbytes / 1e6:.1f} MB), {args.reps} calls per source, "
+              f"interleaved; {cp.cuda.runtime.getDeviceProperties(0)['name'].decode()}")
+        for direction, call in calls.items():
+            times: list[list[float]] = [[], []]
+            for rep in range(args.reps + 10):  # the first 10 rounds warm up
+                for i in (0, 1) if rep % 2 == 0 else (1, 0):
+                    cp.cuda.runtime.memsetAsync(flush.data.ptr, rep & 0xFF, flush.nbytes, stream.ptr)
+                    start.record(stream)
+                    call(i)
+                    end.record(stream)
+                    end.synchronize()
+                    if rep >= 10:
+                        times[i].append(cp.cuda.get_elapsed_time(start, end))
+            for source, t in zip(args.sources, times):
+                print(f"  {direction:10s} {source.name:24s} {summary(t, gb)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

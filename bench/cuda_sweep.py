@@ -117,6 +117,7 @@ VARIANTS: list[SweepVariant] = [
     *_szp("lookback", True, DEC_OFFSETS=0),     # decoder: look-back inside instead of the offsets kernel
     *_szp("stcs", True, STREAM_STORES=1),       # evict-first output stores
     *_szp("c4", True, MIN_CTAS=4),              # compressor: up to 64 registers, 4 CTAs/SM
+    *_szp("c6", True, MIN_CTAS=6),              # compressor: 40 registers, 6 CTAs/SM (plain: no spills since 74d6c58)
     *_szp("d8", True, DEC_MIN_CTAS=8),          # decoder: 32 registers, full occupancy
     *_szp("b8", True, BLOCKS_PER_WARP=8),       # half the values per warp, twice the tiles
     *_szp("d4", DEC_MIN_CTAS=4),                # decoder: up to 64 registers

@@ -17,6 +17,7 @@ from szagents.backends.sandbox.cgroup import TreeGroup
 from szagents.backends.sandbox.layout import SandboxSpec, bwrap_args
 from szagents.backends.sandbox.pidwait import wait_process
 from szagents.backends.sandbox.seccomp import filter_fd
+from szagents.backends.sandbox.spawn import Prelude, apply_rlimits, prelude_tools
 from szagents.backends.sandbox.limits import Limits, ProcessOutcome
 from szagents.backends.sandbox.policy import Isolation, chosen_isolation, find_bwrap
 from szagents.backends.sandbox.scrub import sandbox_env, scrub
@@ -48,18 +49,6 @@ class _Capped:
         if self.dropped:
             text += f"\n[... {self.dropped} more bytes of output dropped (cap {self._limit} bytes) ...]"
         return scrub(text)
-
-
-def _apply_rlimits(limits: Limits, nproc: bool) -> None:
-    import resource
-
-    pairs = [(resource.RLIMIT_CORE, 0), (resource.RLIMIT_CPU, limits.cpu_seconds),
-             (resource.RLIMIT_AS, limits.address_space_bytes), (resource.RLIMIT_FSIZE, limits.file_size_bytes)]
-    if nproc:  # counts every process and thread of the uid: only meaningful for a private uid
-        pairs.append((resource.RLIMIT_NPROC, limits.process_limit()))
-    for which, value in pairs:
-        if value is not None:
-            resource.setrlimit(which, (value, value))
 
 
 class SandboxProcess:
@@ -118,13 +107,19 @@ class SandboxProcess:
             high = {target: fcntl.fcntl(source, fcntl.F_DUPFD, 1000) for target, source in fd_map.items()}
             for target, source in high.items():
                 os.dup2(source, target)
-            _apply_rlimits(self.limits, nproc)
+            apply_rlimits(self.limits, nproc)
 
+        popen = dict(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        tools = prelude_tools() if self.isolation is Isolation.bwrap else None
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen(
-            argv, cwd=self._cwd if self.isolation is Isolation.rlimits_only else None, env=env or {},
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=tuple(self._fd_map),
-            start_new_session=True, preexec_fn=preexec)
+        if tools is None:
+            self.proc = subprocess.Popen(
+                argv, cwd=self._cwd if self.isolation is Isolation.rlimits_only else None, env=env or {},
+                pass_fds=tuple(self._fd_map), preexec_fn=preexec, **popen)  # type: ignore[call-overload]
+        else:  # the same steps after a vfork spawn (spawn.py)
+            with Prelude(tools, argv, fd_map, group.dirs if group else [], self.limits, nproc) as prelude:
+                self.proc = subprocess.Popen(prelude.argv, env={}, pass_fds=prelude.pass_fds(),
+                                             **popen)  # type: ignore[call-overload]
         self._out = _Capped(self.proc.stdout, self.limits.output_bytes)
         self._err = _Capped(self.proc.stderr, self.limits.output_bytes)
         try:

@@ -3,24 +3,29 @@ inspect_ai.log's own reader and checked against the trajectories."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
 import pytest
 
-pytest.importorskip("inspect_ai", reason="the inspect extra is not installed (pip install 'szagents[inspect]')")
+if importlib.util.find_spec("inspect_ai") is None:
+    pytest.skip("the inspect extra is not installed (pip install 'szagents[inspect]')", allow_module_level=True)
 
-from inspect_ai.log import EvalLog, read_eval_log  # noqa: E402
-
-from szagents.analysis.export import NOT_RECORDED  # noqa: E402
 from szagents.roles.team import Team  # noqa: E402
 from szagents.run import RunConfig, start_run  # noqa: E402
 from szagents.tasks.task import Budgets  # noqa: E402
 from szagents.trajectory import read_run  # noqa: E402
+
+if TYPE_CHECKING:
+    from inspect_ai.log import EvalLog
+# inspect_ai (1.3 CPU-s to import) and szagents.analysis.export (which imports it) load in the tests, not here:
+# every xdist worker collects this module and one runs its tests.
 
 # Its module fixtures make a real cpu run, an MCP run and a study (3-12 s a test): one worker runs the module.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("export")]
@@ -65,8 +70,17 @@ def study(tmp_path_factory) -> Path:
     return folder / "runs"
 
 
+def _not_recorded() -> str:
+    """What every export says it leaves out."""
+    from szagents.analysis.export import NOT_RECORDED
+
+    return NOT_RECORDED
+
+
 def _export(tmp_path: Path, *paths: Path) -> tuple[subprocess.CompletedProcess, dict[str, EvalLog]]:
     """`szagents export PATHS --out tmp_path/logs`, and every log read back, by the name of its task's model."""
+    from inspect_ai.log import read_eval_log
+
     done = _cli("export", *map(str, paths), "--out", str(tmp_path / "logs"))
     assert done.returncode == 0, done.stdout + done.stderr
     logs = [read_eval_log(str(path), resolve_attachments=True) for path in sorted((tmp_path / "logs").glob("*.eval"))]
@@ -103,11 +117,11 @@ def test_a_cpu_run_and_an_mcp_run_export_as_two_evals(runs, tmp_path):
     are Inspect's limits; the run without LLM calls has tool events only; the CLI says what it left out."""
     done, logs = _export(tmp_path, runs)
     assert set(logs) == {"scripted/demo", "mcp/export-client/9.9"} and f"inspect view --log-dir {tmp_path / 'logs'}" in done.stdout
-    assert f"left out: {NOT_RECORDED}" in done.stdout
+    assert f"left out: {_not_recorded()}" in done.stdout
 
     cpu = logs["scripted/demo"]
     (sample,) = cpu.samples
-    assert cpu.eval.metadata["szagents"]["left_out"] == [NOT_RECORDED]
+    assert cpu.eval.metadata["szagents"]["left_out"] == [_not_recorded()]
     assert cpu.status == "success" and cpu.eval.task == "szx-optimize-cpu" and sample.id == "cpu"
     assert (cpu.eval.config.turn_limit, sample.limit.type, sample.limit.limit) == (3, "turn", 3.0)
     assert cpu.eval.task_args == {"tier": "expert", "team": "single"} and sample.metadata["szagents"]["llm_calls"] == 3
@@ -142,6 +156,8 @@ def test_json_format_reads_back_the_same(runs, tmp_path):
     done = _cli("export", str(runs / "mcp"), "--out", str(tmp_path), "--format", "json")
     assert done.returncode == 0, done.stderr
     (path,) = tmp_path.glob("*.json")
+    from inspect_ai.log import read_eval_log
+
     log = read_eval_log(str(path))
     assert json.loads(path.read_text())["eval"]["task"] == "szx-translate-cpu" and len(log.samples) == 1
 
@@ -158,4 +174,4 @@ def test_a_torn_last_line_is_named_in_what_was_left_out(runs, tmp_path):
     (log,) = logs.values()
     said = log.samples[0].metadata["szagents"]["left_out"]
     assert len(said) == 1 and said[0].startswith("torn: ") and "truncated last line" in said[0]
-    assert log.eval.metadata["szagents"]["left_out"] == [NOT_RECORDED, said[0]] and f"left out: {said[0]}" in done.stdout
+    assert log.eval.metadata["szagents"]["left_out"] == [_not_recorded(), said[0]] and f"left out: {said[0]}" in done.stdout

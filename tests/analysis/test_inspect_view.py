@@ -3,6 +3,7 @@ are on the page, with their arguments and results."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import socket
 import subprocess
@@ -14,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("inspect_ai", reason="the inspect extra is not installed (pip install 'szagents[inspect]')")
+if importlib.util.find_spec("inspect_ai") is None:
+    pytest.skip("the inspect extra is not installed (pip install 'szagents[inspect]')", allow_module_level=True)
 
-from szagents.analysis.export import export_inspect  # noqa: E402
 from szagents.roles.team import Team  # noqa: E402
 from szagents.run import RunConfig, start_run  # noqa: E402
 from szagents.tasks.task import Budgets  # noqa: E402
@@ -59,6 +60,8 @@ def viewer(tmp_path_factory) -> Iterator[tuple[str, Path, Path]]:
     root = tmp_path_factory.mktemp("view")
     start_run(RunConfig(task="szx-optimize-cpu", team=Team.single("scripted:demo"), tier="expert", runs_dir=root / "runs",
                         quick=True, run_id="viewed", budgets=Budgets(iterations=2)))
+    from szagents.analysis.export import export_inspect  # inspect_ai: 1.3 CPU-s, for the worker that runs this only
+
     (log,) = export_inspect([root / "runs"], root / "logs").files
     port = _free_port()
     server = subprocess.Popen([str(Path(sys.executable).parent / "inspect"), "view", "start", "--log-dir",

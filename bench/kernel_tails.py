@@ -2,7 +2,7 @@
 
 Standalone (numpy, cupy, ctypes and nvcc; reuses bench/gpu_kernels.py). From the repository root, on a GPU machine:
 
-    python3 bench/kernel_tails.py OLD.cu NEW.cu [--kernel szp] [--mode plain] [--field grf3d] [--reps 300]
+    python3 bench/kernel_tails.py OLD.cu NEW.cu [--kernel szp] [--mode plain] [--field grf3d] [--reps 300] [--log FILE]
 
 Each call gets the 128 MB L2 flush of gpu_kernels.py queued before it and CUDA events around it, as in
 bench/cuszp_compare.py; the two builds take turns call by call, so a drift of the clock or of the machine falls on
@@ -54,7 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mode", default="plain", choices=("plain", "outlier", "ra"))
     ap.add_argument("--field", default="grf3d", choices=sorted(FIELDS))
     ap.add_argument("--reps", type=int, default=300, help="timed calls per source and direction")
+    ap.add_argument("--log", type=Path, help="also append every line printed to this file (e.g. under $OUT)")
     args = ap.parse_args(argv)
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+        if args.log:
+            with args.log.open("a") as f:
+                f.write(line + "\n")
 
     import cupy as cp
 
@@ -70,13 +77,13 @@ def main(argv: list[str] | None = None) -> int:
         sizes = [c.compress(x, eb, o, stream)[1] for c, o in zip(codecs, outs)]
         stream.synchronize()
         if len(set(sizes)) != 1 or not all(bool((o[:sizes[0]] == outs[0][:sizes[0]]).all()) for o in outs):
-            print(f"the two builds' streams differ (sizes {sizes}): compare only like with like")
+            say(f"the two builds' streams differ (sizes {sizes}): compare only like with like")
             return 1
         calls = {"compress": lambda i: codecs[i].compress(x, eb, outs[i], stream),
                  "decompress": lambda i: codecs[i].decompress(outs[i], sizes[i], x.size, eb, ys[i], stream)}
         start, end = cp.cuda.Event(), cp.cuda.Event()
         gb = x.nbytes / 1e9
-        print(f"{args.kernel} {args.mode}, {args.field} ({x.nbytes / 1e6:.1f} MB), {args.reps} calls per source, "
+        say(f"{args.kernel} {args.mode}, {args.field} ({x.nbytes / 1e6:.1f} MB), {args.reps} calls per source, "
               f"interleaved; {cp.cuda.runtime.getDeviceProperties(0)['name'].decode()}")
         for direction, call in calls.items():
             times: list[list[float]] = [[], []]
@@ -90,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
                     if rep >= 10:
                         times[i].append(cp.cuda.get_elapsed_time(start, end))
             for source, t in zip(args.sources, times):
-                print(f"  {direction:10s} {source.name:24s} {summary(t, gb)}")
+                say(f"  {direction:10s} {source.name:24s} {summary(t, gb)}")
     return 0
 
 

@@ -66,9 +66,10 @@ VARIANTS += [Variant("szx", s, "ra") for s in ("reference", "baseline")]
 
 
 # ---- Build ------------------------------------------------------------------------------------
-def build(variant: Variant, out_dir: Path, extra: tuple[str, ...] = ()) -> tuple[Path, str]:
-    """Compile one variant into out_dir; return the library and its ptxas resource summary."""
-    src = KERNELS / variant.kernel / f"{variant.source}.cu"
+def build(variant: Variant, out_dir: Path, extra: tuple[str, ...] = (), source: Path | None = None) -> tuple[Path, str]:
+    """Compile one variant (from source instead of the repository's file where given) into out_dir; return the
+    library and its ptxas resource summary."""
+    src = source or KERNELS / variant.kernel / f"{variant.source}.cu"
     lib = out_dir / f"lib{variant.name}.so"
     cmd = ["nvcc", *NVCC_FLAGS, *variant.defines, *extra, "-Xptxas", "-v", str(src), "-o", str(lib)]
     proc = subprocess.run(cmd, capture_output=True, text=True)

@@ -20,21 +20,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gpu_kernels import NVCC_FLAGS, GpuCodec, Variant, climate2d, grf3d  # noqa: E402
+from cuda_sweep import rel_eb  # noqa: E402
+from gpu_kernels import GpuCodec, Variant, build, climate2d, grf3d  # noqa: E402
 
 FIELDS = {"grf3d": grf3d, "climate2d": climate2d}
-
-
-def build(source: Path, variant: Variant, out_dir: Path, tag: str) -> GpuCodec:
-    """One shared library of source, with the variant's defines."""
-    import subprocess
-
-    lib = out_dir / f"lib{tag}.so"
-    cmd = ["nvcc", *NVCC_FLAGS, *variant.defines, str(source), "-o", str(lib)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode:
-        raise SystemExit(f"build of {source} failed:\n{proc.stderr}")
-    return GpuCodec(lib, variant)
 
 
 def summary(times_ms: list[float], gb: float) -> str:
@@ -67,9 +56,12 @@ def main(argv: list[str] | None = None) -> int:
 
     variant = Variant(args.kernel, "reference", args.mode)
     with tempfile.TemporaryDirectory() as tmp:
-        codecs = [build(s, variant, Path(tmp), f"t{i}") for i, s in enumerate(args.sources)]
+        folders = [Path(tmp) / f"t{i}" for i in range(len(args.sources))]
+        for folder in folders:
+            folder.mkdir()
+        codecs = [GpuCodec(build(variant, folder, source=s)[0], variant) for folder, s in zip(folders, args.sources)]
         x = cp.asarray(FIELDS[args.field]())
-        eb = 1e-3 * float(x.max() - x.min())
+        eb = rel_eb(x)
         stream = cp.cuda.Stream(non_blocking=True)
         flush = cp.empty(128 << 20, cp.uint8)
         outs = [cp.empty(c.capacity(x.size), cp.uint8) for c in codecs]

@@ -1,5 +1,7 @@
-"""The sandbox's first process (spawn.py): the same rlimits, descriptors and cgroups whether Python's preexec_fn or
-bash and prlimit take them, and a bwrap tree is spawned without a preexec_fn (so without forking the parent)."""
+"""The sandbox's first process (spawn.py): the same rlimits and descriptors whether Python's preexec_fn or bash and
+prlimit take them, and a bwrap tree is spawned without a preexec_fn (so without forking the parent). The prelude's
+cgroup join is checked where a cgroup is delegated, by tests/backends/test_tree_cpu.py (a tree read through its
+cgroup) and the red-team's cgroup cases, not here."""
 
 from __future__ import annotations
 

@@ -17,10 +17,10 @@ from szagents.backends.sandbox.cgroup import TreeGroup
 from szagents.backends.sandbox.layout import SandboxSpec, bwrap_args
 from szagents.backends.sandbox.pidwait import wait_process
 from szagents.backends.sandbox.seccomp import filter_fd
-from szagents.backends.sandbox.spawn import Prelude, apply_rlimits, prelude_tools
 from szagents.backends.sandbox.limits import Limits, ProcessOutcome
 from szagents.backends.sandbox.policy import Isolation, chosen_isolation, find_bwrap
 from szagents.backends.sandbox.scrub import sandbox_env, scrub
+from szagents.backends.sandbox.spawn import Prelude, apply_rlimits, prelude_tools
 from szagents.backends.sandbox.treecpu import TreeCpu
 from szagents.backends.sandbox.uids import private_uid
 

@@ -35,7 +35,9 @@ def backend_names() -> list[str]:
 
 def get_backend(name: str) -> Backend:
     """Build the backend registered under name (its prerequisites are checked by availability())."""
-    targets = _targets()
+    # A built-in name wins over an entry point of the same name, so it needs no scan of the installed
+    # distributions' metadata (about 14 ms in a full environment, paid on every evaluation until 2026-12-07).
+    targets = BUILTIN_BACKENDS if name in BUILTIN_BACKENDS else _targets()
     if name not in targets:
         raise UnknownSpecError(f"unknown backend {name!r}; known backends: {', '.join(sorted(targets))}")
     module_name, _, attr = targets[name].partition(":")

@@ -27,7 +27,7 @@ from typing import Any
 import structlog
 from pydantic import BaseModel
 
-from szagents.backends.sandbox.scrub import scrub
+from szagents.backends.sandbox.scrub import scrub, secret_values
 from szagents.trajectory.events import EventBase
 from szagents.trajectory.reader import decode_line
 
@@ -72,19 +72,19 @@ def _model_to_record(_logger: Any, _method: str, event_dict: dict[str, Any]) -> 
     return to_json_safe(model.model_dump())
 
 
-def _scrubbed(value: Any) -> Any:
+def _scrubbed(value: Any, secrets: list[str]) -> Any:
     if isinstance(value, str):
-        return scrub(value)
+        return scrub(value, values=secrets)
     if isinstance(value, dict):
-        return {k: _scrubbed(v) for k, v in value.items()}
+        return {k: _scrubbed(v, secrets) for k, v in value.items()}
     if isinstance(value, list):
-        return [_scrubbed(v) for v in value]
+        return [_scrubbed(v, secrets) for v in value]
     return value
 
 
 def scrub_secrets(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
-    """Processor: the values of secret-looking environment variables never reach the file."""
-    return _scrubbed(event_dict)
+    """Processor: the values of secret-looking environment variables (read once per event) never reach the file."""
+    return _scrubbed(event_dict, secret_values())
 
 
 def _scan(path: Path) -> tuple[int, bool]:

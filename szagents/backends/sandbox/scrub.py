@@ -42,9 +42,11 @@ def secret_values(source: Mapping[str, str] | None = None) -> list[str]:
     return sorted(values, key=len, reverse=True)
 
 
-def scrub(text: str, source: Mapping[str, str] | None = None) -> str:
-    """text with every secret value of the parent's environment replaced by [redacted]."""
-    for value in secret_values(source):
+def scrub(text: str, source: Mapping[str, str] | None = None, values: list[str] | None = None) -> str:
+    """text with every secret value of the parent's environment replaced by [redacted]; values: those secret values,
+    where the caller already has them (secret_values() reads the whole environment: a caller scrubbing many strings
+    at once, such as a trajectory event's fields, reads it once)."""
+    for value in secret_values(source) if values is None else values:
         if value in text:
             text = text.replace(value, REDACTED)
     return text

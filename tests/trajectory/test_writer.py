@@ -254,3 +254,21 @@ def test_secrets_never_reach_the_trajectory(tmp_path, monkeypatch):
         writer.emit(ErrorEvent(run_id="r1", kind="tool", message="leaked sk-live-0123456789abcdef here"))
     text = (tmp_path / "t.jsonl").read_text()
     assert "sk-live-0123456789abcdef" not in text and "leaked [redacted] here" in text
+
+
+def test_secrets_are_read_at_each_event_and_once_per_event(tmp_path, monkeypatch):
+    """A secret set after the writer opened is redacted from the next event on; the environment is read once per
+    event, not once per string field (the per-field read was 13,000 scans of os.environ in the roles tests)."""
+    from szagents.trajectory import writer as writer_module
+    from szagents.trajectory.events import ErrorEvent
+
+    reads = []
+    real = writer_module.secret_values
+    monkeypatch.setattr(writer_module, "secret_values", lambda *a: reads.append(1) or real(*a))
+    with writer_module.TrajectoryWriter(tmp_path / "t.jsonl", "r1") as writer:
+        writer.emit(ErrorEvent(run_id="r1", kind="tool", message="before tok-0123456789"))
+        monkeypatch.setenv("HF_TOKEN", "tok-0123456789")
+        writer.emit(ErrorEvent(run_id="r1", kind="tool", message="after tok-0123456789"))
+    text = (tmp_path / "t.jsonl").read_text()
+    assert "before tok-0123456789" in text and "after [redacted]" in text
+    assert len(reads) == 2

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from cuda_sweep import rel_eb  # noqa: E402
 from gpu_kernels import GpuCodec, Variant, build  # noqa: E402
-from kernel_tails import FIELDS, summary  # noqa: E402
+from kernel_tails import FIELDS, sayer, summary  # noqa: E402
 
 MODES = ("write", "read", "both", "none")
 _READ_SRC = r"""
@@ -86,12 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     if not modes or set(modes) - set(MODES):
         ap.error(f"--flushes takes some of {', '.join(MODES)}, comma-separated; got {args.flushes!r}")
 
-    def say(line: str) -> None:
-        print(line, flush=True)
-        if args.log:
-            with args.log.open("a") as f:
-                f.write(line + "\n")
-
+    say = sayer(args.log)
     import cupy as cp
 
     variant = Variant(args.kernel, "reference", args.mode)

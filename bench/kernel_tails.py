@@ -36,6 +36,16 @@ def summary(times_ms: list[float], gb: float) -> str:
             f"> 2x median: {slow} of {t.size}")
 
 
+def sayer(log: Path | None):
+    """print, flushed, and where log is given also appended to it (a device call returns only the end of the output)."""
+    def say(line: str) -> None:
+        print(line, flush=True)
+        if log:
+            with log.open("a") as f:
+                f.write(line + "\n")
+    return say
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("sources", nargs=2, type=Path, help="two .cu files of one kernel (e.g. before, after)")
@@ -46,12 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--log", type=Path, help="also append every line printed to this file (e.g. under $OUT)")
     args = ap.parse_args(argv)
 
-    def say(line: str) -> None:
-        print(line, flush=True)
-        if args.log:
-            with args.log.open("a") as f:
-                f.write(line + "\n")
-
+    say = sayer(args.log)
     import cupy as cp
 
     variant = Variant(args.kernel, "reference", args.mode)

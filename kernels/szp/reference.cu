@@ -123,16 +123,27 @@ static_assert(1024 % kTileBlocks == 0 && kTileBlocks <= 512,
 // ---- Look-back flags: [status:2][epoch:22][value:40] -----------------------------------------
 constexpr uint64_t kStatusAggregate = 1;  // value = the tile's own payload bytes
 constexpr uint64_t kStatusInclusive = 2;  // value = payload bytes of tiles 0..t
+constexpr uint64_t kStatusPoison = 3;     // a tile at or before t saw input it cannot encode
+constexpr uint64_t kPoisoned = ~0ull;     // the exclusive prefix of a tile at or after a poisoned one
 constexpr uint32_t kEpochBits = 22;
 constexpr uint64_t kValueMask = (1ull << 40) - 1;
 
-struct DeviceResult {        // written by the kernels, read back by the host after compression
-    uint64_t total_payload;  // payload bytes of the whole stream (last tile)
-    uint32_t done_epoch;     // epoch of the call that wrote total_payload
-    uint32_t range_epoch;    // epoch of the last call that saw NaN/Inf/too-large input
-    uint32_t capacity_epoch; // epoch of the last call whose stream did not fit out_capacity
-    uint32_t ticket;         // tile ticket counter (never reset: the host tracks its base)
-    uint32_t pad[2];
+struct DeviceResult {  // device scratch of a stream's calls
+    uint32_t ticket;   // tile ticket counter (never reset: the host tracks its base)
+    uint32_t pad[7];
+};
+
+/* A compression's result, in mapped pinned host memory: the last tile writes it once its look-back
+ * has the stream's size, done_epoch last, and the host spins on that word. Copying a result back and
+ * synchronizing the stream (until 2026-12-07) added a driver round trip's jitter to every call,
+ * about 4 us of spread at any size (bench/readback_jitter.py); the host also returns as soon as the
+ * size is known, while the other tiles may still be writing (the caller reads them in stream order). */
+struct HostResult {
+    uint64_t total_payload;   // payload bytes of the whole stream
+    uint32_t range_epoch;     // epoch of the last call that saw NaN/Inf/too-large input
+    uint32_t capacity_epoch;  // epoch of the last call whose stream did not fit out_capacity
+    uint32_t done_epoch;      // epoch of the call whose result this is (written last)
+    uint32_t pad;
 };
 
 __device__ __forceinline__ uint64_t load_flag(const uint64_t *p)
@@ -149,18 +160,22 @@ __device__ __forceinline__ void store_flag(uint64_t *p, uint64_t status, uint32_
     asm volatile("st.relaxed.gpu.global.u64 [%0], %1;" ::"l"(p), "l"(v) : "memory");
 }
 
-/* Publish a tile's own payload size (tile 0: its inclusive prefix). One thread. */
+/* Publish a tile's own payload size (tile 0: its inclusive prefix; a bad tile: poison). One thread. */
 __device__ __forceinline__ void publish_aggregate(uint64_t *flags, uint32_t tile, uint64_t aggregate,
-                                                  uint32_t epoch)
+                                                  uint32_t epoch, bool bad)
 {
-    store_flag(&flags[tile], tile == 0 ? kStatusInclusive : kStatusAggregate, epoch, aggregate);
+    store_flag(&flags[tile], bad ? kStatusPoison : tile == 0 ? kStatusInclusive : kStatusAggregate, epoch,
+               aggregate);
 }
 
 /* One whole warp, after publish_aggregate: walk back over the predecessors (32 per step) to an
- * inclusive prefix, publish this tile's inclusive prefix, return the exclusive one (every lane). */
-__device__ uint64_t look_back(uint64_t *flags, uint32_t tile, uint64_t aggregate, uint32_t epoch)
+ * inclusive prefix, publish this tile's inclusive prefix, return the exclusive one (every lane).
+ * A poisoned predecessor ends the walk: the tile publishes poison and gets kPoisoned. */
+__device__ uint64_t look_back(uint64_t *flags, uint32_t tile, uint64_t aggregate, uint32_t epoch, bool bad)
 {
     const int lane = threadIdx.x & 31;
+    if (bad)
+        return kPoisoned;  // published as poison already
     if (tile == 0)
         return 0;
     uint64_t exclusive = 0;
@@ -179,8 +194,13 @@ __device__ uint64_t look_back(uint64_t *flags, uint32_t tile, uint64_t aggregate
                 }
             }
         }
-        const uint32_t inclusive_lanes = __ballot_sync(kFull, status == kStatusInclusive);
+        const uint32_t inclusive_lanes = __ballot_sync(kFull, status >= kStatusInclusive);
         const int stop = inclusive_lanes ? __ffs(inclusive_lanes) - 1 : 31;
+        if (__shfl_sync(kFull, status, stop) == kStatusPoison) {
+            if (lane == 0)
+                store_flag(&flags[tile], kStatusPoison, epoch, 0);
+            return kPoisoned;
+        }
         uint64_t part = lane <= stop ? value : 0;
         for (int o = 16; o > 0; o >>= 1)
             part += __shfl_xor_sync(kFull, part, o);
@@ -197,14 +217,28 @@ __device__ uint64_t look_back(uint64_t *flags, uint32_t tile, uint64_t aggregate
 /* One whole warp: publish the tile's aggregate, look back, and leave the exclusive prefix in
  * *base (lane 0 writes it; the caller's barrier makes it visible). */
 __device__ __forceinline__ uint64_t publish_and_look_back(uint64_t *flags, uint32_t tile, uint64_t aggregate,
-                                                          uint32_t epoch, uint64_t *base)
+                                                          uint32_t epoch, uint64_t *base, bool bad = false)
 {
     if ((threadIdx.x & 31) == 0)
-        publish_aggregate(flags, tile, aggregate, epoch);
-    const uint64_t exclusive = look_back(flags, tile, aggregate, epoch);
+        publish_aggregate(flags, tile, aggregate, epoch, bad);
+    const uint64_t exclusive = look_back(flags, tile, aggregate, epoch, bad);
     if ((threadIdx.x & 31) == 0)
         *base = exclusive;
     return exclusive;
+}
+
+/* The last tile's lane 0, once its look-back is done: the stream's result into the host's mapped
+ * memory (HostResult), done_epoch last. room: the capacity after the header. */
+__device__ __forceinline__ void report_result(HostResult *host, uint64_t base, uint32_t tile_bytes, size_t room,
+                                              uint32_t epoch)
+{
+    volatile HostResult *h = host;
+    const bool poisoned = base == kPoisoned;
+    h->total_payload = poisoned ? 0 : base + tile_bytes;
+    h->range_epoch = poisoned ? epoch : 0;
+    h->capacity_epoch = !poisoned && base + tile_bytes > room ? epoch : 0;
+    __threadfence_system();
+    h->done_epoch = epoch;
 }
 
 // ---- Quantization, exactly as cuSZp ----------------------------------------------------------
@@ -546,7 +580,7 @@ __device__ __forceinline__ void stage_blocks(const int (&d)[kBlocksPerWarp], con
 template <typename T, bool kOutlier>
 __global__ void __launch_bounds__(kThreads, Prec<T>::kMinCtas)
     szp_compress_kernel(const T *__restrict__ in, size_t n, float eb, uint8_t *__restrict__ out,
-                        size_t capacity, size_t header_bytes, DeviceResult *res,
+                        size_t capacity, size_t header_bytes, DeviceResult *res, HostResult *host,
                         uint64_t *flags, uint32_t ticket_base, uint32_t epoch, uint32_t ntiles)
 {
     // Each warp stages its payload in its own region: a block's payload is at most 4 + 4 * rate
@@ -597,17 +631,12 @@ __global__ void __launch_bounds__(kThreads, Prec<T>::kMinCtas)
         warp_offset += w < warp ? b : 0;
         tile_bytes += b;
     }
-    if (tile_bad) {
-        tile_bytes = 0;
-        if (threadIdx.x == 0)
-            res->range_epoch = epoch;
-    }
     if (warp == 0) {
-        const uint64_t base = publish_and_look_back(flags, tile, tile_bytes, epoch, &s_base);
-        if (lane == 0 && tile == ntiles - 1) {
-            res->total_payload = base + tile_bytes;
-            res->done_epoch = epoch;
-        }
+        // A bad tile publishes poison, which every later tile's look-back passes on; the last tile
+        // then has the stream's size, or knows it has none, and tells the host.
+        const uint64_t base = publish_and_look_back(flags, tile, tile_bytes, epoch, &s_base, tile_bad);
+        if (lane == 0 && tile == ntiles - 1)
+            report_result(host, base, tile_bytes, capacity - header_bytes, epoch);
     }
 
     // C: encode into the warp's staging region: bit-planes, signs, |q_0| (the transpose's per-lane
@@ -629,13 +658,9 @@ __global__ void __launch_bounds__(kThreads, Prec<T>::kMinCtas)
     if (tile == ntiles - 1)
         for (size_t i = (size_t)ntiles * kTileBlocks + threadIdx.x; i < header_bytes; i += kThreads)
             out[i] = 0;
-    const size_t base = header_bytes + s_base;
-    if (tile_bad || base + tile_bytes > capacity) {
-        if (!tile_bad && threadIdx.x == 0)
-            res->capacity_epoch = epoch;
-        return;
-    }
-    warp_copy_out(out + base + warp_offset, reinterpret_cast<const uint8_t *>(stage), warp_bytes);
+    if (s_base != kPoisoned && s_base + tile_bytes <= capacity - header_bytes)
+        warp_copy_out(out + header_bytes + s_base + warp_offset, reinterpret_cast<const uint8_t *>(stage),
+                      warp_bytes);
 }
 
 // ---- Decompression -----------------------------------------------------------------------------
@@ -837,7 +862,8 @@ struct Scratch {
     uint64_t *flags = nullptr;
     uint64_t *tile_offsets = nullptr;
     size_t flag_count = 0;           // entries of flags and of tile_offsets
-    DeviceResult *host = nullptr;    // pinned copy of the result
+    HostResult *host = nullptr;      // a compression's result, in mapped pinned memory (the last tile writes it)
+    HostResult *host_dev = nullptr;  // its device address
     uint32_t ticket_base = 0;
     uint32_t epoch = 0;
 };
@@ -888,8 +914,15 @@ Scratch *acquire(cudaStream_t stream, uint32_t ntiles)
     const size_t bytes = sizeof(DeviceResult) + 2 * count * sizeof(uint64_t);
     if (cudaMalloc(&mem, bytes) != cudaSuccess)
         return nullptr;
-    if (cudaMallocHost(reinterpret_cast<void **>(&s->host), sizeof(DeviceResult)) != cudaSuccess) {
+    if (cudaHostAlloc(reinterpret_cast<void **>(&s->host), sizeof(HostResult), cudaHostAllocMapped) !=
+        cudaSuccess) {
         cudaFree(mem);
+        return nullptr;
+    }
+    if (cudaHostGetDevicePointer(reinterpret_cast<void **>(&s->host_dev), s->host, 0) != cudaSuccess) {
+        cudaFree(mem);
+        cudaFreeHost(s->host);
+        s->host = nullptr;
         return nullptr;
     }
     if (cudaMemsetAsync(mem, 0, bytes, stream) != cudaSuccess) {
@@ -920,6 +953,23 @@ uint32_t next_epoch(Scratch &s)
     return s.epoch;
 }
 
+/* Wait until the last compression CTA has written the result for epoch into the mapped host copy:
+ * spin on its done word, asking the stream now and then whether it failed or ended without it. */
+bool wait_for_result(const Scratch &s, uint32_t epoch)
+{
+    for (uint32_t spin = 1;; spin++) {
+        if (__atomic_load_n(&s.host->done_epoch, __ATOMIC_ACQUIRE) == epoch)
+            return true;
+        if (spin % 4096 == 0) {
+            const cudaError_t state = cudaStreamQuery(s.stream);
+            if (state == cudaSuccess)  // the stream is idle: the word is there now, or never will be
+                return __atomic_load_n(&s.host->done_epoch, __ATOMIC_ACQUIRE) == epoch;
+            if (state != cudaErrorNotReady)
+                return false;
+        }
+    }
+}
+
 bool bad_args(const void *in, size_t n, float eb, const void *out)
 {
     return in == nullptr || out == nullptr || n == 0 || !(eb > 0.0f) || isinf(eb);
@@ -946,16 +996,12 @@ int compress(const T *in, size_t n, float eb, uint8_t *out, size_t capacity, siz
     if (!s)
         return SZ_ERR_DEVICE;
     const uint32_t epoch = next_epoch(*s);
+    __atomic_store_n(&s->host->done_epoch, 0u, __ATOMIC_RELEASE);
     szp_compress_kernel<T, SZP_OUTLIER != 0><<<(unsigned)ntiles, kThreads, 0, stream>>>(
-        in, n, eb, out, capacity, header, s->result, s->flags, s->ticket_base, epoch,
+        in, n, eb, out, capacity, header, s->result, s->host_dev, s->flags, s->ticket_base, epoch,
         (uint32_t)ntiles);
     s->ticket_base += (uint32_t)ntiles;
-    cudaError_t err = cudaGetLastError();
-    if (err == cudaSuccess)
-        err = cudaMemcpyAsync(s->host, s->result, sizeof(DeviceResult), cudaMemcpyDeviceToHost, stream);
-    if (err == cudaSuccess)
-        err = cudaStreamSynchronize(stream);
-    if (err != cudaSuccess || s->host->done_epoch != epoch) {
+    if (cudaGetLastError() != cudaSuccess || !wait_for_result(*s, epoch)) {
         release(*s);  // the ticket and flags are in an unknown state
         return SZ_ERR_DEVICE;
     }

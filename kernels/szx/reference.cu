@@ -87,8 +87,19 @@ constexpr uint64_t kStatusAggregate = 1, kStatusInclusive = 2;
 
 struct DeviceState {   // reset (zeroed) at the start of every call
     uint32_t ticket;
-    uint32_t capacity_exceeded;
+    uint32_t pad;
     uint64_t totals;   // compression: non-constant count << 36 | record bytes
+};
+
+/* A compression's result, in mapped pinned host memory: the size kernel's last tile writes the totals
+ * once its look-back has them, done last, and the host spins on that word. Copying the state back and
+ * synchronizing the stream (until 2026-12-07) added a driver round trip's jitter to every call, about
+ * 4 us of spread at any size (bench/readback_jitter.py); the host now also returns while the write
+ * kernel runs (the caller reads the stream in stream order). */
+struct HostResult {
+    uint64_t totals;  // as DeviceState::totals
+    uint32_t done;    // the call whose totals these are (written last; never 0)
+    uint32_t pad;
 };
 
 // ---- Decoupled look-back over 64-bit flags [status:2][value:62], cleared before each call -----
@@ -285,7 +296,8 @@ __device__ __forceinline__ void encode_block(const Block &blk, float eb, int eb_
 // ---- Compression kernel 1: per-tile counts and a decoupled look-back ------------------------------
 __global__ void __launch_bounds__(kThreads, SZX_MIN_CTAS)
     szx_size_kernel(const float *__restrict__ in, size_t n, size_t nblocks, float eb, int eb_exp,
-                    DeviceState *state, uint64_t *flags, uint64_t *tile_prefix, uint32_t ntiles)
+                    DeviceState *state, uint64_t *flags, uint64_t *tile_prefix, uint32_t ntiles,
+                    HostResult *host, uint32_t call)
 {
     __shared__ uint32_t s_tile;
     __shared__ uint64_t s_warp[kWarps];
@@ -322,8 +334,13 @@ __global__ void __launch_bounds__(kThreads, SZX_MIN_CTAS)
         const uint64_t exclusive = look_back(flags, tile, aggregate);
         if (lane == 0) {
             tile_prefix[tile] = exclusive;
-            if (tile == ntiles - 1)
+            if (tile == ntiles - 1) {
                 state->totals = exclusive + aggregate;
+                volatile HostResult *h = host;
+                h->totals = exclusive + aggregate;
+                __threadfence_system();
+                h->done = call;
+            }
         }
     }
 }
@@ -359,11 +376,8 @@ __global__ void __launch_bounds__(kThreads, SZX_MIN_CTAS)
     const uint32_t tile = blockIdx.x;
     const uint64_t totals = state->totals;
     const Layout lay = layout(nblocks, totals >> kBytesBits, totals & kBytesMask);
-    if (lay.total > capacity) {
-        if (tile == 0 && threadIdx.x == 0)
-            state->capacity_exceeded = 1;
+    if (lay.total > capacity)  // the host finds it from the totals
         return;
-    }
     const uint64_t prefix = tile_prefix[tile];
     const size_t tile_first = (size_t)tile * kTileBlocks;
     const size_t nonconst0 = prefix >> kBytesBits, bytes0 = prefix & kBytesMask;
@@ -676,7 +690,9 @@ struct Scratch {
     size_t tiles = 0, blocks = 0;  // capacity of the flag/prefix arrays and of the meta array
     DeviceState *state = nullptr;
     uint64_t *flags_a = nullptr, *flags_b = nullptr, *prefix = nullptr, *meta = nullptr;
-    DeviceState *host = nullptr;
+    HostResult *host = nullptr;       // mapped pinned memory the size kernel's last tile fills
+    HostResult *host_dev = nullptr;   // its device address
+    uint32_t calls = 0;               // compression calls so far (the host copy's done word)
 };
 
 constexpr int kMaxScratch = 16;
@@ -726,7 +742,11 @@ Scratch *acquire(cudaStream_t stream, size_t tiles, size_t blocks)
         s->mem = nullptr;
         return nullptr;
     }
-    if (cudaMallocHost(reinterpret_cast<void **>(&s->host), sizeof(DeviceState)) != cudaSuccess) {
+    if (cudaHostAlloc(reinterpret_cast<void **>(&s->host), sizeof(HostResult), cudaHostAllocMapped) !=
+            cudaSuccess ||
+        cudaHostGetDevicePointer(reinterpret_cast<void **>(&s->host_dev), s->host, 0) != cudaSuccess) {
+        if (s->host)
+            cudaFreeHost(s->host);
         cudaFree(s->mem);
         s->mem = nullptr;
         s->host = nullptr;
@@ -759,6 +779,23 @@ int exponent_of(float eb)  // unbiased exponent of eb as a double, as SZx comput
     return (int)((bits >> 52) & 0x7ff) - 1023;
 }
 
+/* Wait until the size kernel's last tile has filled the mapped host copy for this call: spin on its
+ * done word, asking the stream now and then whether it failed or ended without it. */
+bool wait_for_result(const Scratch &s, uint32_t call)
+{
+    for (uint32_t spin = 1;; spin++) {
+        if (__atomic_load_n(&s.host->done, __ATOMIC_ACQUIRE) == call)
+            return true;
+        if (spin % 4096 == 0) {
+            const cudaError_t state = cudaStreamQuery(s.stream);
+            if (state == cudaSuccess)  // the stream is idle: the word is there now, or never will be
+                return __atomic_load_n(&s.host->done, __ATOMIC_ACQUIRE) == call;
+            if (state != cudaErrorNotReady)
+                return false;
+        }
+    }
+}
+
 bool bad_args(const void *in, size_t n, float eb, const void *out)
 {
     return in == nullptr || out == nullptr || n == 0 || !(eb > 0.0f) || isinf(eb) ||
@@ -782,25 +819,24 @@ int sz_compress(const float *in, size_t n, float eb, uint8_t *out, size_t out_ca
     if (!s)
         return SZ_ERR_DEVICE;
     const int eb_exp = exponent_of(eb);
+    const uint32_t call = ++s->calls ? s->calls : ++s->calls;  // never 0, the word's cleared value
+    __atomic_store_n(&s->host->done, 0u, __ATOMIC_RELEASE);
     cudaError_t err = reset(*s);
     if (err == cudaSuccess) {
         szx_size_kernel<<<(unsigned)ntiles, kThreads, 0, stream>>>(
-            in, n, nblocks, eb, eb_exp, s->state, s->flags_a, s->prefix, (uint32_t)ntiles);
+            in, n, nblocks, eb, eb_exp, s->state, s->flags_a, s->prefix, (uint32_t)ntiles, s->host_dev,
+            call);
         szx_write_kernel<<<(unsigned)ntiles, kThreads, 0, stream>>>(
             in, n, nblocks, eb, eb_exp, out, out_capacity, s->state, s->prefix);
         err = cudaGetLastError();
     }
-    if (err == cudaSuccess)
-        err = cudaMemcpyAsync(s->host, s->state, sizeof(DeviceState), cudaMemcpyDeviceToHost, stream);
-    if (err == cudaSuccess)
-        err = cudaStreamSynchronize(stream);
-    if (err != cudaSuccess) {
+    if (err != cudaSuccess || !wait_for_result(*s, call)) {
         release(*s);
         return SZ_ERR_DEVICE;
     }
     const uint64_t totals = s->host->totals;
     const Layout lay = layout(nblocks, totals >> kBytesBits, totals & kBytesMask);
-    if (s->host->capacity_exceeded || lay.total > out_capacity)
+    if (lay.total > out_capacity)
         return SZ_ERR_CAPACITY;
     *out_bytes = lay.total;
     return SZ_OK;

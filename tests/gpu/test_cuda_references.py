@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 bench = load_bench("gpu_kernels")
 VARIANTS = bench.VARIANTS
 IDS = [v.name for v in VARIANTS]
+REFERENCES = [v.name for v in VARIANTS if v.source == "reference"]
 
 
 @pytest.fixture(scope="session")
@@ -105,6 +106,25 @@ def _status(codec, cp, stream, x, eb=1e-3, capacity=None, n=None):
     status, _ = codec.compress(xd, eb, out, stream, n=n, capacity=capacity)
     stream.synchronize()
     return status
+
+
+@pytest.mark.parametrize("name", REFERENCES)
+def test_the_size_comes_back_right_call_after_call(codecs, stream, cp, name):
+    """The references return the size (and capacity overflow) through memory the device writes on the host:
+    a stream one byte too big for its buffer is status 2, the next call that fits gets the same size again, and
+    sizes of calls on other inputs in between are their own."""
+    codec = codecs[name]
+    x = cp.asarray(np.sin(np.linspace(0, 40, 300001, dtype=np.float32)))
+    out = cp.zeros(codec.capacity(x.size), cp.uint8)
+    status, size = codec.compress(x, 1e-3, out, stream)
+    assert status == 0 and size > 0
+    assert codec.compress(x, 1e-3, out, stream, capacity=size - 1)[0] == 2
+    small = cp.asarray(np.linspace(-1, 1, 5000, dtype=np.float32))
+    small_size = codec.compress(small, 1e-3, out, stream)[1]
+    assert small_size != size
+    for _ in range(3):
+        assert codec.compress(x, 1e-3, out, stream, capacity=size) == (0, size)
+        assert codec.compress(small, 1e-3, out, stream) == (0, small_size)
 
 
 @pytest.mark.parametrize("name", IDS)

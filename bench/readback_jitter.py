@@ -1,0 +1,132 @@
+"""Does reading a result back to the host make a short call unsteady? A steady call timed alone and with a readback.
+
+Standalone (numpy, cupy, ctypes and nvcc; reuses bench/gpu_kernels.py, kernel_tails.py, flush_modes.py). From the
+repository root, on a GPU machine:
+
+    python3 bench/readback_jitter.py [--kernel szp] [--mode plain] [--field climate2d] [--reps 300] [--log FILE]
+
+A compressor must return its stream's size, so its call waits for the device before it returns; a decompressor
+returns at once. bench/flush_modes.py found the compressors' calls 4-8 % CV at 25.9 MB (about 4 us of spread at any
+size) and the decompressors' 1-2 %. This times the (steady) decompression of one build, call by call, interleaved,
+with the harness's write flush before each, as:
+
+    alone     the call only
+    memcpy    the call, then 8 bytes copied to pinned host memory and the stream synchronized (what the
+              references' compressors do to return the size)
+    event     the call, then an event recorded and synchronized
+    poll      the call, then a one-thread kernel that writes a counter into mapped pinned host memory, which the
+              host spins on (no driver call to wait)
+
+A readback whose spread is the compressors' points at it, not at the kernels, for their CV.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from cuda_sweep import rel_eb  # noqa: E402
+from flush_modes import Flusher  # noqa: E402
+from gpu_kernels import GpuCodec, Variant, build  # noqa: E402
+from kernel_tails import FIELDS, summary  # noqa: E402
+
+WAYS = ("alone", "memcpy", "event", "poll")
+_SIGNAL_SRC = r"""
+extern "C" __global__ void signal_host(volatile unsigned long long *word, unsigned long long value) {
+    __threadfence_system();
+    *word = value;
+}
+"""
+
+
+class Readback:
+    """The ways of WAYS to wait for a call's end from the host, on one stream."""
+
+    def __init__(self, stream):
+        import cupy as cp
+
+        rt = cp.cuda.runtime
+        self.stream, self.count = stream, 0
+        self.pinned = rt.hostAlloc(8, rt.hostAllocMapped)
+        self.word = ctypes.c_uint64.from_address(self.pinned)
+        self.word.value = 0
+        self.device_word = self.pinned  # unified addressing: a mapped host allocation has one address
+        self.source = cp.zeros(1, cp.uint64)
+        self.kernel = cp.RawKernel(_SIGNAL_SRC, "signal_host")
+        self.event = cp.cuda.Event(disable_timing=True)
+
+    def __call__(self, way: str) -> None:
+        import cupy as cp
+
+        rt = cp.cuda.runtime
+        if way == "memcpy":
+            rt.memcpyAsync(self.pinned, self.source.data.ptr, 8, rt.memcpyDeviceToHost, self.stream.ptr)
+            rt.streamSynchronize(self.stream.ptr)
+        elif way == "event":
+            self.event.record(self.stream)
+            self.event.synchronize()
+        elif way == "poll":
+            self.count += 1
+            self.kernel((1,), (1,), (np.uint64(self.device_word), np.uint64(self.count)), stream=self.stream)
+            spins = 0
+            while self.word.value != self.count:
+                spins += 1
+                if spins % 4096 == 0 and rt.streamQuery(self.stream.ptr) == 0 and self.word.value != self.count:
+                    raise RuntimeError("the stream finished but the host word was never written")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--kernel", default="szp", choices=("szp", "szx"))
+    ap.add_argument("--mode", default="plain", choices=("plain", "outlier", "ra"))
+    ap.add_argument("--field", default="climate2d", choices=sorted(FIELDS))
+    ap.add_argument("--reps", type=int, default=300, help="timed calls per way")
+    ap.add_argument("--log", type=Path, help="also append every line printed to this file (e.g. under $OUT)")
+    args = ap.parse_args(argv)
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+        if args.log:
+            with args.log.open("a") as f:
+                f.write(line + "\n")
+
+    import cupy as cp
+
+    variant = Variant(args.kernel, "reference", args.mode)
+    with tempfile.TemporaryDirectory() as tmp:
+        codec = GpuCodec(build(variant, Path(tmp))[0], variant)
+        x = cp.asarray(FIELDS[args.field]())
+        eb = rel_eb(x)
+        stream = cp.cuda.Stream(non_blocking=True)
+        flush, readback = Flusher(stream), Readback(stream)
+        out, y = cp.empty(codec.capacity(x.size), cp.uint8), cp.empty_like(x)
+        size = codec.compress(x, eb, out, stream)[1]
+        stream.synchronize()
+        start, end = cp.cuda.Event(), cp.cuda.Event()
+        say(f"{args.kernel} {args.mode} decompression, {args.field} ({x.nbytes / 1e6:.1f} MB), {args.reps} calls per "
+            f"way, interleaved, write flush; {cp.cuda.runtime.getDeviceProperties(0)['name'].decode()}")
+        times: dict[str, list[float]] = {w: [] for w in WAYS}
+        for rep in range(args.reps + 10):  # the first 10 rounds warm up
+            for way in WAYS[rep % len(WAYS):] + WAYS[:rep % len(WAYS)]:
+                flush("write")
+                start.record(stream)
+                codec.decompress(out, size, x.size, eb, y, stream)
+                readback(way)
+                end.record(stream)
+                end.synchronize()
+                if rep >= 10:
+                    times[way].append(cp.cuda.get_elapsed_time(start, end))
+        for way in WAYS:
+            say(f"  {way:7s} {summary(times[way], x.nbytes / 1e9)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

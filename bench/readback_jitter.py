@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from cuda_sweep import rel_eb  # noqa: E402
 from flush_modes import Flusher  # noqa: E402
 from gpu_kernels import GpuCodec, Variant, build  # noqa: E402
-from kernel_tails import FIELDS, summary  # noqa: E402
+from kernel_tails import FIELDS, sayer, summary  # noqa: E402
 
 WAYS = ("alone", "memcpy", "event", "poll")
 _SIGNAL_SRC = r"""
@@ -91,12 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--log", type=Path, help="also append every line printed to this file (e.g. under $OUT)")
     args = ap.parse_args(argv)
 
-    def say(line: str) -> None:
-        print(line, flush=True)
-        if args.log:
-            with args.log.open("a") as f:
-                f.write(line + "\n")
-
+    say = sayer(args.log)
     import cupy as cp
 
     variant = Variant(args.kernel, "reference", args.mode)

@@ -21,7 +21,6 @@ twice the median (kernel_tails.summary).
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -32,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from cuda_sweep import rel_eb  # noqa: E402
 from gpu_kernels import GpuCodec, Variant, build  # noqa: E402
-from kernel_tails import FIELDS, sayer, summary  # noqa: E402
+from kernel_tails import FIELDS, bench_parser, interleaved, sayer, summary  # noqa: E402
 
 MODES = ("write", "read", "both", "none")
 _READ_SRC = r"""
@@ -73,14 +72,26 @@ class Flusher:
                         stream=self.stream)
 
 
+def one_build(args, tmp: Path) -> tuple:
+    """The reference of args' kernel and mode built in tmp, args' field on the device, a stream, an output buffer
+    holding the field's compressed stream, a buffer for the decompressed values, and the stream's size:
+    (codec, x, eb, stream, out, y, size)."""
+    import cupy as cp
+
+    variant = Variant(args.kernel, "reference", args.mode)
+    codec = GpuCodec(build(variant, tmp)[0], variant)
+    x = cp.asarray(FIELDS[args.field]())
+    eb = rel_eb(x)
+    stream = cp.cuda.Stream(non_blocking=True)
+    out, y = cp.empty(codec.capacity(x.size), cp.uint8), cp.empty_like(x)
+    size = codec.compress(x, eb, out, stream)[1]
+    stream.synchronize()
+    return codec, x, eb, stream, out, y, size
+
+
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--kernel", default="szp", choices=("szp", "szx"))
-    ap.add_argument("--mode", default="plain", choices=("plain", "outlier", "ra"))
-    ap.add_argument("--field", default="climate2d", choices=sorted(FIELDS))
-    ap.add_argument("--reps", type=int, default=300, help="timed calls per flush mode and direction")
+    ap = bench_parser(__doc__, "climate2d", "timed calls per flush mode and direction")
     ap.add_argument("--flushes", default=",".join(MODES), help=f"comma-separated, of {', '.join(MODES)}")
-    ap.add_argument("--log", type=Path, help="also append every line printed to this file (e.g. under $OUT)")
     args = ap.parse_args(argv)
     modes = [m for m in args.flushes.split(",") if m]
     if not modes or set(modes) - set(MODES):
@@ -89,34 +100,16 @@ def main(argv: list[str] | None = None) -> int:
     say = sayer(args.log)
     import cupy as cp
 
-    variant = Variant(args.kernel, "reference", args.mode)
     with tempfile.TemporaryDirectory() as tmp:
-        codec = GpuCodec(build(variant, Path(tmp))[0], variant)
-        x = cp.asarray(FIELDS[args.field]())
-        eb = rel_eb(x)
-        stream = cp.cuda.Stream(non_blocking=True)
+        codec, x, eb, stream, out, y, size = one_build(args, Path(tmp))
         flush = Flusher(stream)
-        out, y = cp.empty(codec.capacity(x.size), cp.uint8), cp.empty_like(x)
-        size = codec.compress(x, eb, out, stream)[1]
-        stream.synchronize()
         calls = {"compress": lambda: codec.compress(x, eb, out, stream),
                  "decompress": lambda: codec.decompress(out, size, x.size, eb, y, stream)}
-        start, end = cp.cuda.Event(), cp.cuda.Event()
         device = cp.cuda.runtime.getDeviceProperties(0)["name"].decode()
         say(f"{args.kernel} {args.mode}, {args.field} ({x.nbytes / 1e6:.1f} MB), {args.reps} calls per flush mode, "
             f"interleaved; flush {flush.scratch.nbytes >> 20} MiB; {device}")
         for direction, call in calls.items():
-            times: dict[str, list[float]] = {m: [] for m in modes}
-            for rep in range(args.reps + 10):  # the first 10 rounds warm up
-                order = modes[rep % len(modes):] + modes[:rep % len(modes)]
-                for mode in order:
-                    flush(mode)
-                    start.record(stream)
-                    call()
-                    end.record(stream)
-                    end.synchronize()
-                    if rep >= 10:
-                        times[mode].append(cp.cuda.get_elapsed_time(start, end))
+            times = interleaved(modes, flush, lambda _: call(), stream, args.reps)
             for mode in modes:
                 say(f"  {direction:10s} {mode:6s} {summary(times[mode], x.nbytes / 1e9)}")
     return 0

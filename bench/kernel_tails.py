@@ -46,14 +46,40 @@ def sayer(log: Path | None):
     return say
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("sources", nargs=2, type=Path, help="two .cu files of one kernel (e.g. before, after)")
+def bench_parser(doc: str, field: str, reps_help: str) -> argparse.ArgumentParser:
+    """The options of the call-by-call scripts (this one, flush_modes.py, readback_jitter.py)."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
     ap.add_argument("--kernel", default="szp", choices=("szp", "szx"))
     ap.add_argument("--mode", default="plain", choices=("plain", "outlier", "ra"))
-    ap.add_argument("--field", default="grf3d", choices=sorted(FIELDS))
-    ap.add_argument("--reps", type=int, default=300, help="timed calls per source and direction")
+    ap.add_argument("--field", default=field, choices=sorted(FIELDS))
+    ap.add_argument("--reps", type=int, default=300, help=reps_help)
     ap.add_argument("--log", type=Path, help="also append every line printed to this file (e.g. under $OUT)")
+    return ap
+
+
+def interleaved(ways: list, flush, call, stream, reps: int, warmup: int = 10) -> dict:
+    """CUDA-event milliseconds per way. Each round calls every way once, in an order that rotates round by round (a
+    drift of the clock or of the machine falls on all alike); flush(way) is queued before each call and the events
+    enclose call(way); the first `warmup` rounds are not kept."""
+    import cupy as cp
+
+    start, end = cp.cuda.Event(), cp.cuda.Event()
+    times: dict = {way: [] for way in ways}
+    for rep in range(reps + warmup):
+        for way in ways[rep % len(ways):] + ways[:rep % len(ways)]:
+            flush(way)
+            start.record(stream)
+            call(way)
+            end.record(stream)
+            end.synchronize()
+            if rep >= warmup:
+                times[way].append(cp.cuda.get_elapsed_time(start, end))
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = bench_parser(__doc__, "grf3d", "timed calls per source and direction")
+    ap.add_argument("sources", nargs=2, type=Path, help="two .cu files of one kernel (e.g. before, after)")
     args = ap.parse_args(argv)
 
     say = sayer(args.log)
@@ -78,23 +104,19 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         calls = {"compress": lambda i: codecs[i].compress(x, eb, outs[i], stream),
                  "decompress": lambda i: codecs[i].decompress(outs[i], sizes[i], x.size, eb, ys[i], stream)}
-        start, end = cp.cuda.Event(), cp.cuda.Event()
         gb = x.nbytes / 1e9
         say(f"{args.kernel} {args.mode}, {args.field} ({x.nbytes / 1e6:.1f} MB), {args.reps} calls per source, "
               f"interleaved; {cp.cuda.runtime.getDeviceProperties(0)['name'].decode()}")
+        flips = [0]
+
+        def write_flush(_: int) -> None:
+            flips[0] ^= 1
+            cp.cuda.runtime.memsetAsync(flush.data.ptr, flips[0], flush.nbytes, stream.ptr)
+
         for direction, call in calls.items():
-            times: list[list[float]] = [[], []]
-            for rep in range(args.reps + 10):  # the first 10 rounds warm up
-                for i in (0, 1) if rep % 2 == 0 else (1, 0):
-                    cp.cuda.runtime.memsetAsync(flush.data.ptr, rep & 0xFF, flush.nbytes, stream.ptr)
-                    start.record(stream)
-                    call(i)
-                    end.record(stream)
-                    end.synchronize()
-                    if rep >= 10:
-                        times[i].append(cp.cuda.get_elapsed_time(start, end))
-            for source, t in zip(args.sources, times):
-                say(f"  {direction:10s} {source.name:24s} {summary(t, gb)}")
+            times = interleaved([0, 1], write_flush, call, stream, args.reps)
+            for i, source in enumerate(args.sources):
+                say(f"  {direction:10s} {source.name:24s} {summary(times[i], gb)}")
     return 0
 
 

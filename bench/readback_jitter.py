@@ -22,7 +22,6 @@ A readback whose spread is the compressors' points at it, not at the kernels, fo
 
 from __future__ import annotations
 
-import argparse
 import ctypes
 import sys
 import tempfile
@@ -32,10 +31,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from cuda_sweep import rel_eb  # noqa: E402
-from flush_modes import Flusher  # noqa: E402
-from gpu_kernels import GpuCodec, Variant, build  # noqa: E402
-from kernel_tails import FIELDS, sayer, summary  # noqa: E402
+from flush_modes import Flusher, one_build  # noqa: E402
+from kernel_tails import bench_parser, interleaved, sayer, summary  # noqa: E402
 
 WAYS = ("alone", "memcpy", "event", "poll")
 _SIGNAL_SRC = r"""
@@ -83,41 +80,23 @@ class Readback:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--kernel", default="szp", choices=("szp", "szx"))
-    ap.add_argument("--mode", default="plain", choices=("plain", "outlier", "ra"))
-    ap.add_argument("--field", default="climate2d", choices=sorted(FIELDS))
-    ap.add_argument("--reps", type=int, default=300, help="timed calls per way")
-    ap.add_argument("--log", type=Path, help="also append every line printed to this file (e.g. under $OUT)")
+    ap = bench_parser(__doc__, "climate2d", "timed calls per way")
     args = ap.parse_args(argv)
 
     say = sayer(args.log)
     import cupy as cp
 
-    variant = Variant(args.kernel, "reference", args.mode)
     with tempfile.TemporaryDirectory() as tmp:
-        codec = GpuCodec(build(variant, Path(tmp))[0], variant)
-        x = cp.asarray(FIELDS[args.field]())
-        eb = rel_eb(x)
-        stream = cp.cuda.Stream(non_blocking=True)
+        codec, x, eb, stream, out, y, size = one_build(args, Path(tmp))
         flush, readback = Flusher(stream), Readback(stream)
-        out, y = cp.empty(codec.capacity(x.size), cp.uint8), cp.empty_like(x)
-        size = codec.compress(x, eb, out, stream)[1]
-        stream.synchronize()
-        start, end = cp.cuda.Event(), cp.cuda.Event()
         say(f"{args.kernel} {args.mode} decompression, {args.field} ({x.nbytes / 1e6:.1f} MB), {args.reps} calls per "
             f"way, interleaved, write flush; {cp.cuda.runtime.getDeviceProperties(0)['name'].decode()}")
-        times: dict[str, list[float]] = {w: [] for w in WAYS}
-        for rep in range(args.reps + 10):  # the first 10 rounds warm up
-            for way in WAYS[rep % len(WAYS):] + WAYS[:rep % len(WAYS)]:
-                flush("write")
-                start.record(stream)
-                codec.decompress(out, size, x.size, eb, y, stream)
-                readback(way)
-                end.record(stream)
-                end.synchronize()
-                if rep >= 10:
-                    times[way].append(cp.cuda.get_elapsed_time(start, end))
+
+        def call(way: str) -> None:
+            codec.decompress(out, size, x.size, eb, y, stream)
+            readback(way)
+
+        times = interleaved(list(WAYS), lambda _: flush("write"), call, stream, args.reps)
         for way in WAYS:
             say(f"  {way:7s} {summary(times[way], x.nbytes / 1e9)}")
     return 0

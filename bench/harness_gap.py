@@ -12,6 +12,11 @@ with CUPTI activity tracing on and off and under each L2 flush of bench/flush_mo
     events    the flush, then CUDA events around the call on one stream (gpu_kernels.time_call's way: the goal's
               reference)
 
+Beside them, the host's time per call (the window's opening to the device-wide synchronize after the call) for the
+real call and for the null call the parent's allowance rests on: the parent's floor on a call's time is its wall less
+the null call's, so the two differences should agree with the call's span; where the real call's host wall exceeds
+the null one's by more than its span (the flush after it taking longer, say), the floor rises above honest claims.
+
 No sandbox, no parent, no pipes: what differs between `harness` here and a real harness run is the process
 boundary; what differs between `harness` and `events` is the device path; between the trace-on and trace-off
 processes, CUPTI. From the repository root, on a GPU machine:
@@ -29,6 +34,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +48,29 @@ def _stats(seconds: list[float], gb: float) -> dict:
     return {"median_us": round(float(np.median(us)), 2), "p90_us": round(float(np.percentile(us, 90)), 2),
             "max_us": round(float(us.max()), 2), "cv": round(float(us.std() / us.mean()), 4),
             "gbps": round(gb / (float(np.median(us)) * 1e-6), 1)}
+
+
+def _harness_path(dev, fn, reps: int) -> tuple[list[float], list[float]]:
+    """runner.py's _timed in a batch, reps + 10 times (the first ten are warm-up calls): per kept call, the CUDA
+    events' seconds and the host's seconds from the window's opening to the device-wide synchronize after the call
+    (what the parent's wall holds of it, less the pipes)."""
+    events, walls, flushed = [], [], False
+    for r in range(reps + 10):
+        t0 = time.perf_counter()
+        dev.open_window()
+        if not flushed:
+            dev.flush_cache()
+        status, seconds = dev.time_call(lambda: fn(r % PAIRS))
+        dev.sync_all()
+        dev.close_window(r - 10 if r >= 10 else None)
+        t1 = time.perf_counter()
+        flushed = True
+        dev.flush_cache()
+        if r >= 10:
+            events.append(seconds)
+            walls.append(t1 - t0)
+    dev.sync_all()
+    return events, walls
 
 
 def one_process(library: str, dataset: str, trace: bool, flush_mode: str, reps: int) -> dict:
@@ -84,23 +113,12 @@ def one_process(library: str, dataset: str, trace: bool, flush_mode: str, reps: 
     }
     figures: dict = {"trace": trace, "trace_note": dev.trace_note}
     for role, fn in calls.items():
-        # the harness's device path, as runner.py's _timed drives it in a batch
+        # the null call the parent's allowance rests on, down the same path (the parent calibrates it before the
+        # library is loaded; here only its wall matters), then the real call, each timed by the host as well
+        _, null_walls = _harness_path(dev, lambda i: dev.null_call(role == "compress"), reps)
         dev.begin_case()
-        turn = itertools.cycle(range(PAIRS))
-        events, flushed = [], False
-        for r in range(reps + 10):
-            dev.open_window()
-            if not flushed:
-                dev.flush_cache()
-            i = next(turn)
-            status, seconds = dev.time_call(lambda: fn(i))
-            dev.sync_all()
-            dev.close_window(r - 10 if r >= 10 else None)  # the first ten: warm-up calls
-            flushed = True
-            dev.flush_cache()
-            if r >= 10:
-                events.append(seconds)
-        dev.sync_all()
+        events, walls = _harness_path(dev, fn, reps)
+        figures[f"{role}_wall_null"], figures[f"{role}_wall"] = _stats(null_walls, gb), _stats(walls, gb)
         figures[f"{role}_harness_events"] = _stats(events, gb)
         report = dev.trace_report(reps)
         if "spans" in report:
@@ -166,6 +184,12 @@ def main() -> int:
                     if s:
                         lines.append(f"{label} {role:>10} {way:>15}: median {s['median_us']:8.2f} us ({s['gbps']:7.1f} GB/s) p90 "
                                      f"{s['p90_us']:8.2f} max {s['max_us']:8.2f} CV {s['cv']:.1%}")
+                if f"{role}_wall" in figures:
+                    real, null = figures[f"{role}_wall"]["median_us"], figures[f"{role}_wall_null"]["median_us"]
+                    span = (figures.get(f"{role}_harness_cupti") or figures[f"{role}_harness_events"])["median_us"]
+                    lines.append(f"{'':>40} {role} host wall per call: {real:.1f} us, a null call's {null:.1f} us; "
+                                 f"the difference {real - null:.1f} us against the call's {span:.1f} us (the parent's "
+                                 f"floor rests on these agreeing)")
                 if f"{role}_outside" in figures:
                     lines.append(f"{'':>40} {role} work outside the windows: {figures[f'{role}_outside']}")
     text = "\n".join(lines)

@@ -7,6 +7,8 @@
 #   --steadiness   bench/gpu_steadiness.py: two harness processes against kernel-vs-kernel CUDA events
 #   --bench        bench/gpu_references.py: every reference and baseline through the harness, 3 runs
 #   --kernel-bench bench/gpu_kernels.py: the kernels alone (bytes checked against the vectors, then timed)
+#   --gap          bench/harness_gap.py: the child's device path against kernel-against-kernel events, and its host time
+#                  per call against a null call's (the parent's floor), SZp and SZx at 25.9 MB and 256 MiB
 #   --cuszp        bench/cuszp_compare.py against cuSZp built from its sources in .cuszp/ (carry it; never commit it)
 #   --compare      bench/harness_compare.py --device cuda (this harness against an old one in .whl/old_harness)
 #   --full         also the sandbox and measurement suites (cpu kernels, as CI runs them)
@@ -17,17 +19,18 @@
 # stack in .whl/agent/),
 # with a Debian 12 bubblewrap binary (.whl/bwrap) where the machine has none; the shared interoperability
 # vectors in .vectors/ (see README). Logs go to $OUT (default /tmp/szagents-gpu).
-#   scripts/gpu_check.sh [--steadiness] [--bench] [--kernel-bench] [--cuszp] [--compare] [--full] [--strategies] [--no-tests] [pytest args...]
+#   scripts/gpu_check.sh [--steadiness] [--bench] [--kernel-bench] [--gap] [--cuszp] [--compare] [--full] [--strategies] [--no-tests] [pytest args...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/szagents-gpu}
-steadiness=0 bench=0 kernel_bench=0 compare=0 cuszp=0 full=0 tests=1 with_strategies=0
+steadiness=0 bench=0 kernel_bench=0 gap=0 compare=0 cuszp=0 full=0 tests=1 with_strategies=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --steadiness) steadiness=1; shift ;;
         --bench) bench=1; shift ;;
         --no-bench) shift ;;  # the old default ran the benchmark; it is behind --bench now
         --kernel-bench) kernel_bench=1; shift ;;
+        --gap) gap=1; shift ;;
         --compare) compare=1; shift ;;
         --cuszp) cuszp=1; shift ;;
         --full) full=1; shift ;;
@@ -102,6 +105,15 @@ if [ "$compare" = 1 ]; then
     old=(); [ -d .whl/old_harness ] && old=(--old .whl/old_harness)
     run_bench "harness compare" bench-compare.log python3 bench/harness_compare.py --device cuda --repeats 5 "${old[@]}"
 fi
+gap_cases() {
+    local spec
+    for spec in "szp plain climate" "szx default climate" "szp plain grf_smooth:256x512x512" \
+                "szx default grf_smooth:256x512x512"; do
+        set -- $spec
+        python3 bench/harness_gap.py --kernel "$1" --variant "$2" --dataset "$3" --trace on --log "$OUT/gap.txt" || return 1
+    done
+}
+[ "$gap" = 1 ] && run_bench "harness gap" bench-gap.log gap_cases
 [ "$kernel_bench" = 1 ] && run_bench "kernel benchmark" bench-kernels.log python3 bench/gpu_kernels.py --log-dir "$OUT"
 [ "$cuszp" = 1 ] && run_bench "cuSZp comparison" bench-cuszp.log python3 bench/cuszp_compare.py --runs 3 --json "$OUT/cuszp_compare.json"
 echo

@@ -89,6 +89,7 @@ def one_process(library: str, dataset: str, trace: bool, flush_mode: str, reps: 
 
     sys.path.insert(0, str(HERE))
     from flush_modes import Flusher
+    from kernel_tails import interleaved
 
     dev = CudaDevice()
     on_checks = Flusher(dev._checks)  # noqa: SLF001 - the harness's flush goes on its checks stream
@@ -127,17 +128,9 @@ def one_process(library: str, dataset: str, trace: bool, flush_mode: str, reps: 
         # kernel against kernel on the ABI stream (the flush there too), as gpu_steadiness.py's reference
         stream = cp.cuda.ExternalStream(dev.stream())
         on_abi = Flusher(stream)
-        start, end = cp.cuda.Event(), cp.cuda.Event()
-        times = []
-        for r in range(reps + 10):
-            on_abi(flush_mode)
-            start.record(stream)
-            fn(r % PAIRS)
-            end.record(stream)
-            end.synchronize()
-            if r >= 10:
-                times.append(cp.cuda.get_elapsed_time(start, end) / 1e3)
-        figures[f"{role}_events"] = _stats(times, gb)
+        pairs = itertools.cycle(range(PAIRS))
+        times = interleaved(["call"], lambda _: on_abi(flush_mode), lambda _: fn(next(pairs)), stream, reps)["call"]
+        figures[f"{role}_events"] = _stats([ms / 1e3 for ms in times], gb)
         del on_abi
     return figures
 
